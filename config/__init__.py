@@ -1,0 +1,1 @@
+"""Default configuration data (no code): TOML config, JSON schema, demo cards."""

@@ -1,0 +1,19 @@
+"""Device layer: one interface per device class, backends chosen by URL, emulators.
+
+Nothing here imports Qt. Protocols are pure codecs (bytes in, events out) shared by the
+driver and its emulator; transports are thin layers around them.
+"""
+
+from drivers.base import (  # noqa: F401  (re-exported: the public surface of the layer)
+    ChecksumError,
+    Device,
+    DeviceError,
+    DeviceState,
+    DeviceStatus,
+    DeviceTimeout,
+    DeviceUserError,
+    HardwareFault,
+    NotPresent,
+    ProtocolError,
+)
+from drivers.registry import open_device, parse_device_url  # noqa: F401

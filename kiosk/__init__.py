@@ -1,0 +1,1 @@
+"""Kiosk application core: sessions, services, identity, audit, diagnostics, bootstrap. No Qt."""

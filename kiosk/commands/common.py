@@ -1,0 +1,36 @@
+"""What every technician-facing command shares: JSON out, one clean line on failure."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from drivers.base import DeviceError
+
+
+def emit_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(message: str, code: int = 1):
+    """Print one line to stderr and exit non-zero. Never a traceback."""
+    click.echo(f"error: {message}".replace("\n", " "), err=True)
+    sys.exit(code)
+
+
+def clean_failures(func):
+    """Turn device, value and OS errors into one line on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DeviceError as exc:
+            fail(f"{exc.kind}: {exc.message}")
+        except (ValueError, OSError) as exc:
+            fail(str(exc) or type(exc).__name__)
+
+    return wrapper
