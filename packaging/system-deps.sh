@@ -26,6 +26,8 @@ declare -A PACKAGES_BY_GROUP=(
     # What `script/demo` and `script/test` need beyond base and qt.
     [demo]="espeak-ng"
     [test]="espeak-ng"
+    # script/check-fresh-debian builds a minimal Debian root to try the scripts in.
+    [fresh-root]="debootstrap git"
 )
 
 list_only=false
