@@ -1,0 +1,181 @@
+"""Central's tables (SQLAlchemy Core), portable between SQLite and PostgreSQL.
+
+Timestamps are epoch seconds (Float) and payloads use the generic JSON type, so the same code
+and queries run on both engines; only "insert, ignoring a conflict" differs per dialect and is
+isolated in `insert_for`.
+
+Kiosk secrets are stored as they are, not hashed: verifying an HMAC needs the secret itself.
+Whoever can read this database can impersonate kiosks — protect it like a key store.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import make_url
+
+metadata = MetaData()
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("secret", String(64), nullable=False),  # hex; see the module docstring
+    Column("enrolled_at", Float, nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("payload", JSON, nullable=False),
+)
+Index("ix_records_kind", records.c.kind)
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("visit_id", String(200), primary_key=True),  # one answer per visit, however often asked
+    Column("kiosk_id", String(64), nullable=False),
+    Column("certificate_no", String(40), unique=True),  # NULL when refused
+    Column("purpose", String(200), nullable=False),
+    Column("outcome", String(16), nullable=False),  # issued | refused
+    Column("reason", Text),
+    Column("issued_at", Float, nullable=False),
+    Column("id_masked", String(32), nullable=False),
+    Column("id_hash", String(64), nullable=False, index=True),  # keyed hash, see identity.py
+    Column("name_masked", String(64), nullable=False),
+)
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", Float, nullable=False, index=True),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+heartbeats = Table(
+    "heartbeats",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("received_at", Float, nullable=False),
+    Column("status", JSON, nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def normalise_url(url_or_path: str) -> str:
+    """Accept a SQLAlchemy URL, or a plain file path meaning a SQLite database."""
+    if "://" in url_or_path:
+        return url_or_path
+    return f"sqlite:///{Path(url_or_path).resolve()}"
+
+
+def create_engine_for(url: str, *, create: bool = True) -> Engine:
+    """An engine with central's schema in place. `create=False` refuses a missing SQLite file."""
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not create and (database in ("", ":memory:") or not Path(database).exists()):
+            raise ValueError(f"no central database at {database or url}")
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert_for(conn, counters).values(name="duplicates_rejected", value=0)
+                     .on_conflict_do_nothing())
+        conn.execute(insert_for(conn, settings).values(name="id_hash_key", value=secrets.token_hex(32))
+                     .on_conflict_do_nothing())
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the writer; FULL makes an acknowledged record survive a
+    # power cut (the kiosk deletes nothing, but it stops resending once we said "stored").
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def insert_for(conn: Any, table: Table) -> Any:
+    """The dialect's INSERT, which offers on_conflict_do_nothing/do_update on both engines."""
+    name = conn.dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise ValueError(f"central supports SQLite and PostgreSQL, not {name}")
+    return insert(table)
+
+
+def enrol_kiosk(engine: Engine, kiosk_id: str) -> bytes:
+    """Issue a fresh secret for `kiosk_id`; an earlier secret stops working at once."""
+    if not KIOSK_ID.match(kiosk_id):
+        raise ValueError("kiosk id must be 1-64 letters, digits, '.', '_' or '-'")
+    secret = secrets.token_bytes(32)
+    with engine.begin() as conn:
+        statement = insert_for(conn, kiosks).values(
+            kiosk_id=kiosk_id, secret=secret.hex(), enrolled_at=time.time()
+        )
+        conn.execute(statement.on_conflict_do_update(
+            index_elements=[kiosks.c.kiosk_id],
+            set_={"secret": statement.excluded.secret, "enrolled_at": statement.excluded.enrolled_at},
+        ))
+    return secret
+
+
+def kiosk_secret(engine: Engine, kiosk_id: str) -> bytes | None:
+    with engine.connect() as conn:
+        value = conn.execute(select(kiosks.c.secret).where(kiosks.c.kiosk_id == kiosk_id)).scalar()
+    return None if value is None else bytes.fromhex(value)
+
+
+def setting(engine: Engine, name: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(settings.c.value).where(settings.c.name == name)).scalar_one()

@@ -1,0 +1,21 @@
+"""Demo data for the reference backend: who has a criminal record.
+
+All ID numbers here are fictitious (valid check character, no real person behind them).
+Anyone not listed gets a certificate; these people are sent to a service counter, as a real
+records check would for a hit that needs a person to look at it.
+"""
+
+from __future__ import annotations
+
+REFUSAL_REASON = "请到户籍所在地派出所窗口办理 / please apply at the police station where your household is registered"
+
+# ID number -> a note for demo operators (never shown to the citizen).
+CRIMINAL_RECORDS: dict[str, str] = {
+    "110101198001011232": "demo: record on file",
+    "440305199006152349": "demo: record on file",
+    "510107197511203451": "demo: record on file",
+}
+
+
+def has_criminal_record(id_number: str) -> bool:
+    return id_number.upper() in CRIMINAL_RECORDS

@@ -1,0 +1,86 @@
+"""Run central under uvicorn: in a background thread (demo, tests) or in the foreground (CLI).
+
+We bind the listening socket ourselves, so port 0 gives a free port whose number is known
+before the first request — no pick-a-port-and-hope race.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from central.app import create_app
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def server_for(app: Any, log_level: str = "warning") -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off"))
+
+
+class EmbeddedCentral:
+    """Central on 127.0.0.1 in a daemon thread, e.g. `with EmbeddedCentral(url) as central:`."""
+
+    def __init__(self, database_url: str, *, dev: bool = True, port: int = 0, public_url: str | None = None):
+        self.database_url = database_url
+        self.dev = dev
+        self.port = port
+        self.public_url = public_url
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        if self._socket is None:
+            raise RuntimeError("central is not running")
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+
+    def start(self, timeout: float = 10.0) -> EmbeddedCentral:
+        """Return once central accepts connections."""
+        if self._thread is not None:
+            raise RuntimeError("central already started")
+        self._socket = bind_socket("127.0.0.1", self.port)
+        app = create_app(self.database_url, dev=self.dev, public_url=self.public_url or self.url)
+        self._server = server_for(app)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="central", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("embedded central did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._socket is not None:
+            self._socket.close()
+        if self._server is not None:
+            engine = getattr(self._server.config.app.state, "engine", None)
+            if engine is not None:
+                engine.dispose()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> EmbeddedCentral:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

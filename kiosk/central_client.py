@@ -1,0 +1,150 @@
+"""The kiosk's HTTP client for the central backend.
+
+Every request is signed with the kiosk's secret (see `sign`), so central knows which kiosk
+speaks and refuses replays. Failures fall in two kinds the callers act on differently:
+`CentralUnavailable` (try again later) and `CentralRejected` (will not succeed as sent).
+Payloads are never logged: they carry ID numbers and names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable, Generator
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+# Statuses that say "not now" rather than "never": request timeout, too many requests.
+RETRYABLE_4XX = {408, 425, 429}
+
+
+class CentralUnavailable(Exception):
+    """Central cannot be reached or failed on its side (refused, reset, timeout, 5xx)."""
+
+
+class CentralRejected(Exception):
+    """Central refused the request as sent (4xx); sending it again unchanged will not help."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(f"central rejected the request: {status} {reason}")
+        self.status = status
+        self.reason = reason
+
+
+def sign(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 over method, path, timestamp, nonce and the body's SHA-256."""
+    message = "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()])
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
+
+
+class KioskSignature(httpx.Auth):
+    """Adds X-Kiosk-Id, X-Timestamp, X-Nonce and X-Signature to each request."""
+
+    requires_request_body = True
+
+    def __init__(self, kiosk_id: str, secret: bytes, clock: Callable[[], float] = time.time):
+        self._kiosk_id = kiosk_id
+        self._secret = secret
+        self._clock = clock
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        timestamp = str(int(self._clock()))
+        nonce = secrets.token_hex(16)
+        request.headers["X-Kiosk-Id"] = self._kiosk_id
+        request.headers["X-Timestamp"] = timestamp
+        request.headers["X-Nonce"] = nonce
+        request.headers["X-Signature"] = sign(
+            self._secret, request.method, request.url.path, timestamp, nonce, request.content
+        )
+        yield request
+
+
+class CentralClient:
+    def __init__(self, base_url: str, kiosk_id: str, secret: bytes, *, timeout: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.kiosk_id = kiosk_id
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=KioskSignature(kiosk_id, secret),
+            timeout=timeout,
+            headers={"User-Agent": f"police-kiosk/{kiosk_id}"},
+        )
+
+    @staticmethod
+    def enrol(base_url: str, kiosk_id: str, *, timeout: float = 5.0) -> bytes:
+        """Dev-mode self-enrolment: central issues (or re-issues) this kiosk's secret."""
+        with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout) as http:
+            answer = _call(http, "POST", f"{API}/enrol", {"kiosk_id": kiosk_id})
+        return bytes.fromhex(answer["secret"])
+
+    def post_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send outbox items; one answer per item: stored, duplicate or rejected (+ reason)."""
+        answer = _call(self._http, "POST", f"{API}/records/batch", {"items": items})
+        results = answer.get("results")
+        if not isinstance(results, list):
+            raise CentralUnavailable("central answered the batch without per-item results")
+        return results
+
+    def request_certificate(self, *, visit_id: str, id_number: str, name: str, purpose: str) -> dict[str, Any]:
+        """Ask central for a no-criminal-record certificate; safe to repeat for one visit."""
+        body = {"visit_id": visit_id, "id_number": id_number, "name": name, "purpose": purpose}
+        return _call(self._http, "POST", f"{API}/certificates/no-criminal-record", body)
+
+    def heartbeat(self, status: dict[str, Any]) -> dict[str, Any]:
+        return _call(self._http, "POST", f"{API}/heartbeat", {"status": status})
+
+    def ping(self) -> bool:
+        """True if central answers its health check; never raises."""
+        try:
+            return self._http.get(f"{API}/health", auth=None).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _call(http: httpx.Client, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        response = http.request(method, path, content=content, headers={"Content-Type": "application/json"})
+    except httpx.TimeoutException as exc:
+        raise CentralUnavailable(f"central timed out ({type(exc).__name__})") from None
+    except httpx.TransportError as exc:
+        raise CentralUnavailable(f"central unreachable: {type(exc).__name__}: {exc}") from None
+    status = response.status_code
+    if status >= 500 or status in RETRYABLE_4XX:
+        raise CentralUnavailable(f"central answered {status} {response.reason_phrase}")
+    if status >= 400:
+        raise CentralRejected(status, _error_detail(response))
+    try:
+        answer = response.json()
+    except ValueError:
+        raise CentralUnavailable(f"central answered {status} with a body that is not JSON") from None
+    if not isinstance(answer, dict):
+        raise CentralUnavailable(f"central answered {status} with an unexpected body")
+    return answer
+
+
+def _error_detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, str):
+        return detail
+    return response.reason_phrase or "rejected"

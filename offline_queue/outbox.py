@@ -1,0 +1,319 @@
+"""The kiosk's durable outbox: records waiting to reach central, in one SQLite file.
+
+Durability: WAL journal with synchronous=FULL. In WAL mode NORMAL already survives a killed
+process, but after a power cut it may roll back the last commits — a citizen's finished visit.
+FULL syncs the WAL on every commit, so once `record_visit` returns the visit survives both.
+One fsync per visit is cheap at kiosk rates (see bench/bench_outbox.py).
+
+Personal data only ever sits in `outbox.payload`, sealed with AES-GCM (offline_queue.crypto);
+keys, kinds, states and timestamps stay in clear so the queue can be inspected without the key.
+
+Item states: pending → in_flight → delivered, or dead (central refused it for good), or
+quarantined (its ciphertext no longer opens; kept for a technician, never sent).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from offline_queue.crypto import Sealer, TamperedRecord, load_or_create_key, record_aad
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+PENDING, IN_FLIGHT, DELIVERED, DEAD, QUARANTINED = (
+    "pending",
+    "in_flight",
+    "delivered",
+    "dead",
+    "quarantined",
+)
+UNDELIVERED = (PENDING, IN_FLIGHT, DEAD, QUARANTINED)
+
+
+class OutboxFull(Exception):
+    """The outbox cannot take another item: its bound is reached or the disk is full."""
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    key: str
+    kind: str
+    created_at: float
+    attempts: int
+    payload: dict[str, Any]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The item as `POST /api/v1/records/batch` takes it."""
+        return {"key": self.key, "kind": self.kind, "created_at": self.created_at, "payload": self.payload}
+
+
+class Outbox:
+    """Thread-safe: the kiosk core records visits while the sync worker drains."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        key_path: str | os.PathLike[str],
+        *,
+        max_items: int = 50_000,
+        warn_ratio: float = 0.8,
+        max_bytes: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        """`max_items` bounds undelivered items; `max_bytes` optionally caps the file size
+        (SQLite max_page_count) so a runaway queue cannot fill the kiosk's disk."""
+        if Path(path).resolve() == Path(key_path).resolve():
+            raise ValueError("the outbox key must live outside the database file")
+        self.path = Path(path)
+        self.max_items = max_items
+        self.warn_ratio = warn_ratio
+        self._clock = clock
+        self._sealer = Sealer(load_or_create_key(key_path))
+        self._lock = threading.RLock()
+        # One connection shared by the core's and the sync worker's threads, serialised by
+        # self._lock; isolation_level=None leaves every BEGIN/COMMIT to db.atomic().
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
+        self._db = sqlite_utils.Database(conn)
+        self._db.enable_wal()
+        self._db.execute("PRAGMA synchronous=FULL")
+        if max_bytes is not None:
+            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+            self._db.execute(f"PRAGMA max_page_count={max(1, max_bytes // page_size)}")
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        with self._writing():
+            self._db["visits"].create(
+                {"visit_id": str, "outcome": str, "updated_at": float},
+                pk="visit_id",
+                not_null={"outcome", "updated_at"},
+                if_not_exists=True,
+            )
+            self._db["outbox"].create(
+                {
+                    "key": str,
+                    "kind": str,
+                    "state": str,
+                    "created_at": float,
+                    "next_attempt": float,
+                    "attempts": int,
+                    "last_error": str,
+                    "delivered_at": float,
+                    "payload": bytes,
+                },
+                pk="key",
+                not_null={"kind", "state", "created_at", "next_attempt", "attempts", "payload"},
+                defaults={"attempts": 0},
+                if_not_exists=True,
+            )
+            self._db["outbox"].create_index(["state", "created_at"], if_not_exists=True)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction under the lock; SQLite's "disk is full" becomes OutboxFull."""
+        with self._lock:
+            try:
+                with self._db.atomic() as db:
+                    yield db
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode == sqlite3.SQLITE_FULL:
+                    raise OutboxFull(f"outbox disk is full ({self.path}): {exc}") from None
+                raise
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record_visit(self, visit_id: str, outcome: str, record: dict[str, Any]) -> None:
+        """Mark the visit finished and queue its record, in ONE transaction.
+
+        The sealed payload carries `visit_id` and `outcome` so central can count outcomes.
+        A visit already recorded keeps its first record (a retried call changes nothing).
+        """
+        payload = {**record, "visit_id": visit_id, "outcome": outcome}
+        blob = self._sealer.seal(payload, record_aad("visit", visit_id))
+        now = self._clock()
+        with self._writing() as db:
+            if self._exists(visit_id):
+                log.info("visit %s already recorded; keeping the first record", visit_id)
+                return
+            db.execute(
+                "INSERT INTO visits (visit_id, outcome, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (visit_id) DO UPDATE SET outcome = excluded.outcome, "
+                "updated_at = excluded.updated_at",
+                [visit_id, outcome, now],
+            )
+            self._insert(db, "visit", visit_id, blob, now)
+
+    def enqueue(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
+        """Queue one item; False (and no change) if an item with this key already exists."""
+        blob = self._sealer.seal(payload, record_aad(kind, key))
+        with self._writing() as db:
+            if self._exists(key):
+                return False
+            self._insert(db, kind, key, blob, self._clock())
+            return True
+
+    def _exists(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM outbox WHERE key = ?", [key]).fetchone() is not None
+
+    def _insert(self, db: sqlite_utils.Database, kind: str, key: str, blob: bytes, now: float) -> None:
+        undelivered = self._count_undelivered()
+        if undelivered >= self.max_items:
+            raise OutboxFull(
+                f"outbox holds {undelivered} undelivered items (limit {self.max_items}); "
+                "central has been unreachable too long"
+            )
+        db.execute(
+            "INSERT INTO outbox (key, kind, state, created_at, next_attempt, attempts, payload) "
+            "VALUES (?, ?, ?, ?, ?, 0, ?)",
+            [key, kind, PENDING, now, now, blob],
+        )
+
+    def _count_undelivered(self) -> int:
+        marks = ",".join("?" * len(UNDELIVERED))
+        sql = f"SELECT count(*) FROM outbox WHERE state IN ({marks})"
+        return self._db.execute(sql, UNDELIVERED).fetchone()[0]
+
+    # -- draining ----------------------------------------------------------------------------
+
+    def due(self, limit: int, now: float | None = None) -> list[OutboxItem]:
+        """Claim up to `limit` pending items whose retry time has come, oldest first.
+
+        Claimed items turn in_flight (one attempt more). A row whose ciphertext does not open
+        is quarantined on the spot and left out.
+        """
+        now = self._clock() if now is None else now
+        items: list[OutboxItem] = []
+        with self._writing() as db:
+            rows = db.execute(
+                "SELECT key, kind, created_at, attempts, payload FROM outbox "
+                "WHERE state = ? AND next_attempt <= ? ORDER BY created_at, rowid LIMIT ?",
+                [PENDING, now, limit],
+            ).fetchall()
+            for key, kind, created_at, attempts, blob in rows:
+                try:
+                    payload = self._sealer.open(blob, record_aad(kind, key))
+                except (TamperedRecord, ValueError) as exc:
+                    log.error("outbox item %s quarantined: %s", key, exc)
+                    db.execute(
+                        "UPDATE outbox SET state = ?, last_error = ? WHERE key = ?",
+                        [QUARANTINED, f"quarantined: {exc}", key],
+                    )
+                    continue
+                db.execute(
+                    "UPDATE outbox SET state = ?, attempts = attempts + 1 WHERE key = ?",
+                    [IN_FLIGHT, key],
+                )
+                items.append(OutboxItem(key, kind, created_at, attempts + 1, payload))
+        return items
+
+    def mark_delivered(self, keys: Iterable[str]) -> None:
+        now = self._clock()
+        with self._writing() as db:
+            db.conn.executemany(
+                "UPDATE outbox SET state = ?, delivered_at = ?, last_error = NULL WHERE key = ?",
+                [(DELIVERED, now, key) for key in keys],
+            )
+
+    def mark_retry(self, key: str | Iterable[str], error: str, next_attempt: float) -> None:
+        """Put in-flight item(s) back to pending, to be sent again from `next_attempt` on."""
+        keys = [key] if isinstance(key, str) else list(key)
+        with self._writing() as db:
+            db.conn.executemany(
+                "UPDATE outbox SET state = ?, last_error = ?, next_attempt = ? "
+                "WHERE key = ? AND state IN (?, ?)",
+                [(PENDING, error, next_attempt, k, PENDING, IN_FLIGHT) for k in keys],
+            )
+
+    def mark_dead(self, key: str, reason: str) -> None:
+        with self._writing() as db:
+            db.execute(
+                "UPDATE outbox SET state = ?, last_error = ? WHERE key = ?", [DEAD, reason, key]
+            )
+
+    def release_in_flight(self) -> int:
+        """After a crash: items claimed but never acknowledged go back to pending.
+
+        Resending is safe because central stores each idempotency key once.
+        """
+        with self._writing() as db:
+            return db.execute(
+                "UPDATE outbox SET state = ?, next_attempt = ? WHERE state = ?",
+                [PENDING, self._clock(), IN_FLIGHT],
+            ).rowcount
+
+    def purge_delivered(self, older_than_s: float) -> int:
+        """Delete items delivered more than `older_than_s` ago, and their visits' state rows."""
+        cutoff = self._clock() - older_than_s
+        with self._writing() as db:
+            purged = db.execute(
+                "DELETE FROM outbox WHERE state = ? AND delivered_at < ?", [DELIVERED, cutoff]
+            ).rowcount
+            db.execute(
+                "DELETE FROM visits WHERE updated_at < ? "
+                "AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = visits.visit_id)",
+                [cutoff],
+            )
+        return purged
+
+    # -- inspecting --------------------------------------------------------------------------
+
+    def visit_outcome(self, visit_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT outcome FROM visits WHERE visit_id = ?", [visit_id]
+            ).fetchone()
+        return row[0] if row else None
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            counts = dict(self._db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+            oldest = self._db.execute(
+                "SELECT min(created_at) FROM outbox WHERE state IN (?, ?)", [PENDING, IN_FLIGHT]
+            ).fetchone()[0]
+        undelivered = sum(counts.get(state, 0) for state in UNDELIVERED)
+        return {
+            "pending": counts.get(PENDING, 0),
+            "in_flight": counts.get(IN_FLIGHT, 0),
+            "delivered": counts.get(DELIVERED, 0),
+            "dead": counts.get(DEAD, 0),
+            "quarantined": counts.get(QUARANTINED, 0),
+            "oldest_pending_age_s": None if oldest is None else max(0.0, self._clock() - oldest),
+            "near_full": undelivered >= self.warn_ratio * self.max_items,
+            "capacity": self.max_items,
+        }
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """Items that will not be sent without a technician: dead and quarantined."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, kind, state, last_error, attempts FROM outbox "
+                "WHERE state IN (?, ?) ORDER BY created_at, rowid",
+                [DEAD, QUARANTINED],
+            ).fetchall()
+        return [
+            {"key": key, "kind": kind, "state": state, "reason": reason or "", "attempts": attempts}
+            for key, kind, state, reason, attempts in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

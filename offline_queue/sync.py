@@ -1,0 +1,231 @@
+"""The sync worker: drains the outbox to central in order, in batches, forever.
+
+Central answers each item: stored or duplicate → delivered; rejected → dead letter with the
+reason. When the whole batch fails — central unreachable, or refusing the kiosk itself (bad
+credentials, clock skew) — the batch goes back to pending and the worker backs off
+exponentially with full jitter. Visits are never dead-lettered for a kiosk-wide problem: a
+technician fixes the credentials and the queue drains.
+
+`client` is duck-typed: anything with `post_batch(items) -> results` (and optionally
+`ping() -> bool`), raising exceptions named CentralUnavailable / CentralRejected. Matching by
+name keeps this package free of any import from `kiosk`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Protocol
+
+from offline_queue.outbox import Outbox, OutboxItem
+
+log = logging.getLogger(__name__)
+
+IDLE_INTERVAL_S = 30.0  # how often an empty queue checks that central is still there
+KEEP_DELIVERED_S = 7 * 86400.0  # delivered items stay a week for on-site audit
+PURGE_INTERVAL_S = 3600.0
+
+
+class BatchClient(Protocol):
+    def post_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class SyncState:
+    online: bool = False
+    last_success: float | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: BatchClient,
+        *,
+        batch_size: int = 200,
+        base_delay: float = 1.0,
+        max_delay: float = 300.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], object] | None = None,
+        jitter: Callable[[], float] = random.random,
+        on_change: Callable[[dict[str, Any]], None] | None = None,
+    ):
+        """`sleep(seconds)` waits between passes; the default returns early on `wake()`.
+        `jitter()` returns a number in [0, 1) that scales each backoff delay."""
+        self.outbox = outbox
+        self.client = client
+        self.batch_size = batch_size
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._clock = clock
+        self._wake = threading.Event()
+        self._sleep = sleep or self._wake.wait
+        self._jitter = jitter
+        self._on_change = on_change
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._state = SyncState()
+        self._retry_at = 0.0
+        self._last_purge = float("-inf")
+
+    @property
+    def state(self) -> SyncState:
+        return self._state
+
+    # -- the thread --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("sync worker already started")
+        released = self.outbox.release_in_flight()
+        if released:
+            log.warning("resending %d outbox items left in flight by an earlier run", released)
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="outbox-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("sync worker did not stop within %.1f s", timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Try now, ignoring any backoff: a visit was just queued, or the network is back."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            forced = self._wake.is_set()
+            self._wake.clear()
+            try:
+                result = self.sync_once(force=forced)
+            except Exception:  # the worker must outlive any one failed pass
+                log.exception("sync pass failed")
+                self._failed("internal error in sync pass")
+                self._release_claimed()
+                result = {"sent": 0, "more": False}
+            if self._stopping.is_set():
+                break
+            if result["more"] and self._state.consecutive_failures == 0:
+                continue
+            if not self._wake.is_set():
+                self._sleep(self._next_delay())
+
+    def _release_claimed(self) -> None:
+        try:
+            self.outbox.release_in_flight()
+        except Exception:
+            log.exception("could not release claimed outbox items")
+
+    def _next_delay(self) -> float:
+        if self._state.consecutive_failures:
+            return max(0.0, self._retry_at - self._clock())
+        return IDLE_INTERVAL_S
+
+    # -- one pass ----------------------------------------------------------------------------
+
+    def sync_once(self, *, force: bool = False) -> dict[str, Any]:
+        """Send one batch. `force` ignores backoff; returns sent/delivered/retry/dead counts
+        and `more` (a full batch went out, so more may be waiting)."""
+        now = self._clock()
+        result = {"sent": 0, "delivered": 0, "retry": 0, "dead": 0, "more": False}
+        if not force and self._state.consecutive_failures and now < self._retry_at:
+            return result
+        self._purge_now_and_then(now)
+        items = self.outbox.due(self.batch_size, now=float("inf") if force else now)
+        if not items:
+            self._check_online()
+            return result
+        result["sent"] = len(items)
+        try:
+            answers = self.client.post_batch([item.to_wire() for item in items])
+        except Exception as exc:
+            if type(exc).__name__ not in ("CentralUnavailable", "CentralRejected"):
+                log.exception("unexpected error while posting a batch")
+            reason = _describe(exc)
+            self.outbox.mark_retry([item.key for item in items], reason, self._failed(reason))
+            result["retry"] = len(items)
+            return result
+        result.update(self._apply(items, answers))
+        result["more"] = len(items) == self.batch_size
+        self._succeeded()
+        return result
+
+    def _apply(self, items: list[OutboxItem], answers: list[dict[str, Any]]) -> dict[str, int]:
+        by_key = {a.get("key"): a for a in answers if isinstance(a, dict)}
+        delivered, unanswered, dead = [], [], 0
+        for item in items:
+            answer = by_key.get(item.key, {})
+            status = answer.get("status")
+            if status in ("stored", "duplicate"):
+                delivered.append(item.key)
+            elif status == "rejected":
+                reason = str(answer.get("reason") or "rejected by central")
+                log.error("outbox item %s (%s) rejected by central: %s", item.key, item.kind, reason)
+                self.outbox.mark_dead(item.key, reason)
+                dead += 1
+            else:
+                unanswered.append(item.key)
+        self.outbox.mark_delivered(delivered)
+        if unanswered:
+            # Central left these out: send them again on the next pass.
+            self.outbox.mark_retry(unanswered, "no answer for this item", self._clock())
+        return {"delivered": len(delivered), "retry": len(unanswered), "dead": dead}
+
+    def _purge_now_and_then(self, now: float) -> None:
+        if now - self._last_purge >= PURGE_INTERVAL_S:
+            self._last_purge = now
+            self.outbox.purge_delivered(KEEP_DELIVERED_S)
+
+    def _check_online(self) -> None:
+        ping = getattr(self.client, "ping", None)
+        if ping is None:
+            return
+        if ping():
+            if not self._state.online:
+                self._succeeded()
+        else:
+            self._set_state(replace(self._state, online=False))
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _succeeded(self) -> None:
+        self._retry_at = 0.0
+        self._set_state(SyncState(online=True, last_success=self._clock()))
+
+    def _failed(self, reason: str) -> float:
+        """Record a failed pass; return when to try again (full jitter, capped)."""
+        failures = self._state.consecutive_failures + 1
+        cap = min(self.max_delay, self.base_delay * 2 ** min(failures - 1, 62))
+        self._retry_at = self._clock() + self._jitter() * cap
+        log.warning("sync failed (%d in a row), next try in %.1f s: %s",
+                    failures, self._retry_at - self._clock(), reason)
+        self._set_state(replace(self._state, online=False, last_error=reason, consecutive_failures=failures))
+        return self._retry_at
+
+    def _set_state(self, state: SyncState) -> None:
+        self._state = state
+        if self._on_change is None:
+            return
+        try:
+            self._on_change({**state.to_dict(), **self.outbox.stats()})
+        except Exception:
+            log.exception("sync on_change callback failed")
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).replace("\n", " ")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
