@@ -1,0 +1,37 @@
+"""`kiosk config check|schema`."""
+
+import json
+from pathlib import Path
+
+import click
+
+from kiosk.commands.common import emit_json, fail
+from kiosk.config import ConfigError, json_schema, load_config
+
+
+@click.group()
+def config():
+    """Validate configuration files and export their JSON schema."""
+
+
+@config.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def check(path):
+    """Load PATH (default: the packaged default) and report whether it is valid."""
+    try:
+        loaded = load_config(path)
+    except ConfigError as exc:
+        fail(str(exc))
+    emit_json({"ok": True, "kiosk": loaded.kiosk.id, "services": [s.id for s in loaded.services],
+               "devices": {name: d.url for name, d in loaded.devices.items()}})
+
+
+@config.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+def schema(out):
+    """Print the configuration's JSON schema (config/schema.json is this output)."""
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,156 @@
+"""The kiosk's configuration: pydantic models, loaded from TOML.
+
+`config/default.toml` (package data) holds the defaults; a deployment points `--config` at its own
+file, and the demo overrides the device and central URLs at run time. The models are the source of
+`config/schema.json` (`kiosk config schema`), which a test keeps in step with this file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Text(_Strict):
+    """A text shown to citizens, in Chinese and English."""
+
+    zh: str
+    en: str = ""
+
+    def pick(self, language: str) -> str:
+        return (self.en or self.zh) if language == "en" else self.zh
+
+
+class KioskIdentity(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: Text
+    hotline: str = ""
+
+
+class DeviceConfig(_Strict):
+    url: str
+    poll_interval_s: float = Field(3.0, gt=0)
+
+
+class CentralConfig(_Strict):
+    url: str
+    secret_file: str = "kiosk.secret"
+    # Dev and demo only: enrol with central's --dev endpoint when no secret file exists.
+    enrol_if_missing: bool = False
+    timeout_s: float = Field(5.0, gt=0)
+
+
+class Timeouts(_Strict):
+    """Seconds a citizen has on each step; the "need more time?" prompt shows `warning_s` before."""
+
+    default_s: int = Field(60, ge=10)
+    warning_s: int = Field(15, ge=3)
+    extend_s: int = Field(60, ge=10)
+    max_extensions: int = Field(2, ge=0)
+    per_state: dict[str, int] = Field(default_factory=dict)
+    # Waiting on the machine, not the citizen: no prompt, a hard ceiling that fails the step.
+    working_s: int = Field(30, ge=5)
+    done_s: int = Field(15, ge=3)
+
+    def for_state(self, state: str) -> int:
+        return self.per_state.get(state, self.default_s)
+
+
+class Choice(_Strict):
+    id: str
+    label: Text
+
+
+class StepConfig(_Strict):
+    id: str
+    title: Text
+    prompt: Text
+    choices: list[Choice] = Field(min_length=1)
+
+
+class ServiceConfig(_Strict):
+    id: str
+    title: Text
+    subtitle: Text | None = None
+    enabled: bool = True
+    requires: list[Literal["idcard", "printer", "camera", "fingerprint"]] = Field(default_factory=list)
+    # "live": needs an answer from central during the visit; "offline_ok": may be accepted offline
+    # and completed by central later (the receipt says so).
+    central: Literal["live", "offline_ok", "none"] = "live"
+    steps: list[StepConfig] = Field(default_factory=list)
+
+
+class KioskConfig(_Strict):
+    kiosk: KioskIdentity
+    data_dir: str = "var"
+    language: Literal["zh", "en"] = "zh"
+    devices: dict[str, DeviceConfig]
+    central: CentralConfig
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+    services: list[ServiceConfig]
+
+    @model_validator(mode="after")
+    def _services_use_known_devices(self):
+        for service in self.services:
+            missing = [d for d in service.requires if d not in self.devices]
+            if missing:
+                raise ValueError(f"service {service.id!r} requires devices not configured: {', '.join(missing)}")
+        ids = [s.id for s in self.services]
+        if len(ids) != len(set(ids)):
+            raise ValueError("service ids must be unique")
+        return self
+
+    def service(self, service_id: str) -> ServiceConfig:
+        for service in self.services:
+            if service.id == service_id:
+                return service
+        raise KeyError(service_id)
+
+    def data_path(self, *parts: str) -> Path:
+        return Path(self.data_dir).joinpath(*parts)
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message says where and why."""
+
+
+def default_config_text() -> str:
+    return resources.files("config").joinpath("default.toml").read_text(encoding="utf-8")
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> KioskConfig:
+    """Load a TOML config (the packaged default when `path` is None) and apply dotted overrides,
+    e.g. {"devices.printer.url": "escpos+tcp://127.0.0.1:9100"}."""
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path else default_config_text()
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path or 'default.toml'}: {exc}") from None
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    try:
+        return KioskConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ConfigError(f"invalid config {path or 'default.toml'}: {where}: {first['msg']}") from None
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def json_schema() -> dict[str, Any]:
+    return KioskConfig.model_json_schema()

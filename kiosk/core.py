@@ -1,0 +1,256 @@
+"""KioskCore: the Qt-free heart of one kiosk.
+
+It wires the configuration, the devices, the outbox, the sync worker, the central client and the
+Session together, runs every slow thing (card reads, HTTP, printing, SQLite writes) on its own
+worker threads, and decides which services can be offered from the devices' and central's state.
+The screens get a Session to watch and call; tests and the fleet simulator drive the same object
+without a screen.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from drivers.base import DeviceError, DeviceState, DeviceStatus, DeviceUserError, HardwareFault, NotPresent
+from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
+from kiosk.config import KioskConfig
+from kiosk.devices import DeviceMonitor
+from kiosk.services import build_services
+from kiosk.session import Session
+from kiosk.visit import Visit
+from offline_queue.outbox import Outbox, OutboxFull
+from offline_queue.sync import SyncWorker
+
+log = logging.getLogger(__name__)
+
+CARD_POLL_S = 0.4
+
+
+def load_or_enrol_secret(config: KioskConfig) -> bytes:
+    path = Path(config.data_dir, config.central.secret_file)
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    if not config.central.enrol_if_missing:
+        raise RuntimeError(f"no kiosk credentials at {path}: provision them with `kiosk central enrol`")
+    secret = CentralClient.enrol(config.central.url, config.kiosk.id, timeout=config.central.timeout_s)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secret.hex())
+    return secret
+
+
+class KioskCore:
+    def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic):
+        self.config = config
+        Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+        self.services = build_services(config)
+        self.session = Session(config, self, clock=clock)
+        self.devices = DeviceMonitor(config.devices, on_change=lambda _s: self.refresh_availability())
+        self.outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"))
+        self.outbox.release_in_flight()
+        self.central = CentralClient(
+            config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
+        )
+        self.sync = SyncWorker(self.outbox, self.central, on_change=lambda _s: self.refresh_availability())
+        self._central_online = True
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._recorded: set[str] = set()
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def start(self, *, ticker: bool = True) -> "KioskCore":
+        self.devices.start()
+        self.sync.start()
+        self._spawn(self._watch_central, "central-watch")
+        if ticker:
+            self._spawn(self._tick, "session-ticker")
+        self.refresh_availability()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.sync.stop()
+        self.devices.stop()
+        self.central.close()
+        self.outbox.close()
+
+    def _spawn(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.2):
+            self.session.tick()
+
+    def _watch_central(self) -> None:
+        while True:
+            online = self.central.ping()
+            if online != self._central_online:
+                log.info("central %s", "reachable" if online else "unreachable")
+                self._central_online = online
+                if online:
+                    self.sync.wake()
+                self.refresh_availability()
+            if self._stop.wait(5.0 if online else 2.0):
+                return
+
+    # ---- availability (CUSS-style: a service is offered only if what it needs is there) -------
+    def refresh_availability(self) -> None:
+        statuses = self.devices.statuses()
+        queue_full = self.outbox.stats().get("near_full", False) and self._outbox_full()
+        availability = {}
+        for service_id, service in self.services.items():
+            availability[service_id] = self._unavailable_reason(service.config, statuses, queue_full)
+        out_of_service = None
+        if all(reason is not None for reason in availability.values()):
+            reasons = {r for r in availability.values()}
+            out_of_service = reasons.pop() if len(reasons) == 1 else "no_service_available"
+        self.session.set_availability(availability, out_of_service)
+
+    def _unavailable_reason(self, service, statuses: dict[str, DeviceStatus], queue_full: bool) -> str | None:
+        for device in service.requires:
+            status = statuses.get(device)
+            if status is None or not status.usable:
+                return device_reason(device, status)
+        if service.central == "live" and not self._central_online:
+            return "central_unreachable"
+        if queue_full:
+            return "queue_full"
+        return None
+
+    def _outbox_full(self) -> bool:
+        stats = self.outbox.stats()
+        return stats.get("pending", 0) + stats.get("in_flight", 0) >= stats.get("capacity", float("inf"))
+
+    # ---- Runner: the Session asks, the pool works ---------------------------------------------
+    def start_identify(self, visit: Visit) -> None:
+        self._pool.submit(self._guarded, self._identify, visit)
+
+    def start_completion(self, visit: Visit) -> None:
+        self._pool.submit(self._guarded, self._complete, visit)
+
+    def record_rating(self, visit: Visit) -> None:
+        payload = {"visit_id": visit.id, "service": visit.service_id, "score": visit.rating}
+        self._pool.submit(self._guarded, self._enqueue, "rating", f"{visit.id}:rating", payload)
+
+    def visit_ended(self, visit: Visit, outcome: str) -> None:
+        if visit.id in self._recorded:
+            self._recorded.discard(visit.id)
+            return  # recorded at completion
+        if visit.service_id is None:
+            return  # never got past the home screen: nothing to keep
+        # Built now, before the visit is wiped; carries no personal data.
+        record = self.services[visit.service_id].record(visit, None, outcome)
+        record["identity"] = None
+        self._pool.submit(self._guarded, self._record_visit, visit.id, outcome, record)
+
+    def _guarded(self, job, *args) -> None:
+        try:
+            job(*args)
+        except Exception:  # a bug in one visit's job must not take the kiosk down
+            log.exception("job %s failed", getattr(job, "__name__", job))
+
+    def _still_identifying(self, visit: Visit) -> bool:
+        return not self._stop.is_set() and self.session.visit is visit and self.session.state == "identify"
+
+    def _identify(self, visit: Visit) -> None:
+        while self._still_identifying(visit):
+            try:
+                with self.devices.in_use("idcard") as reader:
+                    card = reader.read_card()
+            except DeviceUserError as exc:
+                # No card yet, or lifted mid-read: keep guiding the citizen.
+                self.session.identify_problem(visit.id, "card_read_again" if "no card" not in exc.message.lower() else "place_card")
+            except (HardwareFault, NotPresent) as exc:
+                log.warning("card reader: %s", exc.message)
+                self.session.identify_problem(visit.id, "reader_fault")
+                self._stop.wait(2.0)
+            except DeviceError as exc:  # timeout, garbled or bad-checksum frame
+                log.warning("card read failed: %s: %s", exc.kind, exc.message)
+                self.session.identify_problem(visit.id, "card_read_failed")
+            else:
+                if card.valid_to is not None and card.valid_to < date.today():
+                    card.wipe()
+                    self.session.identify_problem(visit.id, "card_expired")
+                    self._stop.wait(3.0)
+                    continue
+                self.session.card_read(visit.id, card)
+                return
+            self._stop.wait(CARD_POLL_S)
+
+    def _complete(self, visit: Visit) -> None:
+        service = self.services[visit.service_id]
+        try:
+            result = service.request(visit, self.central)
+        except CentralUnavailable as exc:
+            log.warning("central unavailable during visit: %s", exc)
+            self._central_online = False
+            self._pool.submit(self.refresh_availability)
+            if service.config.central != "offline_ok":
+                self.session.completion_failed(visit.id, "central_unreachable")
+                return
+            result = service.accept_offline(visit)
+        except CentralRejected as exc:
+            log.error("central rejected the request: %s", exc)
+            self.session.completion_failed(visit.id, "central_rejected")
+            return
+
+        if not result.printable:
+            if self._record_completed(visit, service, result):
+                self.session.service_answered(visit.id, result)
+            return
+
+        self.session.service_answered(visit.id, result)
+        problem = None
+        try:
+            with self.devices.in_use("printer") as printer:
+                printer.print_receipt(service.receipt(visit, result))
+            visit.receipt_printed = True
+        except DeviceError as exc:
+            log.error("receipt not printed: %s: %s", exc.kind, exc.message)
+            visit.receipt_printed = False
+            problem = "receipt_not_printed"
+        if self._record_completed(visit, service, result):
+            self.session.receipt_finished(visit.id, visit.receipt_printed, problem)
+
+    def _record_completed(self, visit: Visit, service, result) -> bool:
+        try:
+            self._record_visit(visit.id, "completed", service.record(visit, result, "completed"))
+        except OutboxFull as exc:
+            log.error("visit not recorded: %s", exc)
+            self.session.completion_failed(visit.id, "record_failed")
+            return False
+        return True
+
+    def _record_visit(self, visit_id: str, outcome: str, record: dict) -> None:
+        self.outbox.record_visit(visit_id, outcome, record)
+        self._recorded.add(visit_id)
+        self.sync.wake()
+
+    def _enqueue(self, kind: str, key: str, payload: dict) -> None:
+        self.outbox.enqueue(kind, key, payload)
+        self.sync.wake()
+
+
+def device_reason(device: str, status: DeviceStatus | None) -> str:
+    """A message code the screens can translate: printer_paper_out, idcard_unavailable, …"""
+    if status is None or status.state in (DeviceState.NO_DEVICE, DeviceState.OFFLINE):
+        return f"{device}_unavailable"
+    detail = status.detail or {}
+    if detail.get("paper") == "out":
+        return f"{device}_paper_out"
+    if detail.get("cover") == "open":
+        return f"{device}_cover_open"
+    return f"{device}_fault"
+

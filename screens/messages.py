@@ -1,0 +1,65 @@
+"""Message codes published by the core, in words a citizen understands (translated by Qt).
+
+The tables hold Chinese source texts marked for lupdate; translation happens at lookup, so a
+language switch shows at the next render.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+MESSAGES = {
+    "place_card": QT_TRANSLATE_NOOP("Messages", "请将身份证放在读卡区"),
+    "card_read_again": QT_TRANSLATE_NOOP("Messages", "读卡未完成，请将身份证重新放好，不要移动"),
+    "card_read_failed": QT_TRANSLATE_NOOP("Messages", "读卡失败，请拿起身份证后重新放置"),
+    "card_expired": QT_TRANSLATE_NOOP("Messages", "身份证已过有效期，请到窗口办理"),
+    "reader_fault": QT_TRANSLATE_NOOP("Messages", "读卡器暂时无法使用，请联系工作人员"),
+    "service_unavailable": QT_TRANSLATE_NOOP("Messages", "该业务暂不可用，请选择其他业务"),
+    "central_unreachable": QT_TRANSLATE_NOOP("Messages", "暂时无法连接公安业务系统，请稍后再试"),
+    "central_rejected": QT_TRANSLATE_NOOP("Messages", "业务系统拒绝了本次申请，请到窗口办理"),
+    "machine_timeout": QT_TRANSLATE_NOOP("Messages", "处理超时，请稍后再试或到窗口办理"),
+    "receipt_not_printed": QT_TRANSLATE_NOOP("Messages", "回执未能打印，办理结果已保存，可凭身份证到窗口补打"),
+    "record_failed": QT_TRANSLATE_NOOP("Messages", "本机存储已满，暂停办理，请联系工作人员"),
+    "printer_paper_out": QT_TRANSLATE_NOOP("Messages", "打印机缺纸"),
+    "printer_cover_open": QT_TRANSLATE_NOOP("Messages", "打印机盖未关"),
+    "printer_unavailable": QT_TRANSLATE_NOOP("Messages", "打印机无法使用"),
+    "printer_fault": QT_TRANSLATE_NOOP("Messages", "打印机故障"),
+    "idcard_unavailable": QT_TRANSLATE_NOOP("Messages", "身份证读卡器无法使用"),
+    "idcard_fault": QT_TRANSLATE_NOOP("Messages", "身份证读卡器故障"),
+    "queue_full": QT_TRANSLATE_NOOP("Messages", "本机存储已满"),
+    "no_service_available": QT_TRANSLATE_NOOP("Messages", "设备维护中"),
+}
+
+SUMMARY_LABELS = {
+    "service": QT_TRANSLATE_NOOP("Messages", "办理业务"),
+    "name": QT_TRANSLATE_NOOP("Messages", "姓名"),
+    "id_number": QT_TRANSLATE_NOOP("Messages", "身份证号"),
+}
+
+RATINGS = (  # 好差评, best first
+    (5, QT_TRANSLATE_NOOP("Messages", "非常满意")),
+    (4, QT_TRANSLATE_NOOP("Messages", "满意")),
+    (3, QT_TRANSLATE_NOOP("Messages", "基本满意")),
+    (2, QT_TRANSLATE_NOOP("Messages", "不满意")),
+    (1, QT_TRANSLATE_NOOP("Messages", "非常不满意")),
+)
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Messages", text)
+
+
+def message_text(code: str | None) -> str:
+    if not code:
+        return ""
+    return _t(MESSAGES[code]) if code in MESSAGES else code
+
+
+def summary_label(code: str) -> str:
+    if code.startswith("step:"):
+        return code[len("step:"):]  # a step title, already in the visit's language
+    return _t(SUMMARY_LABELS[code]) if code in SUMMARY_LABELS else code
+
+
+def rating_labels() -> list[tuple[int, str]]:
+    return [(score, _t(text)) for score, text in RATINGS]

@@ -1,0 +1,67 @@
+"""Building blocks shared by the screens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+def label(text: str = "", role: str | None = None, *, wrap: bool = True, center: bool = True) -> QLabel:
+    widget = QLabel(text)
+    if role:
+        widget.setObjectName(role)
+    widget.setWordWrap(wrap)
+    if center:
+        widget.setAlignment(Qt.AlignCenter)
+    return widget
+
+
+def button(text: str = "", *, secondary: bool = False, name: str | None = None) -> QPushButton:
+    widget = QPushButton(text)
+    widget.setObjectName("secondary" if secondary else (name or ""))
+    widget.setCursor(Qt.PointingHandCursor)
+    widget.setFocusPolicy(Qt.NoFocus)
+    return widget
+
+
+class Page(QWidget):
+    """One screen. `render` shows a SessionView; `clear` forgets everything it showed."""
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(48, 32, 48, 32)
+        self.layout_.setSpacing(24)
+
+    def render(self, view) -> None:
+        raise TypeError(f"{type(self).__name__} must implement render")
+
+    def clear(self) -> None:
+        for child in self.findChildren(QLabel):
+            child.clear()
+
+
+class ButtonGrid(QWidget):
+    """A grid of big buttons rebuilt from (id, text, enabled) rows."""
+
+    def __init__(self, columns: int = 2, parent=None):
+        super().__init__(parent)
+        self.columns = columns
+        self.grid = QGridLayout(self)
+        self.grid.setSpacing(24)
+        self.buttons: dict[str, QPushButton] = {}
+
+    def set_buttons(self, rows, on_click, *, name: str | None = None) -> None:
+        for widget in self.buttons.values():
+            widget.deleteLater()
+        self.buttons = {}
+        for index, (key, text, enabled) in enumerate(rows):
+            widget = button(text, name=name)
+            widget.setEnabled(enabled)
+            widget.clicked.connect(lambda _=False, k=key: on_click(k))
+            self.grid.addWidget(widget, index // self.columns, index % self.columns)
+            self.buttons[key] = widget
+
+    def clear(self) -> None:
+        self.set_buttons([], lambda _k: None)
