@@ -1,0 +1,227 @@
+"""The visit state machine, headless, with a fake clock: every path a citizen can take."""
+
+import pytest
+
+from drivers.idcard.demo_cards import load_demo_card
+from kiosk.config import load_config
+from kiosk.session import Session
+from kiosk.visit import ServiceResult
+
+SERVICE = "no_criminal_record"
+
+
+class RecordingRunner:
+    """The Session's other side, recording what the Session asked for."""
+
+    def __init__(self):
+        self.calls = []
+        self.ended = []
+
+    def start_identify(self, visit):
+        self.calls.append("identify")
+
+    def start_completion(self, visit):
+        self.calls.append("complete")
+
+    def record_rating(self, visit):
+        self.calls.append(("rating", visit.rating))
+
+    def visit_ended(self, visit, outcome):
+        self.ended.append((visit, outcome))
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def runner():
+    return RecordingRunner()
+
+
+@pytest.fixture
+def session(clock, runner):
+    config = load_config(overrides={"timeouts.default_s": 60, "timeouts.warning_s": 15,
+                                    "timeouts.extend_s": 60, "timeouts.max_extensions": 1})
+    session = Session(config, runner, clock=clock)
+    session.views = []
+    session.subscribe(session.views.append)
+    return session
+
+
+def card():
+    return load_demo_card("zhang-wei")
+
+
+def to_confirm(session):
+    session.touch()
+    session.choose_service(SERVICE)
+    session.card_read(session.visit.id, card())
+    session.choose("purpose", "visa")
+    assert session.state == "confirm"
+
+
+def test_full_visit(session, runner):
+    to_confirm(session)
+    view = session.view()
+    assert ("id_number", load_demo_card("zhang-wei").masked_id) in view.summary
+    assert dict(view.summary)["step:选择用途"] == "签证办理"
+    session.confirm()
+    assert session.state == "working" and runner.calls == ["identify", "complete"]
+    visit = session.visit
+    session.service_answered(visit.id, ServiceResult("issued", "NCR-1", "http://c/verify/NCR-1"))
+    assert session.state == "printing"
+    session.receipt_finished(visit.id, printed=True)
+    assert session.state == "rate" and session.view().outcome == "issued"
+    session.rate(5)
+    assert ("rating", 5) in runner.calls and session.state == "done"
+    session.finish()
+    assert session.state == "attract" and session.visit is None
+    assert runner.ended[-1][1] == "completed"
+    assert visit.card is None and visit.choices == {}  # wiped
+
+
+def test_refused_goes_straight_to_rating(session):
+    to_confirm(session)
+    session.confirm()
+    session.service_answered(session.visit.id, ServiceResult("refused", reason="请到窗口办理"))
+    view = session.view()
+    assert view.state == "rate" and view.outcome == "refused" and view.reason == "请到窗口办理"
+
+
+def test_unavailable_service_cannot_be_chosen(session, runner):
+    session.set_availability({SERVICE: "printer_paper_out"}, None)
+    session.touch()
+    assert session.view().tiles[0].available is False
+    assert session.view().tiles[0].reason == "printer_paper_out"
+    session.choose_service(SERVICE)
+    assert session.state == "home" and session.view().message == "service_unavailable"
+    assert runner.calls == []
+
+
+def test_out_of_service_and_back(session):
+    session.set_availability({SERVICE: "printer_paper_out"}, "printer_paper_out")
+    assert session.state == "out_of_service"
+    session.touch()
+    assert session.state == "out_of_service"
+    session.set_availability({SERVICE: None}, None)
+    assert session.state == "attract"
+
+
+def test_visit_under_way_is_not_cut_short_by_a_device_change(session):
+    to_confirm(session)
+    session.set_availability({SERVICE: "printer_paper_out"}, "printer_paper_out")
+    assert session.state == "confirm"
+
+
+def test_countdown_prompt_then_more_time(session, clock):
+    session.touch()
+    clock.advance(44)
+    session.tick()
+    assert not session.view().prompt_more_time and session.view().countdown == 16
+    clock.advance(2)
+    session.tick()
+    assert session.view().prompt_more_time
+    session.more_time()
+    view = session.view()
+    assert not view.prompt_more_time and view.countdown == 60 and view.state == "home"
+
+
+def test_timeout_cancels_and_wipes(session, clock, runner):
+    to_confirm(session)
+    visit = session.visit
+    clock.advance(61)
+    session.tick()
+    assert session.state == "attract" and session.visit is None
+    assert runner.ended == [(visit, "timeout")]
+    assert visit.card is None
+    assert all(v.summary == () for v in session.views[-1:])
+
+
+def test_extensions_are_limited(session, clock):
+    session.touch()
+    clock.advance(50)
+    session.tick()
+    session.more_time()  # the one extension allowed
+    clock.advance(50)
+    session.tick()
+    assert not session.view().prompt_more_time  # no more extensions: no prompt, only the countdown
+    clock.advance(11)
+    session.tick()
+    assert session.state == "attract"
+
+
+def test_activity_restarts_the_countdown(session, clock):
+    session.touch()
+    clock.advance(40)
+    session.touch()  # a touch anywhere counts as activity
+    clock.advance(40)
+    session.tick()
+    assert session.state == "home"
+
+
+def test_cancel_from_every_citizen_state(session, runner):
+    for advance in (lambda s: None,
+                    lambda s: s.choose_service(SERVICE),
+                    lambda s: (s.choose_service(SERVICE), s.card_read(s.visit.id, card()))):
+        session.touch()
+        advance(session)
+        session.cancel()
+        assert session.state == "attract" and session.visit is None
+    assert [outcome for _visit, outcome in runner.ended] == ["cancelled"] * 3
+
+
+def test_machine_states_cannot_be_cancelled_but_time_out(session, clock):
+    to_confirm(session)
+    session.confirm()
+    session.cancel()
+    assert session.state == "working"
+    clock.advance(31)
+    session.tick()
+    assert session.state == "done" and session.view().message == "machine_timeout"
+
+
+def test_stale_reports_from_an_old_visit_are_ignored(session):
+    session.touch()
+    session.choose_service(SERVICE)
+    old_id = session.visit.id
+    session.cancel()
+    session.touch()
+    session.choose_service(SERVICE)
+    session.card_read(old_id, card())
+    assert session.state == "identify"
+
+
+def test_identify_guidance_messages(session):
+    session.touch()
+    session.choose_service(SERVICE)
+    session.identify_problem(session.visit.id, "card_read_failed")
+    assert session.view().message == "card_read_failed"
+
+
+def test_back_from_confirm_reopens_the_step(session):
+    to_confirm(session)
+    session.back()
+    assert session.state == "steps" and session.view().step.id == "purpose"
+
+
+def test_language_resets_after_the_visit(session):
+    session.touch()
+    session.set_language("en")
+    view = session.view()
+    assert view.language == "en" and view.tiles[0].title == "No-Criminal-Record Certificate"
+    session.cancel()
+    assert session.view().language == "zh"
+
