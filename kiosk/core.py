@@ -49,6 +49,7 @@ class KioskCore:
     def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic):
         self.config = config
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+        config.data_path("keys").mkdir(mode=0o700, exist_ok=True)
         self.services = build_services(config)
         self.session = Session(config, self, clock=clock)
         self.devices = DeviceMonitor(config.devices, on_change=lambda _s: self.refresh_availability())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 from kiosk.privacy import MaskingFilter
@@ -22,4 +23,13 @@ def setup_logging(log_dir: str | Path | None = None, level: int = logging.INFO) 
     for handler in handlers:
         handler.setFormatter(formatter)
         handler.addFilter(MaskingFilter())
+        handler.addFilter(_drop_escpos_chatter)
         root.addHandler(handler)
+    # Libraries that log every request or connection at INFO would drown the kiosk's own lines.
+    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _drop_escpos_chatter(record: logging.LogRecord) -> bool:
+    """python-escpos logs each connect/close at INFO on the root logger; keep only its warnings."""
+    return record.levelno >= logging.WARNING or f"{os.sep}escpos{os.sep}" not in record.pathname

@@ -116,6 +116,7 @@ class KioskWindow(QWidget):
         self.view = None
         self.bridge = SessionBridge(session, self)
         self.bridge.view_changed.connect(self.render)
+        self.render(session.view())
 
     # ---- rendering ---------------------------------------------------------------------------
     def render(self, view) -> None:

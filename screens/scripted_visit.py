@@ -58,6 +58,10 @@ class ScriptedVisit:
         view = self.window.view
         if view is not None and view.state not in self._seen:
             self._seen.add(view.state)
+            # Widgets added to a visible page are shown by a queued event: let it through first.
+            for _ in range(3):
+                QApplication.processEvents()
+                time.sleep(0.02)
             self.shot(view.state)
 
     def click(self, widget) -> None:
@@ -97,7 +101,6 @@ class ScriptedVisit:
         self.env.printer.handle_control({"op": "fault", "kind": "paper_out"})
         try:
             self.wait_for("out_of_service", timeout_s=10)
-            self.shot("out-of-service-paper-out")
         finally:
             self.env.printer.handle_control({"op": "clear_fault"})
         self.wait_for("attract", timeout_s=10)
