@@ -1,0 +1,45 @@
+"""`kiosk device idcard read|status --url URL`: one ID card reader, by the URL the config uses."""
+
+import click
+
+from kiosk.commands.common import clean_failures, emit_json, fail
+
+URL_HELP = "Reader URL, e.g. ga467:///dev/ttyUSB0?baudrate=115200&timeout=5"
+
+
+@click.group()
+def idcard():
+    """Resident ID card reader (GA 467)."""
+
+
+@idcard.command()
+@click.option("--url", required=True, help=URL_HELP)
+@click.option("--with-fingerprint", is_flag=True, help="Also read the card's fingerprint block.")
+@clean_failures
+def read(url, with_fingerprint):
+    """Read the card on the reader; print it as JSON (the full ID number: technicians only)."""
+    from drivers.registry import open_device
+
+    reader = open_device(url)
+    try:
+        card = reader.read_card(with_fingerprint=with_fingerprint)
+    finally:
+        reader.close()
+    emit_json({**card.to_json(), "photo_bytes": len(card.photo), "fingerprint_bytes": len(card.fingerprint)})
+
+
+@idcard.command()
+@click.option("--url", required=True, help=URL_HELP)
+@clean_failures
+def status(url):
+    """Ask the reader's SAM for its state; exit 1 with one line on stderr unless usable."""
+    from drivers.registry import open_device
+
+    reader = open_device(url, open_now=False)
+    try:
+        result = reader.status()
+    finally:
+        reader.close()
+    emit_json(result.to_json())
+    if not result.usable:
+        fail(f"{result.state.value}: {result.message}")
