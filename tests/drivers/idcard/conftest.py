@@ -45,7 +45,13 @@ def reader(endpoint):
     device.close()
 
 
-def run_kiosk(*args: str, timeout: float = 15) -> subprocess.CompletedProcess:
+@pytest.fixture
+def run_kiosk():
     """Run the installed `kiosk` command as a real subprocess."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([KIOSK, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+    def run(*args: str, timeout: float = 15) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        return subprocess.run([KIOSK, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+    run.kiosk = KIOSK
+    return run
