@@ -129,7 +129,7 @@ class Outbox:
                 with self._db.atomic() as db:
                     yield db
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode == sqlite3.SQLITE_FULL:
+                if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
                     raise OutboxFull(f"outbox disk is full ({self.path}): {exc}") from None
                 raise
 
@@ -198,7 +198,8 @@ class Outbox:
         items: list[OutboxItem] = []
         with self._writing() as db:
             rows = db.execute(
-                "SELECT key, kind, created_at, attempts, payload FROM outbox "
+                # CAST: a tampered payload may no longer even be a BLOB.
+                "SELECT key, kind, created_at, attempts, CAST(payload AS BLOB) FROM outbox "
                 "WHERE state = ? AND next_attempt <= ? ORDER BY created_at, rowid LIMIT ?",
                 [PENDING, now, limit],
             ).fetchall()

@@ -40,6 +40,7 @@ class SyncState:
     last_success: float | None = None
     last_error: str | None = None
     consecutive_failures: int = 0
+    next_retry_at: float | None = None  # while backing off: when the next attempt is due
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +75,6 @@ class SyncWorker:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._state = SyncState()
-        self._retry_at = 0.0
         self._last_purge = float("-inf")
 
     @property
@@ -114,8 +114,8 @@ class SyncWorker:
                 result = self.sync_once(force=forced)
             except Exception:  # the worker must outlive any one failed pass
                 log.exception("sync pass failed")
-                self._failed("internal error in sync pass")
                 self._release_claimed()
+                self._failed("internal error in sync pass")
                 result = {"sent": 0, "more": False}
             if self._stopping.is_set():
                 break
@@ -131,8 +131,9 @@ class SyncWorker:
             log.exception("could not release claimed outbox items")
 
     def _next_delay(self) -> float:
-        if self._state.consecutive_failures:
-            return max(0.0, self._retry_at - self._clock())
+        retry_at = self._state.next_retry_at
+        if retry_at is not None:
+            return max(0.0, retry_at - self._clock())
         return IDLE_INTERVAL_S
 
     # -- one pass ----------------------------------------------------------------------------
@@ -142,7 +143,8 @@ class SyncWorker:
         and `more` (a full batch went out, so more may be waiting)."""
         now = self._clock()
         result = {"sent": 0, "delivered": 0, "retry": 0, "dead": 0, "more": False}
-        if not force and self._state.consecutive_failures and now < self._retry_at:
+        retry_at = self._state.next_retry_at
+        if not force and retry_at is not None and now < retry_at:
             return result
         self._purge_now_and_then(now)
         items = self.outbox.due(self.batch_size, now=float("inf") if force else now)
@@ -155,8 +157,7 @@ class SyncWorker:
         except Exception as exc:
             if type(exc).__name__ not in ("CentralUnavailable", "CentralRejected"):
                 log.exception("unexpected error while posting a batch")
-            reason = _describe(exc)
-            self.outbox.mark_retry([item.key for item in items], reason, self._failed(reason))
+            self._failed(_describe(exc), [item.key for item in items])
             result["retry"] = len(items)
             return result
         result.update(self._apply(items, answers))
@@ -203,18 +204,19 @@ class SyncWorker:
     # -- state -------------------------------------------------------------------------------
 
     def _succeeded(self) -> None:
-        self._retry_at = 0.0
         self._set_state(SyncState(online=True, last_success=self._clock()))
 
-    def _failed(self, reason: str) -> float:
-        """Record a failed pass; return when to try again (full jitter, capped)."""
+    def _failed(self, reason: str, keys: list[str] | None = None) -> None:
+        """Record a failed pass and put its batch back, due after a full-jitter backoff."""
         failures = self._state.consecutive_failures + 1
         cap = min(self.max_delay, self.base_delay * 2 ** min(failures - 1, 62))
-        self._retry_at = self._clock() + self._jitter() * cap
-        log.warning("sync failed (%d in a row), next try in %.1f s: %s",
-                    failures, self._retry_at - self._clock(), reason)
-        self._set_state(replace(self._state, online=False, last_error=reason, consecutive_failures=failures))
-        return self._retry_at
+        delay = self._jitter() * cap
+        retry_at = self._clock() + delay
+        log.warning("sync failed (%d in a row), next try in %.1f s: %s", failures, delay, reason)
+        if keys:
+            self.outbox.mark_retry(keys, reason, retry_at)
+        self._set_state(replace(self._state, online=False, last_error=reason,
+                                consecutive_failures=failures, next_retry_at=retry_at))
 
     def _set_state(self, state: SyncState) -> None:
         self._state = state

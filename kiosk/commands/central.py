@@ -1,0 +1,84 @@
+"""`kiosk central …`: run, inspect and provision the reference central backend.
+
+FastAPI, uvicorn and SQLAlchemy are imported inside the commands, so other `kiosk` commands
+never pay for them. A database is a SQLAlchemy URL (sqlite:///path.db,
+postgresql+psycopg://…) or a plain file path meaning SQLite.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from kiosk.commands.common import emit_json, fail
+
+
+def _clean_database_errors(func):
+    """Database and argument problems become one line on stderr, exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return func(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            fail(f"database: {str(exc).splitlines()[0]}")
+        except (ValueError, OSError) as exc:
+            fail(str(exc) or type(exc).__name__)
+
+    return wrapper
+
+
+@click.group()
+def central():
+    """The reference central backend (FastAPI; SQLite or PostgreSQL)."""
+
+
+@central.command()
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8600, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port (printed on start).")
+@click.option("--dev", is_flag=True, help="Allow kiosks to self-enrol (POST /api/v1/enrol).")
+@click.option("--public-url", help="Base URL printed in certificate QR codes (default: as requested).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@_clean_database_errors
+def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str) -> None:
+    """Serve the central API until interrupted; prints `listening on URL` once ready."""
+    from central.app import create_app
+    from central.server import bind_socket, server_for
+
+    app = create_app(database, dev=dev, public_url=public_url)
+    sock = bind_socket(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    click.echo(f"central listening on http://{shown_host}:{bound_port}")
+    server_for(app, log_level=log_level).run(sockets=[sock])
+
+
+@central.command()
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@_clean_database_errors
+def stats(database: str) -> None:
+    """Headline figures as JSON: completed visits, records, duplicates rejected, certificates."""
+    from central.stats import stats as central_stats
+
+    emit_json(central_stats(database))
+
+
+@central.command()
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@click.option("--kiosk-id", required=True, help="The id configured on the kiosk.")
+@_clean_database_errors
+def enrol(database: str, kiosk_id: str) -> None:
+    """Issue a kiosk's secret and print it as hex (re-enrolling replaces the old secret)."""
+    from central.db import create_engine_for, enrol_kiosk
+
+    engine = create_engine_for(database)
+    try:
+        click.echo(enrol_kiosk(engine, kiosk_id).hex())
+    finally:
+        engine.dispose()

@@ -1,0 +1,65 @@
+"""Outboxes on real SQLite files, a controllable clock, and a real central on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from central.server import EmbeddedCentral
+from kiosk.central_client import CentralClient
+from offline_queue.outbox import Outbox
+
+
+class FakeClock:
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def open_outbox(tmp_path, clock) -> Iterator[callable]:
+    """open_outbox(**options) -> an Outbox on tmp_path/outbox.db; closed at teardown."""
+    opened: list[Outbox] = []
+
+    def make(**options) -> Outbox:
+        options.setdefault("clock", clock)
+        outbox = Outbox(tmp_path / "outbox.db", tmp_path / "outbox.key", **options)
+        opened.append(outbox)
+        return outbox
+
+    yield make
+    for outbox in opened:
+        outbox.close()
+
+
+@pytest.fixture
+def outbox(open_outbox) -> Outbox:
+    return open_outbox()
+
+
+@pytest.fixture
+def central_db(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'central.db'}"
+
+
+@pytest.fixture
+def central(central_db) -> Iterator[EmbeddedCentral]:
+    with EmbeddedCentral(central_db, dev=True) as server:
+        yield server
+
+
+@pytest.fixture
+def client(central) -> Iterator[CentralClient]:
+    with CentralClient(central.url, "K-1", CentralClient.enrol(central.url, "K-1")) as c:
+        yield c
