@@ -63,7 +63,6 @@ class EscposPrinter(Device):
         self._status_timeout = status_timeout
         self.columns = columns
         self._link: PrinterLink | None = None
-        self._opened = False
         self._lock = threading.RLock()
 
     @classmethod
@@ -98,15 +97,17 @@ class EscposPrinter(Device):
     # --- Device ---
 
     def open(self) -> None:
+        """Open a USB, serial or file link now, so a missing printer shows at start-up.
+
+        Operations (re)open the link themselves when needed, so status() also works unopened.
+        """
         with self._lock:
-            self._opened = True
             if self._persistent:
                 with self._session():
                     pass
 
     def close(self) -> None:
         with self._lock:
-            self._opened = False
             self._drop_link()
 
     def status(self) -> DeviceStatus:
@@ -171,8 +172,6 @@ class EscposPrinter(Device):
     @contextmanager
     def _session(self) -> Iterator[PrinterLink]:
         """The link for one operation: reused if persistent, dropped after any failure."""
-        if not self._opened:
-            raise NotPresent(f"printer {self.where} is not open")
         if self._link is None:
             link = self._make_link()
             link.open()
