@@ -1,0 +1,36 @@
+"""A real central (uvicorn on 127.0.0.1, SQLite file) per test, and enrolled kiosk clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from central.server import EmbeddedCentral
+from kiosk.central_client import CentralClient
+
+
+@pytest.fixture
+def central_db(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'central.db'}"
+
+
+@pytest.fixture
+def central(central_db) -> Iterator[EmbeddedCentral]:
+    with EmbeddedCentral(central_db, dev=True) as server:
+        yield server
+
+
+@pytest.fixture
+def enrolled(central) -> Iterator[callable]:
+    """enrolled("K-1") -> a CentralClient with a fresh secret; all closed at teardown."""
+    clients: list[CentralClient] = []
+
+    def make(kiosk_id: str = "K-1") -> CentralClient:
+        client = CentralClient(central.url, kiosk_id, CentralClient.enrol(central.url, kiosk_id))
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

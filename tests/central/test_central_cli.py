@@ -1,0 +1,89 @@
+"""`kiosk central serve | stats | enrol` as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.central_client import CentralClient, CentralRejected
+
+KIOSK = [str(Path(sys.executable).with_name("kiosk"))]
+
+
+def _kiosk(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(KIOSK + list(args), capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """serve(*flags) -> base URL of `kiosk central serve --port 0 …`; stopped at teardown."""
+    processes: list[subprocess.Popen] = []
+
+    def start(*flags: str) -> str:
+        process = subprocess.Popen(
+            KIOSK + ["central", "serve", "--database", str(tmp_path / "central.db"), "--port", "0",
+                     "--log-level", "warning", *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        processes.append(process)
+        line = process.stdout.readline()  # printed once the socket is listening
+        match = re.fullmatch(r"central listening on (http://127\.0\.0\.1:\d+)\n", line)
+        assert match, (line, process.stderr.read() if process.poll() is not None else "")
+        return match.group(1)
+
+    yield start
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_serve_then_stats(serve, tmp_path):
+    url = serve("--dev")
+    with CentralClient(url, "K-1", CentralClient.enrol(url, "K-1")) as client:
+        items = [{"key": f"v-{i}", "kind": "visit", "created_at": 0, "payload": {"outcome": "completed"}}
+                 for i in range(3)]
+        client.post_batch(items)
+        client.post_batch(items[:1])
+    result = _kiosk("central", "stats", "--database", str(tmp_path / "central.db"))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert (figures["completed_visits"], figures["records"], figures["duplicates_rejected"]) == (3, 3, 1)
+
+
+def test_enrol_provisions_a_kiosk_for_a_production_server(serve, tmp_path):
+    result = _kiosk("central", "enrol", "--database", str(tmp_path / "central.db"), "--kiosk-id", "K-7")
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", secret)
+    url = serve()
+    with pytest.raises(CentralRejected, match="403"):
+        CentralClient.enrol(url, "K-8")
+    with CentralClient(url, "K-7", bytes.fromhex(secret)) as client:
+        assert client.heartbeat({"state": "ok"})["ok"] is True
+    assert httpx.get(f"{url}/api/v1/health").json() == {"status": "ok"}
+
+
+def test_stats_of_a_missing_database_is_one_clear_line(tmp_path):
+    result = _kiosk("central", "stats", "--database", str(tmp_path / "nowhere.db"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: no central database at {tmp_path / 'nowhere.db'}"
+    assert not (tmp_path / "nowhere.db").exists()
+
+
+def test_bad_kiosk_id_is_one_clear_line(tmp_path):
+    result = _kiosk("central", "enrol", "--database", str(tmp_path / "c.db"), "--kiosk-id", "a b")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: kiosk id must be")
