@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Build dist/police-kiosk_<version>_all.deb with dpkg-deb.
+#
+# The package carries the project's wheel and the exact runtime pins (requirements.lock minus
+# test-only packages); its postinst builds /opt/police-kiosk/venv with the target's python3 and
+# pip, from the package index the target's pip is configured for (a site mirror on closed
+# networks). That keeps the .deb small and architecture-independent, and reuses the same pins
+# CI tested.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "build-deb: $*"; }
+[[ -x .venv/bin/python ]] || script/bootstrap base
+command -v dpkg-deb >/dev/null || { echo "build-deb: needs dpkg-deb (Debian)" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# 1. The wheel (committed and uncommitted files alike: build from a clean checkout for releases).
+.venv/bin/python -m pip wheel --quiet --no-deps --wheel-dir "$work/wheel" . \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+wheel=$(ls "$work"/wheel/police_kiosk-*.whl)
+version=$(basename "$wheel" | cut -d- -f2)
+say "wheel $(basename "$wheel")"
+
+# 2. Runtime pins: what pip would install for the wheel alone, held to requirements.lock.
+grep -v '^#' requirements.lock >"$work/constraints.txt"
+.venv/bin/python -m pip install --quiet --dry-run --ignore-installed --report "$work/report.json" \
+    -c "$work/constraints.txt" "$wheel" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+.venv/bin/python - "$work/report.json" >"$work/requirements.txt" <<'PY'
+import json, sys
+
+report = json.load(open(sys.argv[1]))
+print("# Runtime pins for /opt/police-kiosk/venv, from requirements.lock by packaging/build-deb.sh.")
+for item in sorted(report["install"], key=lambda item: item["metadata"]["name"].lower()):
+    meta = item["metadata"]
+    if meta["name"] != "police-kiosk":
+        print(f"{meta['name']}=={meta['version']}")
+PY
+say "$(grep -c '==' "$work/requirements.txt") runtime pins (of $(grep -c '==' requirements.lock) in requirements.lock)"
+
+# 3. The tree.
+root=$work/root
+install -D -m 644 "$wheel" "$root/opt/police-kiosk/$(basename "$wheel")"
+install -D -m 644 "$work/requirements.txt" "$root/opt/police-kiosk/requirements.txt"
+install -d "$root/usr/bin"
+ln -s /opt/police-kiosk/venv/bin/kiosk "$root/usr/bin/kiosk"
+install -D -m 755 packaging/kiosk-session/police-kiosk-session "$root/usr/lib/police-kiosk/police-kiosk-session"
+install -D -m 644 packaging/kiosk-session/police-kiosk.desktop "$root/usr/share/xsessions/police-kiosk.desktop"
+install -D -m 644 -t "$root/lib/systemd/system" packaging/systemd/*.service
+install -D -m 644 packaging/udev/99-police-kiosk.rules "$root/lib/udev/rules.d/99-police-kiosk.rules"
+install -D -m 644 config/default.toml "$root/etc/police-kiosk/kiosk.toml"
+install -D -m 644 packaging/debian/default-police-kiosk "$root/etc/default/police-kiosk"
+install -D -m 644 packaging/debian/default-police-kiosk-central "$root/etc/default/police-kiosk-central"
+install -D -m 644 packaging/README.md "$root/usr/share/doc/police-kiosk/README.md"
+
+# 4. Control files. Runtime Debian packages come from system-deps.sh, the one list of them,
+# minus what only development needs; plus the X session's own.
+mapfile -t runtime < <(packaging/system-deps.sh --list base qt speech |
+    grep -vxE 'python3-dev|gcc|git|xvfb|xauth')
+runtime+=(adduser xserver-xorg xinit x11-xserver-utils matchbox-window-manager)
+depends=$(printf '%s\n' "${runtime[@]}" | sort -u | sed 's/^python3$/python3 (>= 3.11)/' | paste -sd, | sed 's/,/, /g')
+install -d "$root/DEBIAN"
+cat >"$root/DEBIAN/control" <<CONTROL
+Package: police-kiosk
+Version: $version
+Architecture: all
+Maintainer: Police Kiosk Team <kiosk@localhost>
+Section: misc
+Priority: optional
+Depends: $depends
+Installed-Size: $(du -sk "$root" | cut -f1)
+Description: 24-hour police self-service kiosk (警务自助服务站)
+ Fullscreen kiosk application, device drivers (GA 467 ID card reader, ESC/POS
+ receipt printer), offline outbox and the reference central backend. The
+ Python environment is built in /opt/police-kiosk/venv when installed.
+CONTROL
+printf '%s\n' /etc/police-kiosk/kiosk.toml /etc/default/police-kiosk /etc/default/police-kiosk-central \
+    >"$root/DEBIAN/conffiles"
+install -m 755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$root/DEBIAN/"
+
+mkdir -p dist
+deb=dist/police-kiosk_${version}_all.deb
+dpkg-deb --root-owner-group --build "$root" "$deb" >/dev/null
+say "built $deb ($(du -h "$deb" | cut -f1))"
