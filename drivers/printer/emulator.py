@@ -10,7 +10,8 @@ connection closes). Faults are injected through the control interface:
     {"op": "clear_fault"}  {"op": "status"}  {"op": "jobs"}  {"op": "clear_jobs"}
 
 Like a real printer, it prints nothing while it reports a problem: a job sent anyway is counted
-in `dropped_bytes` and does not appear in `jobs`.
+in `dropped_bytes` and does not appear in `jobs`. It serves TCP itself; for a serial printer,
+put `emulator.session()` on a pty (`drivers.emulation.pty.PtyEndpoint`).
 """
 
 from __future__ import annotations
@@ -222,8 +223,12 @@ class EscposEmulator:
                 self._counters["connections"] += 1
             self._spawn(self._serve, "printer-emulator-connection", conn)
 
+    def session(self) -> HostSession:
+        """A byte-stream session for other transports, e.g. `PtyEndpoint(emulator.session())`."""
+        return HostSession(self)
+
     def _serve(self, conn: socket.socket) -> None:
-        decoder, job = EscposDecoder(), _JobInProgress()
+        session = HostSession(self)
         conn.settimeout(_POLL)
         try:
             while not self._stop.is_set():
@@ -235,57 +240,20 @@ class EscposEmulator:
                     break
                 if not data:
                     break
-                job, keep_open = self._receive(conn, decoder.feed(data), job)
-                if not keep_open:
+                answers = session.feed(data)
+                if answers:  # all answers to one chunk go out as one segment
+                    conn.sendall(answers)
+                if session.dropped:
                     break
+        except OSError:
+            pass  # the host went away
         except Exception:  # a bug here must not take the emulator down with it
             log.exception("printer emulator: connection handler failed")
         finally:
-            for event in decoder.close():
-                job.add(event)
-            if job.has_content:
-                self._finish(job, cut=False)
+            session.close()
             with self._lock:
                 self._connections.discard(conn)
             _shutdown(conn)
-
-    def _receive(self, conn: socket.socket, events: list[Event], job: _JobInProgress) -> tuple[_JobInProgress, bool]:
-        """Act on decoded events; returns the job in progress and whether to keep the connection."""
-        answers = bytearray()  # status answers go out together, as one segment
-        try:
-            return self._print(events, job, answers)
-        finally:
-            if answers:
-                try:
-                    conn.sendall(answers)
-                except OSError:
-                    pass  # the host went away; the receive loop notices
-
-    def _print(self, events: list[Event], job: _JobInProgress, answers: bytearray) -> tuple[_JobInProgress, bool]:
-        for event in events:
-            if isinstance(event, StatusRequest):
-                answers += self._status_answer(event.n)
-                continue
-            with self._lock:
-                self._counters["content_bytes"] += len(event.raw)
-                if not self._condition().ready:
-                    self._counters["dropped_bytes"] += len(event.raw)
-                    continue
-                fault, limit = self._fault, self._after_bytes
-            if fault in MID_JOB_FAULTS and len(job.raw) + len(event.raw) > limit:
-                self._finish(job, cut=False)
-                if fault == "drop_connection":
-                    return _JobInProgress(), False
-                with self._lock:
-                    self._fault = "paper_out"
-                    self._counters["dropped_bytes"] += len(event.raw)
-                job = _JobInProgress()
-                continue
-            job.add(event)
-            if isinstance(event, Cut):
-                self._finish(job, cut=True)
-                job = _JobInProgress()
-        return job, True
 
     def _status_answer(self, n: int) -> bytes:
         with self._lock:
@@ -305,6 +273,59 @@ class EscposEmulator:
 
     def _condition(self) -> PrinterCondition:
         return FAULT_CONDITIONS[self._fault] if self._fault else PrinterCondition()
+
+
+class HostSession:
+    """One host's stream: its decoder and the job it is sending. `feed` returns the answers."""
+
+    def __init__(self, emulator: EscposEmulator):
+        self._emulator = emulator
+        self._decoder = EscposDecoder()
+        self._job = _JobInProgress()
+        self.dropped = False  # the drop_connection fault struck: the transport should hang up
+
+    def feed(self, data: bytes) -> bytes:
+        answers = bytearray()
+        if self.dropped:
+            return b""
+        for event in self._decoder.feed(data):
+            if isinstance(event, StatusRequest):
+                answers += self._emulator._status_answer(event.n)
+            else:
+                self._print(event)
+                if self.dropped:
+                    break
+        return bytes(answers)
+
+    def close(self) -> None:
+        """The host hung up: a job without its cut still came out, torn off."""
+        for event in self._decoder.close():
+            self._job.add(event)
+        if self._job.has_content:
+            self._emulator._finish(self._job, cut=False)
+        self._job = _JobInProgress()
+
+    def _print(self, event: Event) -> None:
+        emulator, job = self._emulator, self._job
+        with emulator._lock:
+            emulator._counters["content_bytes"] += len(event.raw)
+            if not emulator._condition().ready:
+                emulator._counters["dropped_bytes"] += len(event.raw)
+                return
+            fault, limit = emulator._fault, emulator._after_bytes
+        if fault in MID_JOB_FAULTS and len(job.raw) + len(event.raw) > limit:
+            emulator._finish(job, cut=False)
+            self._job = _JobInProgress()
+            with emulator._lock:
+                emulator._counters["dropped_bytes"] += len(event.raw)
+                if fault == "paper_runs_out_mid_job":
+                    emulator._fault = "paper_out"
+            self.dropped = fault == "drop_connection"
+            return
+        job.add(event)
+        if isinstance(event, Cut):
+            emulator._finish(job, cut=True)
+            self._job = _JobInProgress()
 
 
 def _wake(conn: socket.socket) -> None:
