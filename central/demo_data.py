@@ -11,6 +11,7 @@ REFUSAL_REASON = "请到户籍所在地派出所窗口办理 / please apply at t
 
 # ID number -> a note for demo operators (never shown to the citizen).
 CRIMINAL_RECORDS: dict[str, str] = {
+    "310104196811052463": "demo card li-na: insert it in `kiosk demo` to see a refusal",
     "110101198001011232": "demo: record on file",
     "440305199006152349": "demo: record on file",
     "510107197511203451": "demo: record on file",
