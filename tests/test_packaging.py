@@ -1,0 +1,105 @@
+"""The setup scripts and packaging files: syntax, package groups, udev rules, systemd units."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_DEPS = ROOT / "packaging" / "system-deps.sh"
+
+BASH_SCRIPTS = [
+    "script/bootstrap", "script/test", "script/demo", "script/update-lock", "script/smoke-qt",
+    "script/check-fresh-debian", ".ci/run", "packaging/system-deps.sh", "packaging/build-deb.sh",
+]
+SH_SCRIPTS = [
+    "packaging/kiosk-session/police-kiosk-session", "packaging/debian/postinst",
+    "packaging/debian/prerm", "packaging/debian/postrm",
+]
+
+
+def list_packages(*groups: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SYSTEM_DEPS), "--list", *groups], capture_output=True, text=True, timeout=10)
+
+
+@pytest.mark.parametrize("script", BASH_SCRIPTS + SH_SCRIPTS)
+def test_script_is_executable_and_parses(script: str) -> None:
+    path = ROOT / script
+    assert path.stat().st_mode & 0o111, f"{script} is not executable"
+    shell = "bash" if script in BASH_SCRIPTS else "sh"
+    result = subprocess.run([shell, "-n", str(path)], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+
+
+def test_package_groups_list_the_qt_runtime_and_a_cjk_font() -> None:
+    result = list_packages("base", "qt")
+    assert result.returncode == 0, result.stderr
+    packages = result.stdout.split()
+    assert packages == sorted(set(packages))
+    for needed in ("python3", "python3-venv", "libegl1", "libxcb-cursor0", "xvfb", "fonts-noto-cjk"):
+        assert needed in packages
+
+
+def test_unknown_package_group_is_refused_with_the_known_ones() -> None:
+    result = list_packages("base", "nonsense")
+    assert result.returncode == 2
+    assert "unknown group 'nonsense'" in result.stderr
+    assert "base" in result.stderr
+
+
+RULE_TERM = re.compile(r'^(?P<key>[A-Z_]+)(\{(?P<attr>[A-Za-z_]+)\})?(?P<op>==|!=|\+=|=)"(?P<value>[^"]*)"$')
+
+
+def test_udev_rules_parse_and_name_only_kiosk_devices() -> None:
+    rules = (ROOT / "packaging" / "udev" / "99-police-kiosk.rules").read_text(encoding="utf-8")
+    symlinks = set()
+    for line in rules.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        terms = [RULE_TERM.match(term.strip()) for term in line.split(", ")]
+        assert all(terms), f"unparsable rule: {line}"
+        fields = {(m["key"], m["attr"]): m for m in terms}
+        assert fields[("SUBSYSTEM", None)]["op"] == "=="
+        assert fields[("MODE", None)]["value"] == "0660", "no world-accessible device nodes"
+        assert fields[("GROUP", None)]["value"] in {"dialout", "lp"}
+        for m in terms:
+            if m["attr"] in {"idVendor", "idProduct"}:
+                assert re.fullmatch(r"[0-9a-f]{4}", m["value"]), line
+            if m["key"] == "SYMLINK":
+                assert m["op"] == "+="
+                symlinks.add(m["value"])
+    assert symlinks == {"kiosk-idcard", "kiosk-fingerprint", "kiosk-printer"}
+
+
+@pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
+def test_systemd_units_restart_always_and_run_the_installed_kiosk(unit: str) -> None:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read(ROOT / "packaging" / "systemd" / unit, encoding="utf-8")
+    service = parser["Service"]
+    assert service["Restart"] == "always"
+    assert service["ExecStart"].split()[0].startswith("/usr/bin/")
+    assert parser["Install"]["WantedBy"].endswith(".target")
+
+
+def test_kiosk_session_runs_the_app_in_a_loop_without_blanking() -> None:
+    session = (ROOT / "packaging" / "kiosk-session" / "police-kiosk-session").read_text(encoding="utf-8")
+    assert "xset -dpms" in session and "xset s off" in session
+    assert re.search(r"while :; do\n\s+/usr/bin/kiosk run --production --fullscreen", session)
+    desktop = (ROOT / "packaging" / "kiosk-session" / "police-kiosk.desktop").read_text(encoding="utf-8")
+    assert "Exec=/usr/lib/police-kiosk/police-kiosk-session" in desktop
+
+
+def test_lock_pins_every_line_exactly() -> None:
+    lines = [
+        line for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert lines
+    for line in lines:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+!\-]+", line), line
+    assert not any(line.lower().startswith(("police-kiosk", "police_kiosk")) for line in lines)
