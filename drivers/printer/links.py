@@ -8,6 +8,7 @@ a NotPresent with one line saying where.
 from __future__ import annotations
 
 import abc
+import importlib.util
 import socket
 import time
 from typing import ClassVar
@@ -161,6 +162,9 @@ class UsbLink(PrinterLink):
     def __init__(self, vendor: int, product: int, in_ep: int, out_ep: int, timeout: float):
         from escpos.printer import Usb
 
+        if importlib.util.find_spec("usb") is None:
+            # checked before building Usb: without pyusb even its destructor raises
+            raise NotPresent("escpos+usb needs the pyusb package (pip install pyusb)")
         # pyusb counts milliseconds
         printer = Usb(vendor, product, timeout=int(timeout * 1000), in_ep=in_ep, out_ep=out_ep)
         super().__init__(printer, f"USB {vendor:04x}:{product:04x}")
@@ -168,8 +172,8 @@ class UsbLink(PrinterLink):
     def open(self) -> None:
         try:
             super().open()
-        except RuntimeError:  # python-escpos's way of saying pyusb is missing
-            raise NotPresent("escpos+usb needs the pyusb package (pip install pyusb)") from None
+        except ValueError as exc:  # pyusb's NoBackendError: libusb itself is missing
+            raise NotPresent(f"cannot open {self.where}: {exc} (install libusb-1.0-0)") from None
 
     def read(self, size: int, timeout: float) -> bytes:
         import usb.core

@@ -201,3 +201,11 @@ def test_serial_printer_over_a_pty(emulator, receipt):
                 printer.check_ready()
             emulator.set_fault("no_answer")
             assert printer.status().state is DeviceState.OFFLINE
+
+
+def test_usb_printer_that_cannot_be_opened_is_not_present():
+    # no USB printer (and, unless the lead adds it, no pyusb) on a test machine: a clear NotPresent
+    printer = open_device("escpos+usb://04b8:0202", open_now=False)
+    assert printer.status().state is DeviceState.NO_DEVICE
+    with pytest.raises(NotPresent):
+        printer.open()
