@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { echo "build-deb: $*"; }
-[[ -x .venv/bin/python ]] || script/bootstrap base
+# Also compiles the Qt translations the wheel carries.
+script/bootstrap base qt
 command -v dpkg-deb >/dev/null || { echo "build-deb: needs dpkg-deb (Debian)" >&2; exit 1; }
 
 work=$(mktemp -d)
