@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -22,7 +22,7 @@ def central(central_db) -> Iterator[EmbeddedCentral]:
 
 
 @pytest.fixture
-def enrolled(central) -> Iterator[callable]:
+def enrolled(central) -> Iterator[Callable[[str], CentralClient]]:
     """enrolled("K-1") -> a CentralClient with a fresh secret; all closed at teardown."""
     clients: list[CentralClient] = []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -28,7 +28,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def open_outbox(tmp_path, clock) -> Iterator[callable]:
+def open_outbox(tmp_path, clock) -> Iterator[Callable[..., Outbox]]:
     """open_outbox(**options) -> an Outbox on tmp_path/outbox.db; closed at teardown."""
     opened: list[Outbox] = []
 
