@@ -161,7 +161,8 @@ class SyncWorker:
             result["retry"] = len(items)
             return result
         result.update(self._apply(items, answers))
-        result["more"] = len(items) == self.batch_size
+        # Go straight on only after a full, fully answered batch: never spin on a confused central.
+        result["more"] = len(items) == self.batch_size and not result["retry"]
         self._succeeded()
         return result
 
