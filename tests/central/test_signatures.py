@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import time
 
@@ -35,8 +36,6 @@ def _signed_headers(kiosk_id: str, secret: bytes, body: bytes, *, timestamp: int
 def test_signature_is_hmac_over_the_documented_message():
     body = b'{"a":1}'
     message = "\n".join(["POST", BATCH, "1700000000", "ab", hashlib.sha256(body).hexdigest()])
-    import hmac
-
     expected = hmac.new(b"k", message.encode(), hashlib.sha256).hexdigest()
     assert sign(b"k", "post", BATCH, "1700000000", "ab", body) == expected
 
