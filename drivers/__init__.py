@@ -13,6 +13,7 @@ from drivers.base import (  # noqa: F401  (re-exported: the public surface of th
     DeviceTimeout,
     DeviceUserError,
     HardwareFault,
+    NoMedia,
     NotPresent,
     ProtocolError,
 )

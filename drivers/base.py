@@ -85,6 +85,12 @@ class DeviceUserError(DeviceError):
     kind = "user_error"
 
 
+class NoMedia(DeviceUserError):
+    """Nothing to work on yet: no card on the reader, no finger on the sensor."""
+
+    kind = "no_media"
+
+
 class HardwareFault(DeviceError):
     """The device answered that it cannot work: paper out, cover open, SAM failure."""
 

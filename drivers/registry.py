@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 BUILTIN_BACKENDS: dict[str, str] = {
     "ga467": "drivers.idcard.ga467:Ga467Reader",
+    "ga467+socket": "drivers.idcard.ga467:Ga467Reader",
     "escpos+tcp": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+usb": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+serial": "drivers.printer.escpos_printer:EscposPrinter",
@@ -49,12 +50,14 @@ def parse_device_url(url: str) -> DeviceUrl:
         raise ValueError(f"device URL has no scheme: {url!r}")
     try:
         port = parts.port
+        host = parts.hostname or ""
     except ValueError:
-        raise ValueError(f"bad port in device URL {url!r}") from None
+        # Not host:port but vendor:product (escpos+usb://04b8:0e15): the backend reads it.
+        port, host = None, parts.netloc
     return DeviceUrl(
         raw=url,
         scheme=parts.scheme.lower(),
-        host=unquote(parts.hostname or ""),
+        host=unquote(host),
         port=port,
         path=unquote(parts.path),
         options=dict(parse_qsl(parts.query)),

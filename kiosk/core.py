@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from drivers.base import DeviceError, DeviceState, DeviceStatus, DeviceUserError, HardwareFault, NotPresent
+from drivers.base import DeviceError, DeviceState, DeviceStatus, DeviceUserError, HardwareFault, NoMedia, NotPresent
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceMonitor
@@ -170,9 +170,10 @@ class KioskCore:
             try:
                 with self.devices.in_use("idcard") as reader:
                     card = reader.read_card()
-            except DeviceUserError as exc:
-                # No card yet, or lifted mid-read: keep guiding the citizen.
-                self.session.identify_problem(visit.id, "card_read_again" if "no card" not in exc.message.lower() else "place_card")
+            except NoMedia:
+                self.session.identify_problem(visit.id, "place_card")
+            except DeviceUserError:  # lifted mid-read, or the card did not authenticate
+                self.session.identify_problem(visit.id, "card_read_again")
             except (HardwareFault, NotPresent) as exc:
                 log.warning("card reader: %s", exc.message)
                 self.session.identify_problem(visit.id, "reader_fault")

@@ -28,6 +28,7 @@ from drivers.base import (
     DeviceTimeout,
     DeviceUserError,
     HardwareFault,
+    NoMedia,
     NotPresent,
     ProtocolError,
 )
@@ -161,7 +162,7 @@ class Ga467Reader(Device):
         """Find, select and read, holding the reader throughout."""
         with self._lock:
             if not self.find_card():
-                raise DeviceUserError("请放置身份证 / no card", device_code=codec.SW3_NO_CARD)
+                raise NoMedia("请放置身份证 / no card", device_code=codec.SW3_NO_CARD)
             self.select_card()
             return self.read_base(with_fingerprint)
 

@@ -39,7 +39,7 @@ def central():
 @central.command()
 @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8600, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535),
               help="0 picks a free port (printed on start).")
 @click.option("--dev", is_flag=True, help="Allow kiosks to self-enrol (POST /api/v1/enrol).")
 @click.option("--public-url", help="Base URL printed in certificate QR codes (default: as requested).")

@@ -39,7 +39,7 @@ def test_status_prints_the_device_status(endpoint, run_kiosk):
 @pytest.mark.parametrize(
     ("setup", "query", "expected"),
     [
-        ({"op": "remove_card"}, "", "user_error: 请放置身份证 / no card"),
+        ({"op": "remove_card"}, "", "no_media: 请放置身份证 / no card"),
         ({"op": "fault", "kind": "no_answer"}, "?timeout=1", "timeout: find card: no answer within 1 s"),
         ({"op": "fault", "kind": "sam_failure"}, "", "hardware_fault: find card: SAM self-test failed"),
         ({"op": "fault", "kind": "truncated"}, "?timeout=1", "protocol_error: find card: truncated answer"),

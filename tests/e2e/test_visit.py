@@ -1,0 +1,259 @@
+"""A citizen visit through the real widgets, offscreen: the GA 467 driver over a pty to the reader
+emulator, python-escpos over TCP to the printer emulator, the real SQLite outbox, and a real central
+server on loopback. Only the session's clock is ours, so timeouts take no real time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel
+
+from central.server import EmbeddedCentral
+from central.stats import stats as central_stats
+from drivers.idcard.demo_cards import load_demo_card
+from kiosk.core import KioskCore
+from kiosk.demo_env import DemoEnvironment
+from screens.app import make_window
+
+CARD = "zhang-wei"
+SERVICE = "no_criminal_record"
+
+
+class Clock:
+    def __init__(self):
+        self.now = 10_000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def env(tmp_path):
+    with DemoEnvironment(tmp_path, card=CARD) as environment:
+        yield environment
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def kiosk(env, clock, qtbot):
+    core = KioskCore(env.config, clock=clock).start(ticker=False)
+    window = make_window(core.session, size=(1080, 1920))
+    qtbot.addWidget(window)
+    yield core, window
+    window.shutdown()
+    core.stop()
+
+
+def wait_state(qtbot, window, *states, timeout=15_000):
+    qtbot.waitUntil(lambda: window.view is not None and window.view.state in states, timeout=timeout)
+    return window.view
+
+
+def click(qtbot, widget):
+    assert widget.isEnabled(), f"{widget.text()} is disabled"
+    qtbot.mouseClick(widget, Qt.LeftButton)
+
+
+def all_texts(window) -> str:
+    texts = [w.text() for w in window.findChildren(QLabel)] + [w.text() for w in window.findChildren(QAbstractButton)]
+    return "\n".join(texts)
+
+
+def start_visit(qtbot, window):
+    wait_state(qtbot, window, "attract")
+    click(qtbot, window.pages["attract"])
+    wait_state(qtbot, window, "home")
+    qtbot.waitUntil(lambda: SERVICE in window.pages["home"].tiles.buttons
+                    and window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
+    click(qtbot, window.pages["home"].tiles.buttons[SERVICE])
+    wait_state(qtbot, window, "identify")
+
+
+def through_to_confirm(qtbot, env, window, purpose="study_abroad"):
+    start_visit(qtbot, window)
+    env.place_card()
+    wait_state(qtbot, window, "steps")
+    qtbot.waitUntil(lambda: purpose in window.pages["steps"].choices.buttons)
+    click(qtbot, window.pages["steps"].choices.buttons[purpose])
+    wait_state(qtbot, window, "confirm")
+
+
+def wait_delivered(core, count, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if core.outbox.stats()["delivered"] >= count and core.outbox.stats()["pending"] == 0:
+            return True
+        core.sync.wake()
+        time.sleep(0.1)
+    return False
+
+
+def test_certificate_visit_end_to_end(qtbot, env, kiosk):
+    core, window = kiosk
+    card = load_demo_card(CARD)
+    through_to_confirm(qtbot, env, window)
+    confirm_text = all_texts(window)
+    assert card.masked_id in confirm_text and card.id_number not in confirm_text
+    click(qtbot, window.pages["confirm"].ok)
+    view = wait_state(qtbot, window, "rate", timeout=20_000)
+    assert view.outcome == "issued" and view.receipt_printed is True
+
+    job = env.printer.wait_for_job(timeout=5)
+    assert card.masked_id in job.text
+    assert card.id_number not in job.text
+    assert "出国留学" in job.text and "无犯罪记录证明" in job.text
+    assert job.cut and job.qr_codes and job.qr_codes[0].endswith(view.reference)
+
+    click(qtbot, window.pages["rate"].ratings.buttons["5"])
+    wait_state(qtbot, window, "done")
+    click(qtbot, window.pages["done"].finish)
+    wait_state(qtbot, window, "attract")
+    assert card.id_number not in all_texts(window)
+
+    assert wait_delivered(core, 2)  # the visit and its rating
+    stats = central_stats(env.central.database_url)
+    assert stats["completed_visits"] == 1
+
+    # However often the outbox resends, central keeps one record.
+    core.sync.sync_once()
+    core.central.post_batch([{"key": view.visit_id, "kind": "visit", "created_at": time.time(),
+                              "payload": {"outcome": "completed", "visit_id": view.visit_id}}])
+    assert central_stats(env.central.database_url)["completed_visits"] == 1
+
+
+def test_timeout_prompts_then_cancels_and_wipes(qtbot, env, kiosk, clock):
+    core, window = kiosk
+    card = load_demo_card(CARD)
+    through_to_confirm(qtbot, env, window)
+    assert card.masked_id in all_texts(window)
+
+    clock.now += core.config.timeouts.default_s - core.config.timeouts.warning_s + 1
+    core.session.tick()
+    qtbot.waitUntil(lambda: window.prompt.isVisible())
+    assert "需要更多时间吗" in window.prompt.question.text()
+    assert "剩余" in window.countdown.text()
+
+    click(qtbot, window.prompt.more)  # one more minute
+    qtbot.waitUntil(lambda: not window.prompt.isVisible())
+    assert window.view.state == "confirm"
+
+    clock.now += core.config.timeouts.extend_s + 1  # walked away
+    core.session.tick()
+    wait_state(qtbot, window, "attract")
+    texts = all_texts(window)
+    assert card.masked_id not in texts and card.id_number not in texts and card.name not in texts
+    assert core.session.visit is None
+
+
+def test_cancel_returns_to_attract_and_wipes(qtbot, env, kiosk):
+    core, window = kiosk
+    through_to_confirm(qtbot, env, window)
+    click(qtbot, window.cancel)
+    wait_state(qtbot, window, "attract")
+    assert load_demo_card(CARD).masked_id not in all_texts(window)
+    assert env.printer.jobs == []
+
+
+def test_english_toggle(qtbot, env, kiosk):
+    core, window = kiosk
+    wait_state(qtbot, window, "attract")
+    click(qtbot, window.pages["attract"])
+    wait_state(qtbot, window, "home")
+    click(qtbot, window.language)
+    qtbot.waitUntil(lambda: window.view.language == "en")
+    qtbot.waitUntil(lambda: window.pages["home"].title.text() == "Choose a service")
+    assert "No-Criminal-Record Certificate" in window.pages["home"].tiles.buttons[SERVICE].text()
+    assert window.cancel.text() == "Cancel"
+    click(qtbot, window.language)
+    qtbot.waitUntil(lambda: window.pages["home"].title.text() == "请选择要办理的业务")
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("bad_checksum", "card_read_failed"),
+    ("truncated", "card_read_failed"),
+    ("no_answer", "card_read_failed"),
+    ("read_failed", "card_read_again"),  # the card was lifted mid-read
+])
+def test_bad_reads_guide_the_citizen_and_recover(qtbot, env, kiosk, fault, message):
+    core, window = kiosk
+    start_visit(qtbot, window)
+    env.idcard.set_fault(fault)
+    env.place_card()
+    qtbot.waitUntil(lambda: window.view.message == message, timeout=15_000)
+    assert window.pages["identify"].message.text()  # the citizen is told, in words
+    env.idcard.clear_fault()
+    env.idcard.remove_card()
+    env.place_card()  # lifted and placed again
+    wait_state(qtbot, window, "steps", timeout=15_000)
+
+
+def test_garbage_before_a_frame_is_read_correctly(qtbot, env, kiosk):
+    core, window = kiosk
+    start_visit(qtbot, window)
+    env.idcard.set_fault("garbage_prefix")
+    env.place_card()
+    wait_state(qtbot, window, "steps", timeout=15_000)
+
+
+def test_central_down_accepts_offline_and_syncs_later(qtbot, env, kiosk):
+    core, window = kiosk
+    through_to_confirm(qtbot, env, window)
+    port = int(env.central.url.rsplit(":", 1)[1])
+    env.central.stop()
+    click(qtbot, window.pages["confirm"].ok)
+    view = wait_state(qtbot, window, "rate", timeout=30_000)
+    assert view.outcome == "accepted_offline"
+    job = env.printer.wait_for_job(timeout=5)
+    assert "申请已受理" in job.text
+    assert core.outbox.stats()["pending"] + core.outbox.stats()["in_flight"] >= 1
+
+    restarted = EmbeddedCentral(env.central.database_url, dev=True, port=port).start()
+    try:
+        assert wait_delivered(core, 1, timeout=20)
+        assert central_stats(env.central.database_url)["completed_visits"] == 1
+    finally:
+        restarted.stop()
+
+
+def test_live_service_says_plainly_when_central_is_down(qtbot, env, clock):
+    """A service that needs central's answer during the visit does not pretend to work offline."""
+    env.config.service(SERVICE).central = "live"
+    core = KioskCore(env.config, clock=clock).start(ticker=False)
+    window = make_window(core.session, size=(1080, 1920))
+    qtbot.addWidget(window)
+    try:
+        through_to_confirm(qtbot, env, window)
+        env.central.stop()
+        click(qtbot, window.pages["confirm"].ok)
+        view = wait_state(qtbot, window, "done", timeout=30_000)
+        assert view.message == "central_unreachable"
+        assert "暂时无法连接公安业务系统" in window.pages["done"].message.text()
+        assert env.printer.jobs == []
+        click(qtbot, window.pages["done"].finish)
+        wait_state(qtbot, window, "attract")
+        # While central stays away the live service is greyed out, or the kiosk is out of service.
+        qtbot.waitUntil(lambda: window.view.state == "out_of_service", timeout=15_000)
+        assert window.view.out_of_service_reason == "central_unreachable"
+    finally:
+        window.shutdown()
+        core.stop()
+
+
+def test_services_grey_out_and_return_with_the_printer(qtbot, env, kiosk):
+    core, window = kiosk
+    wait_state(qtbot, window, "attract")
+    env.printer.handle_control({"op": "fault", "kind": "paper_out"})
+    view = wait_state(qtbot, window, "out_of_service", timeout=10_000)
+    assert view.out_of_service_reason == "printer_paper_out"
+    assert "打印机缺纸" in all_texts(window)
+    env.printer.handle_control({"op": "clear_fault"})
+    wait_state(qtbot, window, "attract", timeout=10_000)
+    click(qtbot, window.pages["attract"])
+    wait_state(qtbot, window, "home")
+    qtbot.waitUntil(lambda: window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
