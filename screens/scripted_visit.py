@@ -56,13 +56,16 @@ class ScriptedVisit:
 
     def _shoot_new_state(self) -> None:
         view = self.window.view
-        if view is not None and view.state not in self._seen:
-            self._seen.add(view.state)
-            # Widgets added to a visible page are shown by a queued event: let it through first.
-            for _ in range(3):
-                QApplication.processEvents()
-                time.sleep(0.02)
-            self.shot(view.state)
+        if view is None or view.state in self._seen:
+            return
+        # Widgets added to a visible page are shown by a queued event: let it through first.
+        for _ in range(3):
+            QApplication.processEvents()
+            time.sleep(0.02)
+        if self.window.view.state != view.state:
+            return  # already gone (the machine was quick): no picture under a wrong name
+        self._seen.add(view.state)
+        self.shot(view.state)
 
     def click(self, widget) -> None:
         if not widget.isEnabled():
