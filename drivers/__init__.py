@@ -4,7 +4,7 @@ Nothing here imports Qt. Protocols are pure codecs (bytes in, events out) shared
 driver and its emulator; transports are thin layers around them.
 """
 
-from drivers.base import (  # noqa: F401  (re-exported: the public surface of the layer)
+from drivers.base import (
     ChecksumError,
     Device,
     DeviceError,
@@ -17,4 +17,10 @@ from drivers.base import (  # noqa: F401  (re-exported: the public surface of th
     NotPresent,
     ProtocolError,
 )
-from drivers.registry import open_device, parse_device_url  # noqa: F401
+from drivers.registry import open_device, parse_device_url
+
+__all__ = [
+    "ChecksumError", "Device", "DeviceError", "DeviceState", "DeviceStatus", "DeviceTimeout",
+    "DeviceUserError", "HardwareFault", "NoMedia", "NotPresent", "ProtocolError",
+    "open_device", "parse_device_url",
+]

@@ -26,7 +26,6 @@ from drivers.base import (
     DeviceState,
     DeviceStatus,
     DeviceTimeout,
-    DeviceUserError,
     HardwareFault,
     NoMedia,
     NotPresent,

@@ -21,6 +21,20 @@ def fail(message: str, code: int = 1):
     sys.exit(code)
 
 
+def report_status(url: str) -> None:
+    """`kiosk device CLASS status`: JSON of the device's status; exit 1 unless usable."""
+    from drivers.registry import open_device
+
+    device = open_device(url, open_now=False)
+    try:
+        result = device.status()
+    finally:
+        device.close()
+    emit_json(result.to_json())
+    if not result.usable:
+        fail(f"{result.state.value}: {result.message}")
+
+
 def clean_failures(func):
     """Turn device, value and OS errors into one line on stderr and exit status 1."""
 

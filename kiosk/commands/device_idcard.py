@@ -2,7 +2,7 @@
 
 import click
 
-from kiosk.commands.common import clean_failures, emit_json, fail
+from kiosk.commands.common import clean_failures, emit_json, report_status
 
 URL_HELP = "Reader URL, e.g. ga467:///dev/ttyUSB0?baudrate=115200&timeout=5"
 
@@ -33,13 +33,4 @@ def read(url, with_fingerprint):
 @clean_failures
 def status(url):
     """Ask the reader's SAM for its state; exit 1 with one line on stderr unless usable."""
-    from drivers.registry import open_device
-
-    reader = open_device(url, open_now=False)
-    try:
-        result = reader.status()
-    finally:
-        reader.close()
-    emit_json(result.to_json())
-    if not result.usable:
-        fail(f"{result.state.value}: {result.message}")
+    report_status(url)

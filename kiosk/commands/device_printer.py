@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from kiosk.commands.common import clean_failures, emit_json, fail
+from kiosk.commands.common import clean_failures, emit_json, report_status
 
 URL_HELP = "Printer URL, e.g. escpos+tcp://192.168.1.50:9100?timeout=3 or escpos+usb://04b8:0202"
 TEST_LINE = "打印测试"
@@ -22,16 +22,7 @@ def printer():
 @clean_failures
 def status(url):
     """Read the printer's status (DLE EOT); exit 1 with one line on stderr unless usable."""
-    from drivers.registry import open_device
-
-    device = open_device(url, open_now=False)
-    try:
-        result = device.status()
-    finally:
-        device.close()
-    emit_json(result.to_json())
-    if not result.usable:
-        fail(f"{result.state.value}: {result.message}")
+    report_status(url)
 
 
 @printer.command()

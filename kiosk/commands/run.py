@@ -30,13 +30,18 @@ def run(config_path, overrides, fullscreen, production):
         config = load_config(config_path, parse_overrides(overrides))
     except ConfigError as exc:
         fail(str(exc))
+    from kiosk.central_client import CentralRejected, CentralUnavailable
     from kiosk.core import KioskCore
     from kiosk.logs import setup_logging
+    from offline_queue import KeyFileError
     from screens.app import make_application, make_window
 
     setup_logging(config.data_path("logs"))
     app = make_application()
-    core = KioskCore(config).start()
+    try:
+        core = KioskCore(config).start()
+    except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
+        fail(f"kiosk cannot start: {exc}")
     window = make_window(core.session, production=production, fullscreen=fullscreen)
     try:
         app.exec()
