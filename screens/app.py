@@ -24,8 +24,8 @@ def make_window(session, *, production: bool = False, fullscreen: bool = False,
     app = make_application()
     window = KioskWindow(session, Translations(), production=production)
     if production:
-        swallower = KeySwallower(window)
-        app.installEventFilter(swallower)
+        window.key_swallower = KeySwallower(window)
+        app.installEventFilter(window.key_swallower)
     screen = app.primaryScreen().geometry()
     if fullscreen or production:
         # Without a window manager, showFullScreen() alone leaves a small window: set the geometry.

@@ -4,7 +4,7 @@ and the "need more time?" prompt laid over everything."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from screens.attract import AttractPage
 from screens.bridge import SessionBridge
@@ -163,6 +163,8 @@ class KioskWindow(QWidget):
 
     def shutdown(self) -> None:
         self._allow_close = True
+        if getattr(self, "key_swallower", None) is not None:
+            QApplication.instance().removeEventFilter(self.key_swallower)
         self.close()
 
 

@@ -257,3 +257,20 @@ def test_services_grey_out_and_return_with_the_printer(qtbot, env, kiosk):
     click(qtbot, window.pages["attract"])
     wait_state(qtbot, window, "home")
     qtbot.waitUntil(lambda: window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
+
+
+def test_card_reads_and_central_calls_run_off_the_gui_thread(qtbot, env, kiosk):
+    """The states that follow device and network work are entered from the core's workers."""
+    import threading
+
+    core, window = kiosk
+    entered_from = {}
+    core.session.subscribe(lambda view: entered_from.setdefault(view.state, threading.current_thread()))
+    through_to_confirm(qtbot, env, window)
+    click(qtbot, window.pages["confirm"].ok)
+    wait_state(qtbot, window, "rate", timeout=20_000)
+    gui = threading.main_thread()
+    assert entered_from["steps"] is not gui  # after the card read
+    assert entered_from["printing"] is not gui  # after central answered
+    assert entered_from["rate"] is not gui  # after the receipt was printed
+    assert entered_from["confirm"] is gui  # a citizen's tap, handled where it happened
