@@ -29,7 +29,8 @@ class IdentifyPage(Page):
         self.service.setText(view.service_title)
         self.title.setText(self.tr("请将第二代居民身份证放在读卡区"))
         self.hint.setText(self.tr("放好后请不要移动，读卡约需2秒"))
-        self.message.setText(message_text(view.message))
+        # "place the card" is what the title already says: only problems show in red.
+        self.message.setText("" if view.message == "place_card" else message_text(view.message))
 
 
 class CardIllustration(QWidget):
