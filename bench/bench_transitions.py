@@ -43,13 +43,6 @@ PURPOSE = "study_abroad"
 WAIT_S = 20  # ceiling for anything we wait on (devices, central); the benchmark fails past it
 SETTLE_S = 0.05
 
-# With PySide6 6.12.0 on CPython 3.11, every wrapped Qt call that returns nothing drops one
-# reference to None (see docs/performance.md). None is not immortal before 3.12, so a long run
-# ends in "Fatal Python error: none_dealloc". Holding a million references keeps it alive for the
-# benchmark, and main() leaves with os._exit: interpreter finalization would free the holders of
-# None one by one and still hit zero. Neither changes what is measured.
-NONE_BALLAST = [None] * 1_000_000
-
 
 class PaintLog(QObject):
     """Remembers when each page last got a paint event."""
@@ -160,9 +153,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-transitions-") as tmp, DemoEnvironment(tmp) as env:
         os.environ["QT_QPA_PLATFORM"] = offscreen_portrait_screen(tmp)
         # The offscreen plugin prints "does not support propagateSizeHints()" (an uncategorized
-        # warning) on every page change. A Python message handler cannot filter it: with
-        # PySide6 6.12 every call of one drops a reference to None and the run dies with
-        # "deallocating None". So uncategorized warnings are switched off unless you set the rules.
+        # warning) on every page change; switch those off unless you set the rules yourself.
         os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
         app = QApplication(sys.argv[:1])
         core = KioskCore(env.config).start()
@@ -197,7 +188,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()  # stops the core, the window and the emulated surroundings before returning
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)  # skip finalization: see NONE_BALLAST
+    main()
