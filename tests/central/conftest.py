@@ -6,19 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from central.server import EmbeddedCentral
 from kiosk.central_client import CentralClient
-
-
-@pytest.fixture
-def central_db(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'central.db'}"
-
-
-@pytest.fixture
-def central(central_db) -> Iterator[EmbeddedCentral]:
-    with EmbeddedCentral(central_db, dev=True) as server:
-        yield server
 
 
 @pytest.fixture

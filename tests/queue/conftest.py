@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from central.server import EmbeddedCentral
 from kiosk.central_client import CentralClient
 from offline_queue.outbox import Outbox
 
@@ -46,17 +45,6 @@ def open_outbox(tmp_path, clock) -> Iterator[Callable[..., Outbox]]:
 @pytest.fixture
 def outbox(open_outbox) -> Outbox:
     return open_outbox()
-
-
-@pytest.fixture
-def central_db(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'central.db'}"
-
-
-@pytest.fixture
-def central(central_db) -> Iterator[EmbeddedCentral]:
-    with EmbeddedCentral(central_db, dev=True) as server:
-        yield server
 
 
 @pytest.fixture
