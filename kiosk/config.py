@@ -48,6 +48,13 @@ class CentralConfig(_Strict):
     timeout_s: float = Field(5.0, gt=0)
 
 
+class QueueConfig(_Strict):
+    """The outbox's bound: past it, new visits are refused rather than risk losing queued ones."""
+
+    max_items: int = Field(50_000, ge=1)
+    warn_ratio: float = Field(0.8, gt=0, le=1)
+
+
 class Timeouts(_Strict):
     """Seconds a citizen has on each step; the "need more time?" prompt shows `warning_s` before."""
 
@@ -95,6 +102,7 @@ class KioskConfig(_Strict):
     devices: dict[str, DeviceConfig]
     central: CentralConfig
     timeouts: Timeouts = Field(default_factory=Timeouts)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
     services: list[ServiceConfig]
 
     @model_validator(mode="after")

@@ -53,7 +53,8 @@ class KioskCore:
         self.services = build_services(config)
         self.session = Session(config, self, clock=clock)
         self.devices = DeviceMonitor(config.devices, on_change=lambda _s: self.refresh_availability())
-        self.outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"))
+        self.outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"),
+                             max_items=config.queue.max_items, warn_ratio=config.queue.warn_ratio)
         self.outbox.release_in_flight()
         self.central = CentralClient(
             config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
@@ -109,7 +110,7 @@ class KioskCore:
     # ---- availability (CUSS-style: a service is offered only if what it needs is there) -------
     def refresh_availability(self) -> None:
         statuses = self.devices.statuses()
-        queue_full = self.outbox.stats().get("near_full", False) and self._outbox_full()
+        queue_full = self.outbox.stats()["full"]
         availability = {}
         for service_id, service in self.services.items():
             availability[service_id] = self._unavailable_reason(service.config, statuses, queue_full)
@@ -129,10 +130,6 @@ class KioskCore:
         if queue_full:
             return "queue_full"
         return None
-
-    def _outbox_full(self) -> bool:
-        stats = self.outbox.stats()
-        return stats.get("pending", 0) + stats.get("in_flight", 0) >= stats.get("capacity", float("inf"))
 
     # ---- Runner: the Session asks, the pool works ---------------------------------------------
     def start_identify(self, visit: Visit) -> None:
@@ -239,9 +236,14 @@ class KioskCore:
         self.outbox.record_visit(visit_id, outcome, record)
         self._recorded.add(visit_id)
         self.sync.wake()
+        self.refresh_availability()  # the queue may have reached its bound
 
     def _enqueue(self, kind: str, key: str, payload: dict) -> None:
-        self.outbox.enqueue(kind, key, payload)
+        try:
+            self.outbox.enqueue(kind, key, payload)
+        except OutboxFull as exc:  # a rating is worth less than the visits already queued
+            log.warning("%s %s not queued: %s", kind, key, exc)
+            return
         self.sync.wake()
 
 

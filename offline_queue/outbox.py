@@ -293,6 +293,7 @@ class Outbox:
             "quarantined": counts.get(QUARANTINED, 0),
             "oldest_pending_age_s": None if oldest is None else max(0.0, self._clock() - oldest),
             "near_full": undelivered >= self.warn_ratio * self.max_items,
+            "full": undelivered >= self.max_items,
             "capacity": self.max_items,
         }
 

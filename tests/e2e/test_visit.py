@@ -274,3 +274,27 @@ def test_card_reads_and_central_calls_run_off_the_gui_thread(qtbot, env, kiosk):
     assert entered_from["printing"] is not gui  # after central answered
     assert entered_from["rate"] is not gui  # after the receipt was printed
     assert entered_from["confirm"] is gui  # a citizen's tap, handled where it happened
+
+
+def test_full_queue_stops_new_visits_and_keeps_what_is_queued(qtbot, tmp_path, clock):
+    """Central is away and the outbox is at its bound: the kiosk says so and takes no new visit."""
+    with DemoEnvironment(tmp_path, card=CARD, overrides={"queue.max_items": 1}) as env:
+        core = KioskCore(env.config, clock=clock).start(ticker=False)
+        window = make_window(core.session, size=(1080, 1920))
+        qtbot.addWidget(window)
+        try:
+            through_to_confirm(qtbot, env, window)
+            env.central.stop()
+            click(qtbot, window.pages["confirm"].ok)
+            view = wait_state(qtbot, window, "rate", timeout=30_000)
+            assert view.outcome == "accepted_offline"
+            click(qtbot, window.pages["rate"].skip)
+            wait_state(qtbot, window, "done")
+            click(qtbot, window.pages["done"].finish)
+            view = wait_state(qtbot, window, "out_of_service", timeout=10_000)
+            assert view.out_of_service_reason == "queue_full"
+            assert "本机存储已满" in all_texts(window)
+            assert core.outbox.stats()["pending"] + core.outbox.stats()["in_flight"] == 1
+        finally:
+            window.shutdown()
+            core.stop()
