@@ -298,3 +298,25 @@ def test_full_queue_stops_new_visits_and_keeps_what_is_queued(qtbot, tmp_path, c
         finally:
             window.shutdown()
             core.stop()
+
+
+def assert_touch_sized(window):
+    """Text at least 28 px, touch targets at least 60 px, on whatever is showing."""
+    for button in window.findChildren(QAbstractButton):
+        if button.isVisible():
+            assert button.height() >= 60, f"{button.text()!r} is {button.height()} px high"
+    for text in window.findChildren(QLabel):
+        if text.isVisible() and text.text():
+            assert text.fontInfo().pixelSize() >= 28, f"{text.text()!r} is {text.fontInfo().pixelSize()} px"
+
+
+def test_every_screen_is_touch_sized(qtbot, env, kiosk):
+    core, window = kiosk
+    wait_state(qtbot, window, "attract")
+    assert_touch_sized(window)
+    through_to_confirm(qtbot, env, window)
+    assert_touch_sized(window)
+    click(qtbot, window.pages["confirm"].ok)
+    wait_state(qtbot, window, "rate", timeout=20_000)
+    qtbot.wait(50)
+    assert_touch_sized(window)
