@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from screens import theme
@@ -17,6 +19,18 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setFont(theme.base_font())
     app.setStyleSheet(theme.STYLE)
     return app
+
+
+def quit_on_signals(app: QApplication) -> None:
+    """SIGTERM (systemd stopping the kiosk) and SIGINT end the event loop, so the caller's
+    clean-up runs: devices closed, outbox closed, workers joined."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    # Python runs signal handlers only between bytecodes; Qt's loop runs in C. A timer hands
+    # control back to Python a few times a second so a pending signal is seen.
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
 
 
 def make_window(session, *, production: bool = False, fullscreen: bool = False,

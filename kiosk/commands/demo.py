@@ -32,7 +32,7 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
     from kiosk.core import KioskCore
     from kiosk.demo_env import DemoEnvironment
     from kiosk.logs import setup_logging
-    from screens.app import make_application, make_window
+    from screens.app import make_application, make_window, quit_on_signals
 
     setup_logging()
     work = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
@@ -47,6 +47,7 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
         click.echo(f"demo: printer emulator on escpos+tcp://{env.printer.address[0]}:{env.printer.address[1]}", err=True)
         click.echo(f"demo: central backend at {env.central.url}", err=True)
         app = make_application()
+        quit_on_signals(app)
         core = KioskCore(env.config).start()
         window = make_window(core.session, fullscreen=fullscreen)
         if scripted:

@@ -34,10 +34,11 @@ def run(config_path, overrides, fullscreen, production):
     from kiosk.core import KioskCore
     from kiosk.logs import setup_logging
     from offline_queue import KeyFileError
-    from screens.app import make_application, make_window
+    from screens.app import make_application, make_window, quit_on_signals
 
     setup_logging(config.data_path("logs"))
     app = make_application()
+    quit_on_signals(app)
     try:
         core = KioskCore(config).start()
     except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
