@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,3 +40,26 @@ def stats(database_url: str) -> dict[str, Any]:
         "kiosks": kiosk_count,
         "kiosks_reporting": reporting,
     }
+
+
+def fleet(database_url: str, now: float | None = None) -> list[dict[str, Any]]:
+    """Each enrolled kiosk with its latest heartbeat (None if it never sent one)."""
+    now = time.time() if now is None else now
+    engine = create_engine_for(database_url, create=False)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(kiosks.c.kiosk_id, heartbeats.c.received_at, heartbeats.c.status)
+                .select_from(kiosks.outerjoin(heartbeats, kiosks.c.kiosk_id == heartbeats.c.kiosk_id))
+                .order_by(kiosks.c.kiosk_id)
+            ).all()
+    finally:
+        engine.dispose()
+    return [
+        {
+            "kiosk_id": kiosk_id,
+            "last_seen_s_ago": None if received_at is None else round(now - received_at, 1),
+            "status": status,
+        }
+        for kiosk_id, received_at, status in rows
+    ]

@@ -46,6 +46,7 @@ class CentralConfig(_Strict):
     # Dev and demo only: enrol with central's --dev endpoint when no secret file exists.
     enrol_if_missing: bool = False
     timeout_s: float = Field(5.0, gt=0)
+    heartbeat_s: float = Field(60.0, ge=1)
 
 
 class QueueConfig(_Strict):

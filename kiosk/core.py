@@ -61,10 +61,12 @@ class KioskCore:
         )
         self.sync = SyncWorker(self.outbox, self.central, on_change=lambda _s: self.refresh_availability())
         self._central_online = True
+        self._heartbeat_due = True
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._recorded: set[str] = set()
+        self._availability: dict[str, str | None] = {}
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self, *, ticker: bool = True) -> "KioskCore":
@@ -96,6 +98,7 @@ class KioskCore:
             self.session.tick()
 
     def _watch_central(self) -> None:
+        last_heartbeat = float("-inf")
         while True:
             online = self.central.ping()
             if online != self._central_online:
@@ -103,9 +106,37 @@ class KioskCore:
                 self._central_online = online
                 if online:
                     self.sync.wake()
+                    self._heartbeat_due = True
                 self.refresh_availability()
-            if self._stop.wait(5.0 if online else 2.0):
+            now = time.monotonic()
+            if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
+                if self._send_heartbeat():
+                    last_heartbeat = now
+            if self._stop.wait(1.0 if self._heartbeat_due else (5.0 if online else 2.0)):
                 return
+
+    def heartbeat_status(self) -> dict:
+        """What central's operators see of this kiosk. No personal data."""
+        stats = self.outbox.stats()
+        view = self.session.view()
+        return {
+            "state": view.state,
+            "out_of_service": view.out_of_service_reason,
+            "services": dict(self._availability),
+            "devices": {name: status.to_json() for name, status in self.devices.statuses().items()},
+            "queue": {key: stats[key] for key in ("pending", "in_flight", "dead", "quarantined",
+                                                  "oldest_pending_age_s", "near_full", "full")},
+            "sync": {"online": self.sync.state.online, "last_error": self.sync.state.last_error},
+        }
+
+    def _send_heartbeat(self) -> bool:
+        self._heartbeat_due = False
+        try:
+            self.central.heartbeat(self.heartbeat_status())
+            return True
+        except (CentralUnavailable, CentralRejected) as exc:
+            log.warning("heartbeat not sent: %s", exc)
+            return False
 
     # ---- availability (CUSS-style: a service is offered only if what it needs is there) -------
     def refresh_availability(self) -> None:
@@ -114,6 +145,9 @@ class KioskCore:
         availability = {}
         for service_id, service in self.services.items():
             availability[service_id] = self._unavailable_reason(service.config, statuses, queue_full)
+        if availability != self._availability:
+            self._heartbeat_due = True  # operators hear of a greyed-out service within a second
+        self._availability = availability
         out_of_service = None
         if all(reason is not None for reason in availability.values()):
             reasons = {r for r in availability.values()}

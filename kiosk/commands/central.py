@@ -71,6 +71,16 @@ def stats(database: str) -> None:
 
 @central.command()
 @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@_clean_database_errors
+def fleet(database: str) -> None:
+    """Every enrolled kiosk with its latest heartbeat: devices, queue, what it offers."""
+    from central.stats import fleet as central_fleet
+
+    emit_json(central_fleet(database))
+
+
+@central.command()
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
 @click.option("--kiosk-id", required=True, help="The id configured on the kiosk.")
 @_clean_database_errors
 def enrol(database: str, kiosk_id: str) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from central.server import EmbeddedCentral
+from central.stats import fleet as central_fleet
 from central.stats import stats as central_stats
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.core import KioskCore
@@ -320,3 +321,30 @@ def test_every_screen_is_touch_sized(qtbot, env, kiosk):
     wait_state(qtbot, window, "rate", timeout=20_000)
     qtbot.wait(50)
     assert_touch_sized(window)
+
+
+def test_central_hears_of_device_faults_through_the_heartbeat(qtbot, env, kiosk):
+    """Operators see a kiosk's devices, queue and greyed-out services without visiting it."""
+    import json
+    import subprocess
+    import sys
+
+    core, window = kiosk
+
+    def reported():
+        [kiosk_row] = central_fleet(env.central.database_url)
+        return kiosk_row["status"] or {}
+
+    qtbot.waitUntil(lambda: reported().get("devices", {}).get("printer", {}).get("state") == "online", timeout=10_000)
+    env.printer.handle_control({"op": "fault", "kind": "paper_out"})
+    qtbot.waitUntil(lambda: reported().get("services", {}).get(SERVICE) == "printer_paper_out", timeout=15_000)
+    status = reported()
+    assert status["devices"]["printer"]["detail"]["paper"] == "out"
+    assert status["out_of_service"] == "printer_paper_out"
+    assert status["queue"]["pending"] == 0
+
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "central", "fleet", "--database",
+                             env.central.database_url], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    [row] = json.loads(result.stdout)
+    assert row["kiosk_id"] == core.config.kiosk.id and row["last_seen_s_ago"] < 60
