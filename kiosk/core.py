@@ -112,7 +112,7 @@ class KioskCore:
             if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
                 if self._send_heartbeat():
                     last_heartbeat = now
-            if self._stop.wait(1.0 if self._heartbeat_due else (5.0 if online else 2.0)):
+            if self._stop.wait(1.0 if online and self._heartbeat_due else (5.0 if online else 2.0)):
                 return
 
     def heartbeat_status(self) -> dict:

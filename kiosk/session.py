@@ -410,13 +410,13 @@ class Session:
         return len(steps)
 
     def _publish(self) -> None:
+        self._sequence += 1
         view = self._view()
         self._timer.last_published = view.countdown
         for listener in list(self._listeners):
             listener(view)
 
     def _view(self) -> SessionView:
-        self._sequence += 1
         lang, state = self._language, self.state
         remaining = None
         if self._timer.deadline is not None:
