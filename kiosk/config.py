@@ -49,6 +49,14 @@ class CentralConfig(_Strict):
     heartbeat_s: float = Field(60.0, ge=1)
 
 
+class SpeechConfig(_Strict):
+    enabled: bool = True
+    command: str = "espeak-ng"
+    speed_wpm: int = Field(150, ge=80, le=400)
+    # Write prompts as WAV files here instead of playing them (tests, checking a new text).
+    record_dir: str | None = None
+
+
 class QueueConfig(_Strict):
     """The outbox's bound: past it, new visits are refused rather than risk losing queued ones."""
 
@@ -104,6 +112,7 @@ class KioskConfig(_Strict):
     central: CentralConfig
     timeouts: Timeouts = Field(default_factory=Timeouts)
     queue: QueueConfig = Field(default_factory=QueueConfig)
+    speech: SpeechConfig = Field(default_factory=SpeechConfig)
     services: list[ServiceConfig]
 
     @model_validator(mode="after")

@@ -21,8 +21,10 @@ from drivers.base import DeviceError, DeviceState, DeviceStatus, DeviceUserError
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceMonitor
+from kiosk.prompts import spoken_prompt
 from kiosk.services import build_services
-from kiosk.session import Session
+from kiosk.session import Session, SessionView
+from kiosk.speech import Speaker
 from kiosk.visit import Visit
 from offline_queue.outbox import Outbox, OutboxFull
 from offline_queue.sync import SyncWorker
@@ -67,9 +69,14 @@ class KioskCore:
         self._threads: list[threading.Thread] = []
         self._recorded: set[str] = set()
         self._availability: dict[str, str | None] = {}
+        speech = config.speech
+        self.speaker = Speaker(enabled=speech.enabled, command=speech.command, speed_wpm=speech.speed_wpm,
+                               record_dir=speech.record_dir)
+        self._last_spoken_view: SessionView | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self, *, ticker: bool = True) -> "KioskCore":
+        self.session.subscribe(self._speak)
         self.devices.start()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
@@ -87,11 +94,18 @@ class KioskCore:
         self.devices.stop()
         self.central.close()
         self.outbox.close()
+        self.speaker.stop()
 
     def _spawn(self, target, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    def _speak(self, view: SessionView) -> None:
+        text = spoken_prompt(view, self._last_spoken_view)
+        self._last_spoken_view = view
+        if text:
+            self.speaker.say(text, view.language)
 
     def _tick(self) -> None:
         while not self._stop.wait(0.2):

@@ -39,7 +39,9 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
     out = Path(out_dir)
     if scripted and out.exists():
         shutil.rmtree(out)
-    env = DemoEnvironment(work, card=card, printer_port=printer_port, config_path=config_path)
+    # Headless, the spoken prompts are kept as WAV files beside the screenshots.
+    overrides = {"speech.record_dir": str(out / "speech")} if scripted else {}
+    env = DemoEnvironment(work, card=card, printer_port=printer_port, config_path=config_path, overrides=overrides)
     core = None
     try:
         env.start()
@@ -79,6 +81,9 @@ def _run_scripted(window, env, core, out: Path) -> None:
     if job.qr_codes:
         click.echo(f"[QR] {job.qr_codes[0]}")
     click.echo("---- end of receipt ----")
+    core.speaker.stop()  # let the last prompt finish
+    spoken = sorted((out / "speech").glob("*.wav"))
+    click.echo(f"spoken prompts: {len(spoken)} in {out}/speech/" + ("" if spoken else f" ({core.speaker.silent_reason})"))
     click.echo(f"screenshots: {len(script.shots)} in {out}/")
     for path in script.shots:
         click.echo(f"  {path}")

@@ -1,0 +1,32 @@
+"""What the kiosk says aloud on each screen, in the visit's language."""
+
+from __future__ import annotations
+
+from kiosk.session import SessionView
+
+SPOKEN = {
+    "home": ("请选择要办理的业务", "Please choose a service"),
+    "identify": ("请将身份证放在读卡区，放好后不要移动", "Please place your ID card on the reader and keep it still"),
+    "confirm": ("请核对信息，无误后请点击确认办理", "Please check the details, then press confirm"),
+    "working": ("正在办理，请稍候", "Please wait"),
+    "printing": ("正在打印回执，请在出纸口取走回执", "Printing your receipt. Please take it from the slot"),
+    "rate": ("请对本次服务进行评价", "Please rate this service"),
+    "done": ("请取回您的身份证和回执，感谢您的使用", "Please take your ID card and receipt. Thank you"),
+    "out_of_service": ("本机暂停服务，请前往服务窗口", "This kiosk is out of service. Please go to a service counter"),
+}
+MORE_TIME = ("需要更多时间吗？", "Do you need more time?")
+
+
+def spoken_prompt(view: SessionView, previous: SessionView | None) -> str | None:
+    """The sentence to say for `view`, or None when nothing new happened."""
+    english = view.language == "en"
+    if view.prompt_more_time and not (previous and previous.prompt_more_time):
+        return MORE_TIME[english]
+    if previous is not None and previous.state == view.state and previous.language == view.language:
+        if view.state == "steps" and view.step and (previous.step is None or previous.step.id != view.step.id):
+            return view.step.prompt
+        return None
+    if view.state == "steps" and view.step is not None:
+        return view.step.prompt
+    texts = SPOKEN.get(view.state)
+    return texts[english] if texts else None

@@ -1,0 +1,82 @@
+"""Spoken prompts through the real espeak-ng, recorded to WAV files instead of the speaker."""
+
+import shutil
+import time
+import wave
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.prompts import spoken_prompt
+from kiosk.session import Session
+from kiosk.speech import Speaker
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                                  reason="espeak-ng is not installed (packaging/system-deps.sh speech)")
+
+
+def wait_for_files(directory, count, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = sorted(directory.glob("*.wav")) if directory.exists() else []
+        if len(files) >= count:
+            time.sleep(0.3)  # let espeak-ng finish writing the last one
+            return files
+        time.sleep(0.05)
+    raise AssertionError(f"{count} prompts not spoken in {timeout} s")
+
+
+def seconds(path):
+    with wave.open(str(path)) as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+@needs_espeak
+def test_mandarin_and_english_prompts_are_spoken(tmp_path):
+    speaker = Speaker(record_dir=tmp_path)
+    try:
+        speaker.say("请将身份证放在读卡区", "zh")
+        first = wait_for_files(tmp_path, 1)
+        speaker.say("Please place your ID card on the reader", "en")
+        files = wait_for_files(tmp_path, 2)
+    finally:
+        speaker.stop()
+    assert first[0].name.endswith("-cmn.wav") and files[1].name.endswith("-en.wav")
+    assert all(seconds(f) > 0.5 for f in files)
+
+
+def test_no_engine_means_silence_not_a_crash(tmp_path, caplog):
+    speaker = Speaker(command="no-such-speech-engine", record_dir=tmp_path)
+    speaker.say("请选择要办理的业务")
+    speaker.stop()
+    assert speaker.silent and "not installed" in speaker.silent_reason
+    assert "spoken prompts off" in caplog.text
+    assert not list(tmp_path.glob("*"))
+
+
+def test_prompts_follow_the_visit():
+    class Runner:
+        def start_identify(self, visit): pass
+        def start_completion(self, visit): pass
+        def record_rating(self, visit): pass
+        def visit_ended(self, visit, outcome): pass
+
+    now = [0.0]
+    session = Session(load_config(), Runner(), clock=lambda: now[0])
+    said, last = [], [None]
+
+    def listen(view):
+        text = spoken_prompt(view, last[0])
+        last[0] = view
+        if text:
+            said.append(text)
+
+    session.subscribe(listen)
+    session.touch()
+    session.touch()  # activity on the same screen says nothing new
+    session.set_language("en")
+    session.choose_service("no_criminal_record")
+    now[0] += 50
+    session.tick()
+    assert said == ["请选择要办理的业务", "Please choose a service",
+                    "Please place your ID card on the reader and keep it still", "Do you need more time?"]
