@@ -237,8 +237,10 @@ def _store_batch(engine: Engine, kiosk_id: str, items: list[dict[str, Any]]) -> 
                     received_at=now,
                     payload=item.payload,
                 ).on_conflict_do_nothing(index_elements=[records.c.idempotency_key])
-            ).rowcount
-            if inserted:
+                # RETURNING, not rowcount: psycopg reports -1 for a skipped row, SQLite 0.
+                .returning(records.c.id)
+            ).first()
+            if inserted is not None:
                 results.append(ItemResult(key=item.key, status="stored"))
                 continue
             owner = conn.execute(

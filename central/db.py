@@ -107,6 +107,10 @@ KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 def normalise_url(url_or_path: str) -> str:
     """Accept a SQLAlchemy URL, or a plain file path meaning a SQLite database."""
+    # SQLAlchemy reads a bare postgresql:// as psycopg2; the driver we ship is psycopg 3.
+    for scheme in ("postgresql://", "postgres://"):
+        if url_or_path.startswith(scheme):
+            return "postgresql+psycopg://" + url_or_path[len(scheme):]
     if "://" in url_or_path:
         return url_or_path
     return f"sqlite:///{Path(url_or_path).resolve()}"

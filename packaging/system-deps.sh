@@ -21,6 +21,8 @@ declare -A PACKAGES_BY_GROUP=(
           xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
           libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
           fonts-noto-cjk"
+    # Central's tests start a throwaway PostgreSQL 15 server (the Python driver brings libpq).
+    [postgresql]="postgresql"
     # Spoken prompts.
     [speech]="espeak-ng"
     # What `script/demo` and `script/test` need beyond base and qt.

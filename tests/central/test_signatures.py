@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select
 
-from central.db import records
+from central.db import normalise_url, records
 from kiosk.central_client import CentralClient, CentralRejected, KioskSignature, sign
 
 BATCH = "/api/v1/records/batch"
@@ -104,7 +104,7 @@ def test_kiosk_a_cannot_post_as_kiosk_b(central, central_db, enrolled):
 
     with CentralClient(central.url, "K-A", secret_a) as a:
         a.post_batch([_item("v-2")])
-    engine = create_engine(central_db)
+    engine = create_engine(normalise_url(central_db))
     with engine.connect() as conn:
         owners = conn.execute(select(records.c.idempotency_key, records.c.kiosk_id)).all()
     engine.dispose()
