@@ -25,7 +25,9 @@ def quit_on_signals(app: QApplication) -> None:
     """SIGTERM (systemd stopping the kiosk) and SIGINT end the event loop, so the caller's
     clean-up runs: devices closed, outbox closed, workers joined."""
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: app.quit())
+        # Queued, not called: a signal that comes while the core is still starting (before the
+        # event loop runs) would otherwise be lost, and quit() before exec() does nothing.
+        signal.signal(signum, lambda *_: QTimer.singleShot(0, app.quit))
     # Python runs signal handlers only between bytecodes; Qt's loop runs in C. A timer hands
     # control back to Python a few times a second so a pending signal is seen.
     timer = QTimer(app)
