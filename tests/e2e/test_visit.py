@@ -4,6 +4,7 @@ server on loopback. Only the session's clock is ours, so timeouts take no real t
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -41,14 +42,23 @@ def clock():
     return Clock()
 
 
-@pytest.fixture
-def kiosk(env, clock, qtbot):
+@contextlib.contextmanager
+def running_kiosk(env, clock, qtbot):
+    """The kiosk core and its window on `env`'s config; the session clock is the test's."""
     core = KioskCore(env.config, clock=clock).start(ticker=False)
     window = make_window(core.session, size=(1080, 1920))
     qtbot.addWidget(window)
-    yield core, window
-    window.shutdown()
-    core.stop()
+    try:
+        yield core, window
+    finally:
+        window.shutdown()
+        core.stop()
+
+
+@pytest.fixture
+def kiosk(env, clock, qtbot):
+    with running_kiosk(env, clock, qtbot) as running:
+        yield running
 
 
 def wait_state(qtbot, window, *states, timeout=15_000):
@@ -225,10 +235,7 @@ def test_central_down_accepts_offline_and_syncs_later(qtbot, env, kiosk):
 def test_live_service_says_plainly_when_central_is_down(qtbot, env, clock):
     """A service that needs central's answer during the visit does not pretend to work offline."""
     env.config.service(SERVICE).central = "live"
-    core = KioskCore(env.config, clock=clock).start(ticker=False)
-    window = make_window(core.session, size=(1080, 1920))
-    qtbot.addWidget(window)
-    try:
+    with running_kiosk(env, clock, qtbot) as (core, window):
         through_to_confirm(qtbot, env, window)
         env.central.stop()
         click(qtbot, window.pages["confirm"].ok)
@@ -241,9 +248,6 @@ def test_live_service_says_plainly_when_central_is_down(qtbot, env, clock):
         # While central stays away the live service is greyed out, or the kiosk is out of service.
         qtbot.waitUntil(lambda: window.view.state == "out_of_service", timeout=15_000)
         assert window.view.out_of_service_reason == "central_unreachable"
-    finally:
-        window.shutdown()
-        core.stop()
 
 
 def test_services_grey_out_and_return_with_the_printer(qtbot, env, kiosk):
@@ -279,26 +283,20 @@ def test_card_reads_and_central_calls_run_off_the_gui_thread(qtbot, env, kiosk):
 
 def test_full_queue_stops_new_visits_and_keeps_what_is_queued(qtbot, tmp_path, clock):
     """Central is away and the outbox is at its bound: the kiosk says so and takes no new visit."""
-    with DemoEnvironment(tmp_path, card=CARD, overrides={"queue.max_items": 1}) as env:
-        core = KioskCore(env.config, clock=clock).start(ticker=False)
-        window = make_window(core.session, size=(1080, 1920))
-        qtbot.addWidget(window)
-        try:
-            through_to_confirm(qtbot, env, window)
-            env.central.stop()
-            click(qtbot, window.pages["confirm"].ok)
-            view = wait_state(qtbot, window, "rate", timeout=30_000)
-            assert view.outcome == "accepted_offline"
-            click(qtbot, window.pages["rate"].skip)
-            wait_state(qtbot, window, "done")
-            click(qtbot, window.pages["done"].finish)
-            view = wait_state(qtbot, window, "out_of_service", timeout=10_000)
-            assert view.out_of_service_reason == "queue_full"
-            assert "本机存储已满" in all_texts(window)
-            assert core.outbox.stats()["pending"] + core.outbox.stats()["in_flight"] == 1
-        finally:
-            window.shutdown()
-            core.stop()
+    with (DemoEnvironment(tmp_path, card=CARD, overrides={"queue.max_items": 1}) as env,
+          running_kiosk(env, clock, qtbot) as (core, window)):
+        through_to_confirm(qtbot, env, window)
+        env.central.stop()
+        click(qtbot, window.pages["confirm"].ok)
+        view = wait_state(qtbot, window, "rate", timeout=30_000)
+        assert view.outcome == "accepted_offline"
+        click(qtbot, window.pages["rate"].skip)
+        wait_state(qtbot, window, "done")
+        click(qtbot, window.pages["done"].finish)
+        view = wait_state(qtbot, window, "out_of_service", timeout=10_000)
+        assert view.out_of_service_reason == "queue_full"
+        assert "本机存储已满" in all_texts(window)
+        assert core.outbox.stats()["pending"] + core.outbox.stats()["in_flight"] == 1
 
 
 def assert_touch_sized(window):
