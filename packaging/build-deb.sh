@@ -45,6 +45,7 @@ say "$(grep -c '==' "$work/requirements.txt") runtime pins (of $(grep -c '==' re
 root=$work/root
 install -D -m 644 "$wheel" "$root/opt/police-kiosk/$(basename "$wheel")"
 install -D -m 644 "$work/requirements.txt" "$root/opt/police-kiosk/requirements.txt"
+install -D -m 644 requirements-nodeps.lock "$root/opt/police-kiosk/requirements-nodeps.txt"
 install -d "$root/usr/bin"
 ln -s /opt/police-kiosk/venv/bin/kiosk "$root/usr/bin/kiosk"
 install -D -m 755 packaging/kiosk-session/police-kiosk-session "$root/usr/lib/police-kiosk/police-kiosk-session"
@@ -57,10 +58,11 @@ install -D -m 644 packaging/debian/default-police-kiosk-central "$root/etc/defau
 install -D -m 644 packaging/README.md "$root/usr/share/doc/police-kiosk/README.md"
 
 # 4. Control files. Runtime Debian packages come from system-deps.sh, the one list of them,
-# minus what only development needs; plus the X session's own.
+# minus what only development needs; plus the X session's own and pcscd for PC/SC readers.
+# gcc, python3-dev, swig and libpcsclite-dev stay: postinst compiles pyscard (no Linux wheel).
 mapfile -t runtime < <(packaging/system-deps.sh --list base qt speech |
-    grep -vxE 'python3-dev|gcc|git|xvfb|xauth')
-runtime+=(adduser xserver-xorg xinit x11-xserver-utils matchbox-window-manager)
+    grep -vxE 'git|xvfb|xauth')
+runtime+=(adduser xserver-xorg xinit x11-xserver-utils matchbox-window-manager pcscd)
 depends=$(printf '%s\n' "${runtime[@]}" | sort -u | sed 's/^python3$/python3 (>= 3.11)/' | paste -sd, | sed 's/,/, /g')
 install -d "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<CONTROL

@@ -12,7 +12,8 @@ set -euo pipefail
 # name from the script that needs it.
 declare -A PACKAGES_BY_GROUP=(
     # Build and run the Python environment; gcc and python3-dev compile sdists such as pyscard.
-    [base]="python3 python3-venv python3-dev gcc ca-certificates git"
+    # swig and libpcsclite-dev build pyscard (no Linux wheel); libpcsclite1 comes with them.
+    [base]="python3 python3-venv python3-dev gcc ca-certificates git swig libpcsclite-dev"
     # Qt offscreen (tests) and on X (Xvfb or a real display): the libraries PySide6's wheels
     # expect from the system. Noto Sans CJK SC, not WenQuanYi: citizens read this screen, and
     # Noto's hanzi follow the mainland standard forms and come in seven weights; the 89 MB
@@ -23,6 +24,8 @@ declare -A PACKAGES_BY_GROUP=(
           fonts-noto-cjk"
     # Central's tests start a throwaway PostgreSQL 15 server (the Python driver brings libpq).
     [postgresql]="postgresql"
+    # PC/SC tests: a real pcscd with vpcd, the virtual reader a Python card plugs into.
+    [pcsc]="pcscd vsmartcard-vpcd"
     # Spoken prompts.
     [speech]="espeak-ng"
     # What `script/demo` and `script/test` need beyond base and qt.
