@@ -6,39 +6,21 @@ Each group lives in its own module under kiosk/commands and is imported only whe
 
 from __future__ import annotations
 
-import importlib
+from kiosk.commands.lazy import lazy_group
 
-import click
-
-# group name -> (module, attribute, help)
-_GROUPS = {
+GROUPS = {
     "run": ("kiosk.commands.run", "run", "Start the kiosk application."),
     "demo": ("kiosk.commands.demo", "demo", "Emulators + embedded central + kiosk, in one command."),
     "device": ("kiosk.commands.device", "device", "Talk to one device by URL (technicians, scripts)."),
     "emulate": ("kiosk.commands.emulate", "emulate", "Run a device emulator on its real transport."),
+    "identity": ("kiosk.commands.identity", "identity", "Run identity verification on a photo and a camera."),
     "central": ("kiosk.commands.central", "central", "The reference central backend."),
+    "simulate-fleet": ("kiosk.commands.simulate", "simulate_fleet", "Run N headless kiosks against a central."),
     "config": ("kiosk.commands.config", "config", "Validate configuration, export its JSON schema."),
 }
 
 
-class LazyGroup(click.Group):
-    def list_commands(self, ctx):
-        return sorted(_GROUPS)
-
-    def get_command(self, ctx, name):
-        spec = _GROUPS.get(name)
-        if spec is None:
-            return None
-        module_name, attribute, _help = spec
-        return getattr(importlib.import_module(module_name), attribute)
-
-    def format_commands(self, ctx, formatter):
-        rows = [(name, _GROUPS[name][2]) for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@lazy_group(GROUPS, context_settings={"help_option_names": ["-h", "--help"]})
 def cli():
     """Police self-service kiosk (警务自助服务站)."""
 

@@ -1,15 +1,13 @@
 """`kiosk device CLASS ACTION --url URL`: one device, by the same URL the config uses."""
 
-import click
-
-from kiosk.commands.device_idcard import idcard
-from kiosk.commands.device_printer import printer
+from kiosk.commands.lazy import lazy_group
 
 
-@click.group()
+@lazy_group({
+    "idcard": ("kiosk.commands.device_idcard", "idcard", "ID card readers: GA 467 serial, PC/SC chip documents."),
+    "fingerprint": ("kiosk.commands.device_fingerprint", "fingerprint", "Fingerprint module (AS608/R30x)."),
+    "camera": ("kiosk.commands.device_camera", "camera", "Camera (OpenCV: index, V4L2, RTSP, file)."),
+    "printer": ("kiosk.commands.device_printer", "printer", "Receipt printer (ESC/POS)."),
+})
 def device():
     """Talk to one device by URL; JSON on stdout, one line on stderr on failure."""
-
-
-device.add_command(idcard)
-device.add_command(printer)

@@ -1,17 +1,15 @@
 """`kiosk emulate CLASS …`: a device emulator on its real transport, with a control port."""
 
-import click
-
-from kiosk.commands.emulate_idcard import idcard
-from kiosk.commands.emulate_printer import printer
-from kiosk.commands.emulate_control import control
+from kiosk.commands.lazy import lazy_group
 
 
-@click.group()
+@lazy_group({
+    "idcard": ("kiosk.commands.emulate_idcard", "idcard", "GA 467 ID card reader on a pty or TCP."),
+    "pcsc": ("kiosk.commands.emulate_pcsc", "pcsc", "A chip document (eMRTD) in pcscd's virtual reader."),
+    "fingerprint": ("kiosk.commands.emulate_fingerprint", "fingerprint", "AS608 fingerprint module on a pty."),
+    "camera": ("kiosk.commands.emulate_camera", "camera", "A camera streaming bundled face images."),
+    "printer": ("kiosk.commands.emulate_printer", "printer", "ESC/POS network printer on TCP."),
+    "control": ("kiosk.commands.emulate_control", "control", "Send one control command to an emulator."),
+})
 def emulate():
     """Run a device emulator (pty serial, TCP) that speaks the real protocol."""
-
-
-emulate.add_command(idcard)
-emulate.add_command(printer)
-emulate.add_command(control)
