@@ -104,6 +104,29 @@ class ServiceConfig(_Strict):
     steps: list[StepConfig] = Field(default_factory=list)
 
 
+IdentityMethod = Literal["face", "fingerprint"]
+
+
+class IdentityConfig(_Strict):
+    """Identity verification (人证比对): thresholds, liveness and the policy (docs/identity.md)."""
+
+    # face_recognition's distance: at or below is the same person (its documented 0.6; our two
+    # bundled people are 0.68-0.70 apart, edited copies of one photo 0.06-0.31).
+    threshold: float = Field(0.6, gt=0, lt=2)
+    liveness: bool = True
+    challenges: list[Literal["blink", "turn"]] = Field(default_factory=lambda: ["blink", "turn"], min_length=1)
+    challenge_timeout_s: float = Field(8.0, gt=0)
+    attempt_timeout_s: float = Field(30.0, gt=0)
+    max_attempts: int = Field(3, ge=1)  # per method and visit
+    lockout_failures_per_day: int = Field(5, ge=1)  # per card, counted across visits
+    # Methods in the order they are tried: a method's failures fall back to the next one.
+    default_methods: list[IdentityMethod] = Field(default_factory=lambda: ["face", "fingerprint"], min_length=1)
+    methods: dict[str, list[IdentityMethod]] = Field(default_factory=dict)  # per service id
+
+    def methods_for(self, service_id: str) -> list[str]:
+        return list(self.methods.get(service_id, self.default_methods))
+
+
 class KioskConfig(_Strict):
     kiosk: KioskIdentity
     data_dir: str = "var"
@@ -113,6 +136,7 @@ class KioskConfig(_Strict):
     timeouts: Timeouts = Field(default_factory=Timeouts)
     queue: QueueConfig = Field(default_factory=QueueConfig)
     speech: SpeechConfig = Field(default_factory=SpeechConfig)
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
     services: list[ServiceConfig]
 
     @model_validator(mode="after")
