@@ -49,6 +49,14 @@ class FaceSettings:
     reference_jitters: int = 1
     limits: QualityLimits = field(default_factory=QualityLimits)
 
+    @classmethod
+    def from_config(cls, config, **overrides) -> "FaceSettings":
+        """From the kiosk configuration's `identity` section (kiosk.config.IdentityConfig)."""
+        values = dict(threshold=config.threshold, liveness=config.liveness, challenges=tuple(config.challenges),
+                      challenge_timeout_s=config.challenge_timeout_s, timeout_s=config.attempt_timeout_s)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -142,7 +150,7 @@ class FaceVerifier:
                 return self._decide(CANCELLED)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return self._decide_at_timeout()
+                return self.time_up()
             try:
                 update = self.feed(camera.read_frame(timeout_s=min(1.0, remaining)))
             except DeviceTimeout:
@@ -193,6 +201,11 @@ class FaceVerifier:
         if decision is not None:
             return self._update(decision)
         return self._update(guidance)
+
+    @property
+    def holds_biometrics(self) -> bool:
+        """Whether an encoding or a distance is still held (False after wipe())."""
+        return self._reference is not None or bool(self._distances)
 
     def wipe(self) -> None:
         """Forget the ID photo's encoding and everything measured: call at visit end."""
@@ -248,7 +261,10 @@ class FaceVerifier:
         median = statistics.median(d for d, _ in self._distances[-self.settings.frames_to_match:])
         return self._decide(MATCH if median <= self.settings.threshold else NO_MATCH, median)
 
-    def _decide_at_timeout(self) -> Decision:
+    def time_up(self) -> Decision:
+        """The attempt's time ran out: decide on what was seen."""
+        if self._decision is not None:
+            return self._decision
         if not self._seen_face:
             return self._decide(NO_FACE, reason=quality.NO_FACE)
         if self._usable_frames == 0:

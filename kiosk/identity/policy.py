@@ -1,0 +1,182 @@
+"""Which identity methods a service accepts, how often a citizen may try, and what they are told.
+
+Per visit, methods are tried in the configured order (face, then fingerprint): a method gets
+`max_attempts` tries, then the next one takes over. Failures that could be somebody else's card
+(no match, liveness failed) are also counted per card and per day, across visits; at
+`lockout_failures_per_day` the card is refused until the next day. That count is kept in the
+kiosk's data directory under an HMAC of the ID number with a per-kiosk secret key, never the
+number itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from kiosk.config import IdentityConfig
+
+VERIFIED, RETRY, FALLBACK, REFUSED, LOCKED = "verified", "retry", "fallback", "refused", "locked"
+# Decisions that count towards the card's daily lockout: what an impostor would produce.
+SUSPICIOUS = frozenset({"no_match", "liveness_failed"})
+
+# What the citizen is told (message code → Chinese, English); the screens translate the codes.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "identity_verified": ("身份核验通过", "Identity confirmed"),
+    "identity_start_face": ("请正对摄像头，按提示操作", "Please face the camera and follow the prompts"),
+    "identity_start_fingerprint": ("请将手指放在指纹仪上", "Please place your finger on the reader"),
+    "identity_retry_face": ("未能确认是您本人，请正对摄像头再试一次", "We could not confirm it is you. Please face the camera and try again"),
+    "identity_retry_liveness": ("未检测到动作，请按提示眨眼或转头", "We did not see the movement. Please blink or turn your head as shown"),
+    "identity_retry_fingerprint": ("指纹未能比对成功，请重新按压手指", "The fingerprint did not match. Please place your finger again"),
+    "identity_use_fingerprint": ("请改用指纹核验，将手指放在指纹仪上", "Please use your fingerprint instead: place your finger on the reader"),
+    "identity_use_face": ("请改用人脸核验，正对摄像头", "Please use face verification instead: face the camera"),
+    "identity_failed": ("身份核验未通过，请到服务窗口办理", "Your identity could not be confirmed. Please go to a service counter"),
+    "identity_locked": ("今日核验失败次数过多，请到服务窗口办理", "Too many failed checks today. Please go to a service counter"),
+    "identity_unavailable": ("暂时无法核验身份，请到服务窗口办理", "Identity checks are unavailable. Please go to a service counter"),
+    # guidance during a face check (kiosk/identity/quality.py, liveness.py)
+    "no_face": ("请站在摄像头前", "Please stand in front of the camera"),
+    "multiple_faces": ("请一人办理，其他人请稍候", "One person at a time, please"),
+    "move_closer": ("请靠近一些", "Please move closer"),
+    "move_back": ("请后退一些", "Please step back a little"),
+    "centre_face": ("请将脸移到画面中间", "Please move your face to the middle"),
+    "too_dark": ("光线太暗，请靠近补光灯", "It is too dark: please step into the light"),
+    "too_bright": ("光线太强，请避开强光", "Too much light: please move out of the glare"),
+    "face_camera": ("请正对摄像头", "Please look straight at the camera"),
+    "hold_still": ("请保持不动", "Please hold still"),
+    "blink": ("请眨眨眼", "Please blink"),
+    "turn_left": ("请向左转头", "Please turn your head to the left"),
+    "turn_right": ("请向右转头", "Please turn your head to the right"),
+}
+
+_START = {"face": "identity_start_face", "fingerprint": "identity_start_fingerprint"}
+_SWITCH = {"face": "identity_use_face", "fingerprint": "identity_use_fingerprint"}
+_UNAVAILABLE = frozenset({"error"})
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    action: str  # verified | retry | fallback | refused | locked
+    method: str | None  # the method to use now (retry, fallback, the first step)
+    message: str  # a MESSAGES code
+
+
+class FailureLog:
+    """Failed checks per card and day, in SQLite under the data directory, keyed by an HMAC."""
+
+    def __init__(self, data_dir: str | Path, *, today: Callable[[], date] = date.today):
+        self._today = today
+        root = Path(data_dir)
+        (root / "keys").mkdir(parents=True, mode=0o700, exist_ok=True)
+        self._key = self._load_key(root / "keys" / "identity.key")
+        self._db = sqlite3.connect(root / "identity-failures.db", check_same_thread=False)
+        self._lock = threading.Lock()
+        with self._lock, self._db:
+            self._db.execute("CREATE TABLE IF NOT EXISTS failures (card TEXT, day TEXT, count INTEGER,"
+                             " PRIMARY KEY (card, day))")
+
+    @staticmethod
+    def _load_key(path: Path) -> bytes:
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+        return bytes.fromhex(path.read_text().strip())
+
+    def card_key(self, id_number: str) -> str:
+        return hmac.new(self._key, id_number.encode(), hashlib.sha256).hexdigest()
+
+    def count_today(self, id_number: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT count FROM failures WHERE card = ? AND day = ?",
+                                   (self.card_key(id_number), self._today().isoformat())).fetchone()
+        return row[0] if row else 0
+
+    def add(self, id_number: str) -> int:
+        """Count one failure today; returns today's count. Older days are forgotten."""
+        day = self._today().isoformat()
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM failures WHERE day < ?", (day,))
+            self._db.execute("INSERT INTO failures VALUES (?, ?, 1) ON CONFLICT (card, day)"
+                             " DO UPDATE SET count = count + 1", (self.card_key(id_number), day))
+        return self.count_today(id_number)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class IdentityPolicy:
+    def __init__(self, config: IdentityConfig, failures: FailureLog):
+        self.config = config
+        self.failures = failures
+
+    def begin(self, service_id: str, id_number: str) -> "IdentityCheck":
+        """The identity check of one visit; its `first` step says what to do (or that the card is
+        locked for today)."""
+        return IdentityCheck(self, self.config.methods_for(service_id), id_number)
+
+
+@dataclass
+class IdentityCheck:
+    policy: IdentityPolicy
+    methods: list[str]
+    id_number: str = field(repr=False)
+    attempts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._index = 0
+        locked = self.policy.failures.count_today(self.id_number) >= self.policy.config.lockout_failures_per_day
+        self.first = PolicyStep(LOCKED, None, "identity_locked") if locked \
+            else PolicyStep("start", self.methods[0], _START[self.methods[0]])
+        self.finished = locked
+
+    @property
+    def method(self) -> str | None:
+        return None if self.finished else self.methods[self._index]
+
+    def after(self, decision: str) -> PolicyStep:
+        """The next step after the current method decided `decision` (a face Decision's or a
+        fingerprint result's `decision`)."""
+        method = self.method
+        if method is None:
+            raise RuntimeError("the identity check is already over")
+        if decision == "match":
+            return self._finish(PolicyStep(VERIFIED, None, "identity_verified"))
+        config = self.policy.config
+        if decision in SUSPICIOUS and self.policy.failures.add(self.id_number) >= config.lockout_failures_per_day:
+            return self._finish(PolicyStep(LOCKED, None, "identity_locked"))
+        self.attempts[method] = self.attempts.get(method, 0) + 1
+        if decision not in _UNAVAILABLE and self.attempts[method] < config.max_attempts:
+            return PolicyStep(RETRY, method, _retry_message(method, decision))
+        if self._index + 1 < len(self.methods):
+            self._index += 1
+            return PolicyStep(FALLBACK, self.methods[self._index], _SWITCH[self.methods[self._index]])
+        return self._finish(PolicyStep(REFUSED, None,
+                                       "identity_unavailable" if decision in _UNAVAILABLE else "identity_failed"))
+
+    def wipe(self) -> None:
+        self.id_number = ""
+
+    def _finish(self, step: PolicyStep) -> PolicyStep:
+        self.finished = True
+        self.wipe()
+        return step
+
+
+def _retry_message(method: str, decision: str) -> str:
+    if method == "fingerprint":
+        return "identity_retry_fingerprint"
+    if decision == "liveness_failed":
+        return "identity_retry_liveness"
+    return "identity_retry_face"
+
+
+def message(code: str, language: str = "zh") -> str:
+    zh, en = MESSAGES[code]
+    return en if language == "en" else zh

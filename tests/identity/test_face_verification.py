@@ -1,0 +1,88 @@
+"""The face check end to end through the real face worker: real dlib models, synthetic scenes
+made from the bundled photos. Two people and edited copies of one photo: this shows that the
+pipeline works, not how accurate it is (docs/identity.md)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from drivers.emulation import face_scenes
+from kiosk.identity import quality
+from identity_helpers import feed_frames, id_photo, verifier_for
+
+
+def _edited(image: np.ndarray, edit: str) -> np.ndarray:
+    if edit == "darker":
+        return cv2.convertScaleAbs(image, alpha=0.6)
+    if edit == "brighter":
+        return cv2.convertScaleAbs(image, alpha=1.4)
+    if edit == "rotated":
+        h, w = image.shape[:2]
+        return cv2.warpAffine(image, cv2.getRotationMatrix2D((w / 2, h / 2), 8, 1.0), (w, h),
+                              borderMode=cv2.BORDER_REPLICATE)
+    if edit == "jpeg_q30":
+        return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 30])[1], cv2.IMREAD_COLOR)
+    return image
+
+
+@pytest.fixture(scope="module")
+def citizen_astronaut(astronaut):
+    return face_scenes.citizen(astronaut)
+
+
+@pytest.mark.parametrize("edit", ["original", "darker", "brighter", "rotated", "jpeg_q30"])
+def test_same_person_is_accepted_from_an_edited_id_photo(worker, citizen_astronaut, edit):
+    verifier = verifier_for(worker, _edited(id_photo("astronaut"), edit), liveness=False)
+    decision = feed_frames(verifier, citizen_astronaut)[-1].decision
+    assert decision is not None and decision.decision == "match"
+    assert decision.distance < 0.45 and decision.frames_used == 3
+
+
+def test_different_person_is_rejected(worker, citizen_astronaut):
+    verifier = verifier_for(worker, id_photo("grace-hopper"), liveness=False)
+    decision = feed_frames(verifier, citizen_astronaut)[-1].decision
+    assert decision.decision == "no_match" and decision.distance > 0.6
+    assert decision.record()["score"] == round(decision.distance, 3)
+
+
+@pytest.mark.parametrize("scene, guidance, outcome", [
+    ("no_face", quality.NO_FACE, "no_face"),
+    ("two_faces", quality.MULTIPLE_FACES, "poor_quality"),
+    ("too_small", quality.MOVE_CLOSER, "poor_quality"),
+    ("too_dark", quality.TOO_DARK, "poor_quality"),
+])
+def test_unusable_scenes_give_guidance_and_no_decision_on_the_face(worker, astronaut, hopper, scene, guidance, outcome):
+    frames = {
+        "no_face": lambda: face_scenes.no_face(frames=4),
+        "two_faces": lambda: face_scenes.two_faces(astronaut, hopper, frames=4),
+        "too_small": lambda: face_scenes.too_small(astronaut, frames=4),
+        "too_dark": lambda: face_scenes.too_dark(astronaut, frames=4),
+    }[scene]()
+    verifier = verifier_for(worker, id_photo("astronaut"), liveness=False)
+    updates = feed_frames(verifier, frames, max_frames=4)
+    assert [u.guidance for u in updates] == [guidance] * 4
+    assert all(u.decision is None for u in updates)
+    decision = verifier.time_up()
+    assert decision.decision == outcome and decision.distance is None
+    assert decision.reason == guidance
+
+
+def test_id_photo_without_a_face_is_an_error(worker):
+    from kiosk.identity.worker import WorkerRequestFailed
+
+    from kiosk.identity.verifier import FaceVerifier
+
+    verifier = FaceVerifier(worker)
+    verifier.prepare(face_scenes.no_face(frames=1)[0])
+    with pytest.raises(WorkerRequestFailed, match="no face"):
+        verifier.wait_reference()
+
+
+def test_wipe_drops_the_encoding_and_distances(worker, citizen_astronaut):
+    verifier = verifier_for(worker, id_photo("astronaut"), liveness=False)
+    feed_frames(verifier, citizen_astronaut, max_frames=2)
+    assert verifier.holds_biometrics
+    verifier.wipe()
+    assert not verifier.holds_biometrics

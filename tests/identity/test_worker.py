@@ -1,0 +1,27 @@
+"""The face worker is a separate process: killing it does not hurt the kiosk, and the next
+request starts a new one."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from identity_helpers import feed_frames, id_photo, verifier_for
+from drivers.emulation import face_scenes
+from kiosk.identity.worker import FaceWorker
+
+
+def test_a_killed_worker_is_restarted_by_the_next_verification(astronaut):
+    worker = FaceWorker()
+    try:
+        worker.ensure_started()
+        first_pid = worker.pid
+        assert first_pid != os.getpid()
+        os.kill(first_pid, signal.SIGKILL)
+        verifier = verifier_for(worker, id_photo("astronaut"), liveness=False)
+        decision = feed_frames(verifier, face_scenes.citizen(astronaut))[-1].decision
+        assert decision.decision == "match"
+        assert worker.starts == 2 and worker.pid not in (None, first_pid)
+    finally:
+        worker.close()
+    assert worker.pid is None
