@@ -123,30 +123,33 @@ def _with_noise(frame: np.ndarray, rng: np.random.Generator, sigma: float = 2.0)
     return np.clip(frame.astype(np.int16) + rng.normal(0, sigma, frame.shape).astype(np.int16), 0, 255).astype(np.uint8)
 
 
-# What a cooperative citizen does in one loop: (eyes closed 0..1, head turn in face widths).
-_BLINK = [(0.5, 0.0), (1.0, 0.0), (1.0, 0.0), (0.5, 0.0)]
-_TURN = [0.09, 0.18, 0.28, 0.28, 0.18, 0.09]
-CITIZEN_LOOP = (
-    [(0.0, 0.0)] * 6 + _BLINK + [(0.0, 0.0)] * 4
-    + [(0.0, t) for t in _TURN] + [(0.0, 0.0)] * 4
-    + [(0.0, -t) for t in _TURN] + [(0.0, 0.0)] * 4
-)
+# What a cooperative citizen does: (eyes closed 0..1, head turn in face widths) per frame.
+_STILL = [(0.0, 0.0)] * 4
+_ACTIONS = {
+    "blink": [(0.5, 0.0), (1.0, 0.0), (1.0, 0.0), (0.5, 0.0)],
+    "turn_left": [(0.0, t) for t in (0.09, 0.18, 0.28, 0.28, 0.18, 0.09)],  # the subject's left
+    "turn_right": [(0.0, -t) for t in (0.09, 0.18, 0.28, 0.28, 0.18, 0.09)],
+}
+DEFAULT_ORDER = ("blink", "turn_left", "turn_right")
 
 
-def citizen(photo: FacePhoto, *, face_width: float = 170, seed: int = 0) -> list[np.ndarray]:
-    """A cooperative citizen in front of the kiosk: still, a blink, a turn left, a turn right.
-    Loop it (the verifier asks for challenges in a random order)."""
+def citizen(photo: FacePhoto, *, order: tuple[str, ...] = DEFAULT_ORDER, face_width: float = 170,
+            seed: int = 0) -> list[np.ndarray]:
+    """A cooperative citizen in front of the kiosk: still for a moment, then each action of
+    `order` (blink, turn_left, turn_right) with a pause after it. Looped, the default order
+    answers any challenge sequence; a given order plays a citizen who does what is asked."""
     rng = np.random.default_rng(seed)
     head, points = _scaled(photo, face_width)
-    frames = []
+    centre = _face_centre(points)
+    shift = (head.shape[1] / 2 - centre[0], head.shape[0] / 2 - centre[1])
     background = _background(rng)
-    for closed, turn in CITIZEN_LOOP:
+    frames = []
+    for closed, turn in [(0.0, 0.0)] * 2 + [step for action in order for step in _STILL + _ACTIONS[action]] + _STILL:
         face = close_eyes(head, points, closed) if closed else head
         face = turn_head(face, points, turn) if turn else face
         scene = background.copy()
-        offset = rng.normal(0, 1.5, 2)  # a person is never perfectly still
-        _place(scene, face, (SIZE[0] / 2 + offset[0] + (head.shape[1] / 2 - _face_centre(points)[0]),
-                             SIZE[1] / 2 + offset[1] + (head.shape[0] / 2 - _face_centre(points)[1])))
+        sway = rng.normal(0, 1.5, 2)  # a person is never perfectly still
+        _place(scene, face, (SIZE[0] / 2 + shift[0] + sway[0], SIZE[1] / 2 + shift[1] + sway[1]))
         frames.append(_with_noise(scene, rng))
     return frames
 

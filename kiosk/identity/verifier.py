@@ -142,7 +142,8 @@ class FaceVerifier:
             should_stop: Callable[[], bool] = lambda: False) -> Decision:
         """One verification attempt on the camera's frames. Never raises: a dead camera or
         worker is an `error` decision."""
-        self._reset_attempt()
+        if self._frames or self._decision is not None:
+            self._reset_attempt()  # a new attempt, with a new random challenge plan
         deadline = time.monotonic() + self.settings.timeout_s
         last: Update | None = None
         while True:
@@ -201,6 +202,11 @@ class FaceVerifier:
         if decision is not None:
             return self._update(decision)
         return self._update(guidance)
+
+    @property
+    def challenges(self) -> tuple[str, ...]:
+        """The challenges of the current (or next) attempt, in the order they will be asked."""
+        return tuple(self._liveness.plan) if self._liveness else ()
 
     @property
     def holds_biometrics(self) -> bool:
