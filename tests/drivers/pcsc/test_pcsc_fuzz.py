@@ -1,0 +1,125 @@
+"""Property tests: whatever bytes arrive, the PC/SC codecs answer or raise the driver's own errors."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from drivers.base import ChecksumError, DeviceError, ProtocolError
+from drivers.pcsc import apdu, bac, lds, mrz
+from drivers.pcsc.demo_documents import DEMO_DOCUMENTS
+from drivers.pcsc.secure_messaging import SecureMessaging
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SESSION = bac.Session(bac.Keys(bytes.fromhex("979EC13B1CBFE9DCD01AB0FED307EAE5"),
+                               bytes.fromhex("F1CB1F1FB5ADF208806B89DC579DC1F8")), 0x887022120C06C226)
+
+
+def card_and_terminal() -> tuple[SecureMessaging, SecureMessaging]:
+    return SecureMessaging(SESSION), SecureMessaging(SESSION)
+
+
+def protected_answers() -> list[bytes]:
+    card = SecureMessaging(SESSION)
+    answers = []
+    for data in (b"", b"\x60\x14\x5f\x01", lds.encode_dg1(DEMO_DOCUMENTS["permit-li-na"])):
+        card.ssc = SESSION.ssc + 1  # each answers the first command of a session
+        answers.append(card.protect_response(apdu.ResponseApdu(data, 0x9000)).to_bytes())
+    return answers
+
+
+ANSWERS = protected_answers()
+
+
+@st.composite
+def mutated(draw, samples):
+    """A valid message with 1 to 3 splices: a range replaced by up to 8 random bytes, which
+    covers flipped, cut, inserted and deleted bytes."""
+    data = draw(st.sampled_from(samples))
+    for _ in range(draw(st.integers(1, 3))):
+        start = draw(st.integers(0, len(data)))
+        end = draw(st.integers(start, min(len(data), start + 8)))
+        data = data[:start] + draw(st.binary(max_size=8)) + data[end:]
+    return data
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_random_command_apdus_parse_or_raise_protocol_error(data):
+    try:
+        command = apdu.parse_command(data)
+    except ProtocolError:
+        return
+    assert command.to_bytes() == data or data.endswith(b"\x00")
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=300), mutated([lds.encode_com(), lds.encode_dg1(DEMO_DOCUMENTS["icao-specimen"])])))
+def test_random_tlvs_and_data_groups_raise_only_protocol_errors(data):
+    for decode in (apdu.parse_tlvs, lds.decode_com, lds.decode_dg1, lambda d: mrz.parse(lds.decode_dg1(d))):
+        try:
+            decode(data)
+        except ProtocolError:
+            pass
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=300), mutated(ANSWERS)))
+def test_random_and_mutated_sm_answers_raise_only_typed_errors(data):
+    terminal = SecureMessaging(SESSION)
+    try:
+        response = terminal.unprotect_response(apdu.parse_response(data))
+    except ProtocolError:
+        return  # ChecksumError (a wrong MAC) is one
+    assert response.sw != 0x9000 or data in ANSWERS
+
+
+@FUZZ
+@given(mutated(ANSWERS))
+def test_a_changed_answer_never_verifies(data):
+    if data in ANSWERS:
+        return
+    try:
+        SecureMessaging(SESSION).unprotect_response(apdu.parse_response(data))
+    except ChecksumError:
+        return
+    except ProtocolError:
+        return
+    # only a bare status word (no protected data) may come back without a MAC
+    assert len(data) == 2
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=300), mutated([
+    SecureMessaging(SESSION).protect_command(apdu.CommandApdu(0, 0xB0, 0, 0, le=4)).to_bytes(),
+    SecureMessaging(SESSION).protect_command(apdu.CommandApdu(0, 0xA4, 2, 0x0C, b"\x01\x01")).to_bytes(),
+])))
+def test_random_protected_commands_raise_only_typed_errors(data):
+    card = SecureMessaging(SESSION)
+    try:
+        card.unprotect_command(apdu.parse_command(data))
+    except ProtocolError:
+        pass
+
+
+@FUZZ
+@given(st.binary(max_size=60), st.binary(min_size=8, max_size=8))
+def test_random_bac_answers_raise_only_typed_errors(answer, nonce):
+    keys = bac.document_keys("L898902C<369080619406236")
+    for check in (lambda: bac.terminal_finish(keys, answer, nonce, nonce, bytes(16)),
+                  lambda: bac.card_answer(keys, answer, nonce, bytes(16))):
+        try:
+            check()
+        except DeviceError as exc:
+            assert isinstance(exc, ProtocolError)
+
+
+@FUZZ
+@given(st.text(max_size=100))
+def test_random_zones_and_keys_raise_only_clear_errors(text):
+    try:
+        mrz.parse(text)
+    except ProtocolError:
+        pass
+    try:
+        mrz.AccessKey.from_mrz(text)
+    except ValueError as exc:
+        assert str(exc)
