@@ -165,7 +165,8 @@ class FaceVerifier:
                 return update.decision
 
     def feed(self, frame) -> Update:
-        """Analyse one camera frame (drivers.camera.base.Frame); the frame is not kept."""
+        """Analyse one camera frame (drivers.camera.base.Frame); the frame is not kept.
+        One thread drives a verifier: `run` (or a caller of `feed`) on the core's worker."""
         if self._decision is not None:
             return self._update(None)
         if self._started is None:
@@ -202,6 +203,17 @@ class FaceVerifier:
         if decision is not None:
             return self._update(decision)
         return self._update(guidance)
+
+    def time_up(self) -> Decision:
+        """The attempt's time ran out: decide on what was seen."""
+        if self._decision is not None:
+            return self._decision
+        if not self._seen_face:
+            return self._decide(NO_FACE, reason=quality.NO_FACE)
+        if self._usable_frames == 0:
+            worst = next((code for code, _ in self._issues.most_common() if code), None)
+            return self._decide(POOR_QUALITY, reason=worst)
+        return self._decide(TIMEOUT)
 
     @property
     def challenges(self) -> tuple[str, ...]:
@@ -266,17 +278,6 @@ class FaceVerifier:
             return None
         median = statistics.median(d for d, _ in self._distances[-self.settings.frames_to_match:])
         return self._decide(MATCH if median <= self.settings.threshold else NO_MATCH, median)
-
-    def time_up(self) -> Decision:
-        """The attempt's time ran out: decide on what was seen."""
-        if self._decision is not None:
-            return self._decision
-        if not self._seen_face:
-            return self._decide(NO_FACE, reason=quality.NO_FACE)
-        if self._usable_frames == 0:
-            worst = next((code for code, _ in self._issues.most_common() if code), None)
-            return self._decide(POOR_QUALITY, reason=worst)
-        return self._decide(TIMEOUT)
 
     def _decide(self, kind: str, median: float | None = None, *, reason: str | None = None) -> Decision:
         elapsed = 0 if self._started is None else int((time.monotonic() - self._started) * 1000)
