@@ -1,0 +1,1 @@
+"""Fingerprint modules: AS608 / R30x on a UART (serial port or serial-to-TCP bridge)."""
