@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 BUILTIN_BACKENDS: dict[str, str] = {
     "ga467": "drivers.idcard.ga467:Ga467Reader",
     "ga467+socket": "drivers.idcard.ga467:Ga467Reader",
+    "as608": "drivers.fingerprint.as608:As608Reader",
+    "as608+socket": "drivers.fingerprint.as608:As608Reader",
     "escpos+tcp": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+usb": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+serial": "drivers.printer.escpos_printer:EscposPrinter",
