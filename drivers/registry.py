@@ -22,6 +22,7 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "escpos+usb": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+serial": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+file": "drivers.printer.escpos_printer:EscposPrinter",
+    "pcsc": "drivers.pcsc.reader:PcscReader",
 }
 
 
