@@ -14,7 +14,6 @@ from drivers.emulation.pty import PtyEndpoint
 from drivers.fingerprint.as608 import As608Reader
 from drivers.fingerprint.emulator import As608Emulator
 
-KIOSK = str(Path(sys.executable).with_name("kiosk"))
 TIMEOUT = 0.5  # the module's command timeout in these tests
 FINGER = "zhang-wei-right-index"
 
@@ -61,7 +60,8 @@ def kiosk_cli():
     """Run the installed `kiosk` command as a real subprocess."""
 
     def run(*args: str, timeout: float = 15) -> subprocess.CompletedProcess:
-        return subprocess.run([KIOSK, *args], capture_output=True, text=True, timeout=timeout,
+        kiosk = str(Path(sys.executable).with_name("kiosk"))
+        return subprocess.run([kiosk, *args], capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     return run

@@ -1,0 +1,69 @@
+"""`kiosk device fingerprint capture|match|status --url URL`: one fingerprint module.
+
+Templates are biometric data: capture prints only their size and a short hash; the template
+itself is written only where --out says, readable by its owner alone.
+"""
+
+import os
+
+import click
+
+from kiosk.commands.common import clean_failures, emit_json, report_status
+
+URL_HELP = "Module URL, e.g. as608:///dev/ttyS1?baudrate=57600&timeout=2"
+WAIT_HELP = "Seconds to wait for a finger."
+
+
+@click.group()
+def fingerprint():
+    """Fingerprint module (AS608/R30x)."""
+
+
+@fingerprint.command()
+@click.option("--url", required=True, help=URL_HELP)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write the template here (mode 600).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0), default=8.0, show_default=True, help=WAIT_HELP)
+@clean_failures
+def capture(url, out, timeout_s):
+    """Wait for a finger and read its template; print its size and a short hash."""
+    from drivers.fingerprint.as608 import template_digest
+    from drivers.registry import open_device
+
+    reader = open_device(url)
+    try:
+        template = reader.capture(timeout_s)
+    finally:
+        reader.close()
+    if out:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(template)
+    emit_json({"template_bytes": len(template), "sha256": template_digest(template), "out": out})
+
+
+@fingerprint.command()
+@click.option("--url", required=True, help=URL_HELP)
+@click.option("--template", "template_file", required=True, type=click.Path(dir_okay=False),
+              help="A template file (from capture --out).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0), default=8.0, show_default=True, help=WAIT_HELP)
+@clean_failures
+def match(url, template_file, timeout_s):
+    """Wait for a finger and compare it with a template; print {matched, score}."""
+    from drivers.registry import open_device
+
+    with open(template_file, "rb") as f:
+        template = f.read()
+    reader = open_device(url)
+    try:
+        result = reader.verify(template, timeout_s)
+    finally:
+        reader.close()
+    emit_json({"matched": result.matched, "score": result.score})
+
+
+@fingerprint.command()
+@click.option("--url", required=True, help=URL_HELP)
+@clean_failures
+def status(url):
+    """The module's parameters and template count; exit 1 with one line on stderr unless usable."""
+    report_status(url)
