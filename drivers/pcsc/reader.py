@@ -205,7 +205,10 @@ class PcscReader(Device):
                 if not chunk:
                     raise ProtocolError(f"EF.DG1 ended after {len(data)} of {total} bytes")
                 data += chunk
-            return mrz.parse(lds.decode_dg1(bytes(data[:total])))
+            try:
+                return mrz.parse(lds.decode_dg1(bytes(data[:total])))
+            finally:
+                data[:] = bytes(len(data))  # the raw data group is personal data too
 
 
 def _basic_access_control(card: "_Card", key: mrz.AccessKey) -> SecureMessaging:
