@@ -111,7 +111,7 @@ class IdentityConfig(_Strict):
     """Identity verification (人证比对): thresholds, liveness and the policy (docs/identity.md)."""
 
     # face_recognition's distance: at or below is the same person (its documented 0.6; our two
-    # bundled people are 0.68-0.70 apart, edited copies of one photo 0.06-0.31).
+    # bundled people are 0.67-0.71 apart, edited ID-size copies of one photo 0.13-0.29).
     threshold: float = Field(0.6, gt=0, lt=2)
     liveness: bool = True
     challenges: list[Literal["blink", "turn"]] = Field(default_factory=lambda: ["blink", "turn"], min_length=1)

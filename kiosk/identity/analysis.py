@@ -49,7 +49,8 @@ def reference_encoding(image_bgr: np.ndarray, jitters: int = 1) -> np.ndarray:
     if image_bgr.shape[1] < REFERENCE_MIN_WIDTH:
         scale = REFERENCE_MIN_WIDTH / image_bgr.shape[1]
         image_bgr = cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    faces = face.detect(image_bgr, width=None)
+    # Once per visit, so it may look harder than on live frames: a second, finer pass.
+    faces = face.detect(image_bgr, width=None) or face.detect(image_bgr, width=None, upsample=2)
     primary = face.pick_primary(faces, image_bgr.shape[1], image_bgr.shape[0])
     if primary is None:
         raise NoFaceInPhoto("no face found in the ID photo")

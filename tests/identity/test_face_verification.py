@@ -4,27 +4,20 @@ pipeline works, not how accurate it is (docs/identity.md)."""
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import pytest
 
-from drivers.emulation import face_scenes
+from drivers.emulation import face_scenes, face_video
 from kiosk.identity import quality
 from identity_helpers import feed_frames, id_photo, verifier_for
 
 
-def _edited(image: np.ndarray, edit: str) -> np.ndarray:
-    if edit == "darker":
-        return cv2.convertScaleAbs(image, alpha=0.6)
-    if edit == "brighter":
-        return cv2.convertScaleAbs(image, alpha=1.4)
-    if edit == "rotated":
-        h, w = image.shape[:2]
-        return cv2.warpAffine(image, cv2.getRotationMatrix2D((w / 2, h / 2), 8, 1.0), (w, h),
-                              borderMode=cv2.BORDER_REPLICATE)
-    if edit == "jpeg_q30":
-        return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 30])[1], cv2.IMREAD_COLOR)
-    return image
+EDITS = {
+    "original": lambda image: image,
+    "darker": lambda image: face_video.adjust_light(image, 0.6),
+    "brighter": lambda image: face_video.adjust_light(image, 1.4),
+    "rotated": lambda image: face_video.rotate(image, 8),
+    "jpeg_q30": lambda image: face_video.recompress(image, 30),
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +25,17 @@ def citizen_astronaut(astronaut):
     return face_scenes.citizen(astronaut)
 
 
-@pytest.mark.parametrize("edit", ["original", "darker", "brighter", "rotated", "jpeg_q30"])
+@pytest.mark.parametrize("edit", sorted(EDITS))
 def test_same_person_is_accepted_from_an_edited_id_photo(worker, citizen_astronaut, edit):
-    verifier = verifier_for(worker, _edited(id_photo("astronaut"), edit), liveness=False)
+    verifier = verifier_for(worker, EDITS[edit](id_photo("astronaut")), liveness=False)
     decision = feed_frames(verifier, citizen_astronaut)[-1].decision
     assert decision is not None and decision.decision == "match"
     assert decision.distance < 0.45 and decision.frames_used == 3
 
 
-def test_different_person_is_rejected(worker, citizen_astronaut):
-    verifier = verifier_for(worker, id_photo("grace-hopper"), liveness=False)
+@pytest.mark.parametrize("edit", ["original", "rotated"])
+def test_different_person_is_rejected(worker, citizen_astronaut, edit):
+    verifier = verifier_for(worker, EDITS[edit](id_photo("grace-hopper")), liveness=False)
     decision = feed_frames(verifier, citizen_astronaut)[-1].decision
     assert decision.decision == "no_match" and decision.distance > 0.6
     assert decision.record()["score"] == round(decision.distance, 3)
