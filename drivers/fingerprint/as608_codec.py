@@ -344,6 +344,7 @@ class PacketParser:
         if address != self.address:
             self._discard(end)
             raise WrongAddress(f"packet for module address {address:08X}, expected {self.address:08X}")
+        self._buffer[:end] = bytes(end)  # zeroed before it is let go: it may hold a template
         del self._buffer[:end]
         return Packet(address, packet_id, payload)
 
