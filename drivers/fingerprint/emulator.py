@@ -114,7 +114,7 @@ class As608Emulator:
                     data = b""  # not for this module: a real one stays silent
                     continue
                 except ProtocolError:
-                    self._download = None
+                    self._abort_download()
                     out += self._deliver(codec.build_ack(codec.PACKET_RECEIVE_ERROR, address=self.address))
                     data = b""
                     continue
@@ -125,7 +125,7 @@ class As608Emulator:
     def _answer(self, packet: codec.Packet) -> bytes:
         if packet.packet_id in (codec.DATA, codec.END):
             return self._receive_data(packet)
-        self._download = None  # a command ends any download in progress
+        self._abort_download()  # a command ends any download still in progress
         if packet.packet_id != codec.COMMAND:
             return self._ack(codec.PACKET_RECEIVE_ERROR)
         self.counters["commands"] += 1
@@ -235,9 +235,16 @@ class As608Emulator:
                 self._download = None
                 self.counters["templates received"] += 1
         except ProtocolError:
-            self._download = None
+            self._abort_download()
             return self._ack(codec.CANNOT_RECEIVE)
         return b""
+
+    def _abort_download(self) -> None:
+        """A template that did not arrive whole leaves its buffer empty, so a Match that follows
+        fails instead of comparing what the buffer held before."""
+        if self._download is not None:
+            self._buffers[self._download[0]] = None
+            self._download = None
 
     def _do_Delete(self, params: bytes) -> bytes:
         page, count = struct.unpack(">HH", params)

@@ -142,3 +142,17 @@ def test_control_interface():
         assert answer["ok"] is False and message in answer["error"]
     with pytest.raises(ControlError):
         emulator.place_finger("nobody")
+
+
+def test_a_damaged_download_leaves_no_stale_template_to_match():
+    emulator = As608Emulator("li-na-right-index")
+    for buffer in (1, 2):
+        code(emulator, codec.gen_img())
+        code(emulator, codec.img2tz(buffer))
+    assert code(emulator, codec.down_char(2)) == codec.OK
+    data = bytearray(codec.build_data(demo_fingers.press("li-na-right-index", 9), 128))
+    data[20] ^= 0xFF  # damaged on the line: the module says so, and buffer 2 is empty
+    (complaint,) = ask(emulator, bytes(data))
+    assert complaint.code == codec.PACKET_RECEIVE_ERROR
+    (ack,) = ask(emulator, codec.match())
+    assert ack.code == codec.NO_MATCH
