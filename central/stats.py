@@ -9,15 +9,16 @@ from sqlalchemy import func, select
 
 from central.db import certificates, counters, create_engine_for, heartbeats, kiosks, records
 
+# A stored record of a visit the citizen completed (interrupted visits are records too).
+COMPLETED_VISIT = (records.c.kind == "visit", records.c.payload["outcome"].as_string() == "completed")
+
 
 def stats(database_url: str) -> dict[str, Any]:
     engine = create_engine_for(database_url, create=False)
     try:
         with engine.connect() as conn:
             completed = conn.execute(
-                select(func.count()).select_from(records).where(
-                    records.c.kind == "visit", records.c.payload["outcome"].as_string() == "completed"
-                )
+                select(func.count()).select_from(records).where(*COMPLETED_VISIT)
             ).scalar_one()
             by_kind = dict(conn.execute(select(records.c.kind, func.count()).group_by(records.c.kind)).all())
             by_outcome = dict(
@@ -40,6 +41,19 @@ def stats(database_url: str) -> dict[str, Any]:
         "kiosks": kiosk_count,
         "kiosks_reporting": reporting,
     }
+
+
+def completed_visit_keys(database_url: str) -> dict[str, str]:
+    """Idempotency key → kiosk id of every stored completed visit (to audit against kiosks)."""
+    engine = create_engine_for(database_url, create=False)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(records.c.idempotency_key, records.c.kiosk_id).where(*COMPLETED_VISIT)
+            ).all()
+    finally:
+        engine.dispose()
+    return dict(rows)
 
 
 def fleet(database_url: str, now: float | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,260 @@
+"""The fleet simulator: many headless kiosks doing citizen visits against one central.
+
+Real: each kiosk is a `KioskCore` with its Session, services, the GA 467 and ESC/POS drivers,
+the encrypted outbox, the sync worker and the signed central client, each with its own data
+directory and enrolled credentials. Simulated: the citizen, who taps through Session intents,
+and the hardware — per kiosk an ID-card reader emulator on a pty and a printer emulator on
+127.0.0.1, inside this process. No Qt.
+
+Resuming after a crash needs no journal of its own: a visit counts as completed once its row in
+the outbox's `visits` table says so, and that row is written in the same SQLite transaction as
+the visit's record, before the screen shows the citizen the rating page. Each kiosk appends
+what its citizen saw at the end of a visit to `citizen.log` (`completed|failed <visit id>`),
+so the chaos test can check the citizen's view against central too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from drivers.emulation.pty import PtyEndpoint
+from drivers.idcard.demo_cards import load_demo_card
+from drivers.idcard.emulator import Ga467Emulator
+from drivers.printer.emulator import EscposEmulator
+from kiosk.central_client import CentralClient
+from kiosk.config import KioskConfig, load_config
+from kiosk.core import KioskCore
+from kiosk.session import SessionView
+
+log = logging.getLogger(__name__)
+
+SERVICE = "no_criminal_record"
+PURPOSES = ("employment", "study_abroad", "visa", "qualification", "other")
+CARDS = ("zhang-wei", "chen-siyuan", "li-na")  # li-na is refused: a final answer, nothing printed
+STEP_TIMEOUT_S = 60.0  # longer than any kiosk deadline: a stuck kiosk is a bug, not a slow one
+CITIZEN_LOG = "citizen.log"
+
+
+class FleetError(Exception):
+    """The fleet could not run: central unreachable at enrolment, or a kiosk got stuck."""
+
+
+def kiosk_id(index: int) -> str:
+    return f"sim-{index:04d}"
+
+
+def completed_visit_ids(kiosk_dir: str | os.PathLike[str]) -> set[str]:
+    """The visits this kiosk recorded as completed, read from its outbox (read-only)."""
+    path = Path(kiosk_dir, "outbox.db")
+    if not path.exists():
+        return set()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute("SELECT visit_id FROM visits WHERE outcome = 'completed'").fetchall()
+    finally:
+        conn.close()
+    return {visit_id for (visit_id,) in rows}
+
+
+def ensure_secret(path: Path, central_url: str, kiosk: str) -> None:
+    """Enrol once (central in --dev mode) and keep the secret; a crash never leaves half a file."""
+    if path.exists():
+        return
+    secret = CentralClient.enrol(central_url, kiosk)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, secret.hex().encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
+
+
+class SimulatedKiosk:
+    """One kiosk core with its emulated reader and printer, and the citizens who use it."""
+
+    def __init__(self, data_dir: Path, kiosk: str, central_url: str, seed: int):
+        self.data_dir = data_dir
+        self.kiosk_id = kiosk
+        self.central_url = central_url
+        self.random = random.Random(seed)
+        self.reader = Ga467Emulator()
+        self.reader_pty = PtyEndpoint(self.reader)
+        self.printer = EscposEmulator(port=0, on_job=lambda _job: None)
+        self.core: KioskCore | None = None
+        self._views = threading.Condition()
+        self._view: SessionView | None = None
+
+    def start(self) -> SimulatedKiosk:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_secret(self.data_dir / "kiosk.secret", self.central_url, self.kiosk_id)
+        self.reader_pty.start()
+        self.printer.start()
+        self.core = KioskCore(self._config()).start()
+        self.core.session.subscribe(self._on_view)
+        return self
+
+    def _config(self) -> KioskConfig:
+        return load_config(None, {
+            "kiosk.id": self.kiosk_id,
+            "data_dir": str(self.data_dir),
+            "devices.idcard.url": f"ga467://{self.reader_pty.device}?baudrate=115200&timeout=3",
+            "devices.idcard.poll_interval_s": 2,
+            "devices.printer.url": f"{self.printer.url}?timeout=3",
+            "devices.printer.poll_interval_s": 2,
+            "central.url": self.central_url,
+            "speech.enabled": False,
+        })
+
+    def stop(self) -> None:
+        if self.core is not None:
+            self.core.stop()
+        for part in (self.reader_pty, self.printer):
+            with contextlib.suppress(Exception):
+                part.stop()
+
+    # ---- what the citizen sees ---------------------------------------------------------------
+    def _on_view(self, view: SessionView) -> None:
+        with self._views:
+            self._view = view
+            self._views.notify_all()
+
+    def _wait(self, what: str, done: Callable[[SessionView], bool]) -> SessionView:
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        with self._views:
+            while self._view is None or not done(self._view):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    state = self._view.state if self._view else "nothing"
+                    raise FleetError(f"kiosk {self.kiosk_id} stuck waiting for {what} (screen shows {state})")
+                self._views.wait(left)
+            return self._view
+
+    def _wait_state(self, *states: str) -> SessionView:
+        return self._wait(" or ".join(states), lambda view: view.state in states)
+
+    # ---- visits ------------------------------------------------------------------------------
+    def completed(self) -> int:
+        return len(completed_visit_ids(self.data_dir))
+
+    def run_visits(self, target: int) -> None:
+        """Serve citizens until `target` visits are recorded as completed on this kiosk."""
+        while self.completed() < target:
+            self.one_visit()
+
+    def one_visit(self) -> None:
+        session = self.core.session
+        self._wait_state("attract")
+        self.reader.place_card(load_demo_card(self.random.choice(CARDS)))
+        session.touch()
+        self._wait_state("home")
+        session.choose_service(SERVICE)
+        view = self._wait_state("identify", "home")
+        if view.state == "home":  # greyed out for a moment (a device poll, the queue's bound)
+            session.cancel()
+            self._wait_state("attract")
+            time.sleep(0.5)
+            return
+        self._wait_state("steps")
+        session.choose("purpose", self.random.choice(PURPOSES))
+        self._wait_state("confirm")
+        session.confirm()
+        view = self._wait_state("rate", "done")
+        visit_id = view.visit_id
+        if view.state == "rate":  # the record is committed before this page shows
+            self._write_citizen_log("completed", visit_id)
+            items = self._outbox_items()
+            if self.random.random() < 0.8:
+                session.rate(self.random.randint(1, 5))
+                # The rating is queued off this thread: wait for it, so a drain sees it.
+                self._wait_for(lambda: self._outbox_items() > items, timeout=5.0)
+            else:
+                session.skip_rating()
+            self._wait_state("done")
+        else:
+            self._write_citizen_log("failed", visit_id)
+        session.finish()
+        self._wait_state("attract")
+        self.reader.remove_card()
+
+    def _outbox_items(self) -> int:
+        stats = self.core.outbox.stats()
+        return sum(stats[state] for state in ("pending", "in_flight", "delivered", "dead", "quarantined"))
+
+    def _write_citizen_log(self, seen: str, visit_id: str | None) -> None:
+        with open(self.data_dir / CITIZEN_LOG, "a", encoding="utf-8") as journal:
+            journal.write(f"{seen} {visit_id}\n")
+
+    @staticmethod
+    def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    # ---- draining ----------------------------------------------------------------------------
+    def queued(self) -> int:
+        stats = self.core.outbox.stats()
+        return stats["pending"] + stats["in_flight"]
+
+    def report(self) -> dict[str, int]:
+        stats = self.core.outbox.stats()
+        return {
+            "completed_visits": self.completed(),
+            "delivered": stats["delivered"],
+            "pending": stats["pending"] + stats["in_flight"],
+            "dead": stats["dead"],
+            "quarantined": stats["quarantined"],
+        }
+
+
+def run_fleet(central_url: str, kiosks: int, visits: int, data_dir: str | os.PathLike[str], *,
+              seed: int = 0, drain_timeout_s: float = 60.0) -> dict[str, Any]:
+    """Run `kiosks` kiosks until each has `visits` completed visits, then drain their outboxes.
+
+    Run again with the same `data_dir` to resume. Returns the totals over all kiosks.
+    """
+    root = Path(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    fleet = [SimulatedKiosk(root / kiosk_id(i), kiosk_id(i), central_url, seed * 100_003 + i)
+             for i in range(1, kiosks + 1)]
+    started = time.monotonic()
+    try:
+        with ThreadPoolExecutor(max_workers=kiosks, thread_name_prefix="citizen") as pool:
+            for future in [pool.submit(kiosk.start) for kiosk in fleet]:
+                future.result()
+            for future in [pool.submit(kiosk.run_visits, visits) for kiosk in fleet]:
+                future.result()
+        drained = _drain(fleet, drain_timeout_s)
+        totals = {key: sum(kiosk.report()[key] for kiosk in fleet)
+                  for key in ("completed_visits", "delivered", "pending", "dead", "quarantined")}
+    finally:
+        for kiosk in fleet:
+            kiosk.stop()
+    return {**totals, "kiosks": kiosks, "drained": drained, "seconds": round(time.monotonic() - started, 1)}
+
+
+def _drain(fleet: list[SimulatedKiosk], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while any(kiosk.queued() for kiosk in fleet):
+        if time.monotonic() > deadline:
+            return False
+        for kiosk in fleet:
+            if kiosk.queued():
+                kiosk.core.sync.wake()
+        time.sleep(0.2)
+    return True
