@@ -29,15 +29,26 @@ def capture(url, out, timeout_s):
     from drivers.fingerprint.as608 import template_digest
     from drivers.registry import open_device
 
-    reader = open_device(url)
+    # A temporary file beside --out is made first, so a path that cannot be written fails before
+    # the finger is read, and an existing file is replaced only by a whole template.
+    pending = f"{out}.{os.getpid()}.tmp" if out else None
+    fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600) if pending else None
     try:
-        template = reader.capture(timeout_s)
+        reader = open_device(url)
+        try:
+            template = reader.capture(timeout_s)
+        finally:
+            reader.close()
+        if fd is not None:
+            with os.fdopen(fd, "wb") as f:
+                fd = None
+                f.write(template)
+            os.replace(pending, out)
     finally:
-        reader.close()
-    if out:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(template)
+        if fd is not None:
+            os.close(fd)
+        if pending and os.path.exists(pending):
+            os.unlink(pending)
     emit_json({"template_bytes": len(template), "sha256": template_digest(template), "out": out})
 
 
@@ -49,10 +60,11 @@ def capture(url, out, timeout_s):
 @clean_failures
 def match(url, template_file, timeout_s):
     """Wait for a finger and compare it with a template; print {matched, score}."""
+    from drivers.fingerprint.as608_codec import TEMPLATE_SIZE
     from drivers.registry import open_device
 
     with open(template_file, "rb") as f:
-        template = f.read()
+        template = f.read(TEMPLATE_SIZE + 1)  # enough to tell a wrong size, whatever the file is
     reader = open_device(url)
     try:
         result = reader.verify(template, timeout_s)

@@ -184,3 +184,23 @@ def test_emulate_starts_with_a_fault(emulator_process):
 def test_emulate_refuses_bad_options(kiosk_cli, args, expected):
     result = kiosk_cli("emulate", "fingerprint", *args)
     assert result.returncode != 0 and expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_capture_to_an_unwritable_path_fails_before_reading(endpoint, emulator, kiosk_cli, tmp_path):
+    started = time.monotonic()
+    out = tmp_path / "missing-dir" / "finger.tpl"
+    result = kiosk_cli("device", "fingerprint", "capture", "--url", f"as608://{endpoint.device}", "--out", str(out))
+    assert_clean_failure(result, started, "No such file or directory")
+    assert emulator.counters["GenImg"] == 0
+
+
+def test_a_failed_capture_keeps_the_existing_file(endpoint, emulator, kiosk_cli, tmp_path):
+    (tmp_path / "templates").mkdir()
+    out = tmp_path / "templates" / "finger.tpl"
+    out.write_bytes(b"the template captured yesterday")
+    emulator.lift_finger()
+    started = time.monotonic()
+    result = kiosk_cli("device", "fingerprint", "capture", "--url", f"as608://{endpoint.device}",
+                       "--out", str(out), "--timeout", "0.5")
+    assert_clean_failure(result, started, "no_media")
+    assert out.read_bytes() == b"the template captured yesterday" and os.listdir(out.parent) == ["finger.tpl"]
