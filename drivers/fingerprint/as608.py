@@ -158,15 +158,13 @@ class As608Reader(FingerprintReader):
 
     def capture(self, timeout_s: float = 10.0) -> bytes:
         with self._lock:
-            self._take_image(timeout_s)
-            self._command(codec.IMG2TZ, codec.img2tz(1, self.address))
+            self._live_finger(1, timeout_s)
             return self.upload(1)
 
     def verify(self, template: bytes, timeout_s: float = 10.0) -> MatchResult:
         _check_template(template)
         with self._lock:
-            self._take_image(timeout_s)
-            self._command(codec.IMG2TZ, codec.img2tz(1, self.address))
+            self._live_finger(1, timeout_s)
             self.download(2, template)
             return self._match()
 
@@ -180,8 +178,7 @@ class As608Reader(FingerprintReader):
 
     def search(self, timeout_s: float = 10.0) -> SearchResult:
         with self._lock:
-            self._take_image(timeout_s)
-            self._command(codec.IMG2TZ, codec.img2tz(1, self.address))
+            self._live_finger(1, timeout_s)
             capacity = self._para().capacity
             ack = self._command(codec.SEARCH, codec.search(1, 0, capacity, self.address),
                                 accept=(codec.OK, codec.NOT_FOUND))
@@ -193,13 +190,11 @@ class As608Reader(FingerprintReader):
     def enroll(self, page: int, timeout_s: float = 10.0, on_lift: Callable[[], None] | None = None) -> None:
         with self._lock:
             self._check_page(page)
-            self._take_image(timeout_s)
-            self._command(codec.IMG2TZ, codec.img2tz(1, self.address))
+            self._live_finger(1, timeout_s)
             if on_lift is not None:
                 on_lift()
             self._wait_lifted(timeout_s)
-            self._take_image(timeout_s)
-            self._command(codec.IMG2TZ, codec.img2tz(2, self.address))
+            self._live_finger(2, timeout_s)
             self._command(codec.REG_MODEL, codec.reg_model(self.address))
             self._command(codec.STORE, codec.store(1, page, self.address))
             log.info("fingerprint enrolled in page %d", page)
@@ -246,6 +241,11 @@ class As608Reader(FingerprintReader):
                 self._lost(exc)
 
     # --- steps -----------------------------------------------------------------------------
+
+    def _live_finger(self, buffer: int, timeout_s: float) -> None:
+        """Wait for a finger and put its features into character buffer `buffer`."""
+        self._take_image(timeout_s)
+        self._command(codec.IMG2TZ, codec.img2tz(buffer, self.address))
 
     def _take_image(self, timeout_s: float) -> None:
         """Poll GenImg until a finger gives an image; NoMedia when none comes in time."""
