@@ -23,6 +23,10 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "escpos+serial": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+file": "drivers.printer.escpos_printer:EscposPrinter",
     "pcsc": "drivers.pcsc.reader:PcscReader",
+    "opencv": "drivers.camera.opencv_camera:OpenCvCamera",
+    "opencv+rtsp": "drivers.camera.opencv_camera:OpenCvCamera",
+    "opencv+http": "drivers.camera.opencv_camera:OpenCvCamera",
+    "opencv+https": "drivers.camera.opencv_camera:OpenCvCamera",
 }
 
 
