@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 # OpenCV and FFmpeg write warnings to stderr (stream timeouts, refused connections); the camera
-# reports those itself, once, in its status. Set before cv2 loads; the environment may override.
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+# reports those itself, once, in its status. Setting OPENCV_LOG_LEVEL yourself keeps yours.
+_QUIET_OPENCV = "OPENCV_LOG_LEVEL" not in os.environ
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET, read when FFmpeg starts
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -37,10 +37,13 @@ from drivers.camera.source import CameraSource, parse_camera_url  # noqa: E402
 from drivers.registry import DeviceUrl  # noqa: E402
 
 log = logging.getLogger(__name__)
+if _QUIET_OPENCV:
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # cv2 may be loaded already
 
 PLAYBACK_FPS = 15.0  # pace for media that does not say its own rate (image sequences)
 _RETRY_S = 0.02  # pause after a failed read, so a dead stream does not spin a core
-_FPS_WINDOW = 30  # frames over which the delivered rate is measured
+_FPS_WINDOW = 30  # frames over which the delivered rate is measured …
+_FPS_SPAN_S = 2.0  # … as long as they are this recent
 
 _API = {"index": cv2.CAP_V4L2, "v4l2": cv2.CAP_V4L2, "file": cv2.CAP_FFMPEG,
         "sequence": cv2.CAP_IMAGES, "stream": cv2.CAP_FFMPEG}
@@ -289,10 +292,11 @@ class OpenCvCamera(Camera):
         return DeviceStatus(self.device_class, state, message, detail)
 
     def _measured_fps(self) -> float:
-        if len(self._times) < 2:
+        """Frames a second over the last few seconds (at most the last _FPS_WINDOW frames)."""
+        recent = [t for t in self._times if t >= self._times[-1] - _FPS_SPAN_S] if self._times else []
+        if len(recent) < 2:
             return 0.0
-        span = self._times[-1] - self._times[0]
-        return (len(self._times) - 1) / span if span > 0 else 0.0
+        return (len(recent) - 1) / (recent[-1] - recent[0]) if recent[-1] > recent[0] else 0.0
 
 
 def _sane_fps(value: float) -> float:

@@ -42,3 +42,12 @@ def cameras():
     yield open_camera
     for camera in opened:
         camera.close()
+
+
+@pytest.fixture
+def emulator():
+    """The network camera emulator on a free port of 127.0.0.1."""
+    from drivers.camera.emulator import CameraEmulator
+
+    with CameraEmulator(port=0) as emu:
+        yield emu
