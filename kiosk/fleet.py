@@ -61,6 +61,8 @@ def completed_visit_ids(kiosk_dir: str | os.PathLike[str]) -> set[str]:
         return set()
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'visits'").fetchone() is None:
+            return set()  # killed before the outbox's first transaction
         rows = conn.execute("SELECT visit_id FROM visits WHERE outcome = 'completed'").fetchall()
     finally:
         conn.close()
