@@ -125,10 +125,10 @@ def _with_noise(frame: np.ndarray, rng: np.random.Generator, sigma: float = 2.0)
 
 # What a cooperative citizen does: (eyes closed 0..1, head turn in face widths) per frame.
 _STILL = [(0.0, 0.0)] * 4
-_ACTIONS = {
-    "blink": [(0.5, 0.0), (1.0, 0.0), (1.0, 0.0), (0.5, 0.0)],
-    "turn_left": [(0.0, t) for t in (0.09, 0.18, 0.28, 0.28, 0.18, 0.09)],  # the subject's left
-    "turn_right": [(0.0, -t) for t in (0.09, 0.18, 0.28, 0.28, 0.18, 0.09)],
+ACTIONS = {
+    "blink": [(0.5, 0.0), (1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (0.5, 0.0)],  # ~330 ms at 15 fps
+    "turn_left": [(0.0, t) for t in (0.09, 0.18, 0.28, 0.28, 0.28, 0.28, 0.18, 0.09)],  # the subject's left
+    "turn_right": [(0.0, -t) for t in (0.09, 0.18, 0.28, 0.28, 0.28, 0.28, 0.18, 0.09)],
 }
 DEFAULT_ORDER = ("blink", "turn_left", "turn_right")
 
@@ -144,7 +144,7 @@ def citizen(photo: FacePhoto, *, order: tuple[str, ...] = DEFAULT_ORDER, face_wi
     shift = (head.shape[1] / 2 - centre[0], head.shape[0] / 2 - centre[1])
     background = _background(rng)
     frames = []
-    for closed, turn in [(0.0, 0.0)] * 2 + [step for action in order for step in _STILL + _ACTIONS[action]] + _STILL:
+    for closed, turn in [(0.0, 0.0)] * 2 + [step for action in order for step in _STILL + ACTIONS[action]] + _STILL:
         face = close_eyes(head, points, closed) if closed else head
         face = turn_head(face, points, turn) if turn else face
         scene = background.copy()

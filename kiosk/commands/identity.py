@@ -28,12 +28,14 @@ def identity():
               help="Largest face distance accepted as the same person (default from config).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(0, min_open=True), default=None,
               help="Seconds before giving up on the attempt (default from config).")
+@click.option("--challenge-timeout", "challenge_timeout_s", type=click.FloatRange(0, min_open=True), default=None,
+              help="Seconds the citizen has for each challenge (default from config).")
 @click.option("--challenges", default=None, help="Comma-separated: blink,turn (default from config).")
 @click.option("--seed", type=int, default=None, help="Fix the challenge order (testing).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Kiosk config file whose [identity] section gives the defaults.")
 @clean_failures
-def verify(id_photo, camera_url, no_liveness, threshold, timeout_s, challenges, seed, config_path):
+def verify(id_photo, camera_url, no_liveness, threshold, timeout_s, challenge_timeout_s, challenges, seed, config_path):
     """Compare the face on the camera with the photo; print the decision as JSON."""
     import cv2
     import numpy as np
@@ -51,6 +53,7 @@ def verify(id_photo, camera_url, no_liveness, threshold, timeout_s, challenges, 
     if kinds and not set(kinds) <= {"blink", "turn"}:
         fail(f"unknown challenge in {challenges!r} (known: blink, turn)")
     settings = FaceSettings.from_config(config, threshold=threshold, timeout_s=timeout_s, challenges=kinds,
+                                        challenge_timeout_s=challenge_timeout_s,
                                         liveness=False if no_liveness else None)
     # imdecode, not imread: imread prints its own warnings to stderr.
     photo = cv2.imdecode(np.fromfile(id_photo, dtype=np.uint8), cv2.IMREAD_COLOR)

@@ -72,13 +72,13 @@ class ActiveLiveness:
             return
         ear, turn = eye_aspect_ratio(landmarks), yaw(landmarks)
         baseline_ready = len(self._open_ear) >= BASELINE_FRAMES
-        if not baseline_ready or (not self._eyes_closed and abs(turn - self._frontal()) < TURN_YAW / 2
-                                  and ear >= REOPENED_RATIO * self._open()):
+        frontal = abs(turn) < TURN_YAW / 2  # judged absolutely: the baseline must not be a turned face
+        if frontal and not self._eyes_closed and (not baseline_ready or ear >= REOPENED_RATIO * self._open()):
             # Eyes open and facing the camera: what "normal" looks like for this face.
             self._open_ear = (self._open_ear + [ear])[-15:]
             self._frontal_yaw = (self._frontal_yaw + [turn])[-15:]
-            if not baseline_ready:
-                return
+        if not baseline_ready:
+            return
         if challenge == BLINK:
             self._observe_blink(ear)
         elif (turn - self._frontal()) * (1 if challenge == TURN_LEFT else -1) >= TURN_YAW:

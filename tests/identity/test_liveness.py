@@ -42,3 +42,14 @@ def test_challenge_plan_is_random_in_order_and_direction():
     plans = {tuple(plan_challenges(["blink", "turn"], random.Random(seed))) for seed in range(40)}
     assert {p[0] for p in plans} == {BLINK, TURN_LEFT, TURN_RIGHT}
     assert all(BLINK in p and len(p) == 2 for p in plans)
+
+
+def test_a_citizen_first_seen_mid_turn_still_passes(worker, astronaut):
+    """The frontal baseline is learnt from frontal frames only: a camera that starts while the
+    head is turned must not make "turned" the normal pose (seed 3 asks for turn_left first)."""
+    frames = face_scenes.citizen(astronaut)
+    start = 2 + 4 + len(face_scenes.ACTIONS["blink"]) + 4 + 2  # two frames into the left turn
+    verifier = verifier_for(worker, id_photo("astronaut"), seed=3)
+    assert verifier.challenges[0] == TURN_LEFT
+    decision = feed_frames(verifier, frames[start:] + frames[:start], max_frames=150)[-1].decision
+    assert decision is not None and decision.decision == "match", decision
