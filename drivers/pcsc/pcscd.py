@@ -87,7 +87,14 @@ def start(prefer_private: bool = True) -> Pcscd:
         raise PcscdUnavailable("pcscd is not installed (packaging/system-deps.sh pcsc)")
     driver = vpcd_driver()
     if prefer_private and _can_unshare():
-        return _start_private(driver)
+        try:
+            return _start_private(driver)
+        except PcscdUnavailable as exc:  # e.g. a container that may unshare but not mount
+            private_failure = exc
+        try:
+            return _start_default()
+        except PcscdUnavailable as exc:
+            raise PcscdUnavailable(f"{exc}; a private pcscd failed too: {private_failure}") from None
     return _start_default()
 
 

@@ -44,7 +44,7 @@ T = TypeVar("T")
 _OPTIONS = {"mrz", "doc", "birth", "expiry", "timeout"}
 READ_CHUNK = 0xDF  # bytes per protected READ BINARY: the answer still fits a short APDU
 MAX_DG1 = 1024
-REMOVAL_GRACE_MS = 1500  # pcscd polls card presence every 400 ms; give it a few polls
+REMOVAL_GRACE_MS = 3000  # pcscd polls card presence every 400 ms; a busy machine may delay a few polls
 KEYS_REFUSED = "the document's access keys do not match (check the MRZ or the dates entered)"
 
 

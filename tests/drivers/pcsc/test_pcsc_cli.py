@@ -150,3 +150,14 @@ def _wait_for_status(run_kiosk, url: str, state: str) -> None:
             return
         assert time.monotonic() < deadline, f"reader never became {state}: {result.stdout} {result.stderr}"
         time.sleep(0.2)
+
+
+def test_emulate_pcsc_without_vpcd_fails_in_one_line(pcsc_service, run_kiosk):
+    import socket
+
+    with socket.socket() as probe:  # a port on which nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    assert_clean_failure(run_kiosk("emulate", "pcsc", "--vpcd", f"127.0.0.1:{port}"), started,
+                         f"cannot reach vpcd at 127.0.0.1:{port}")
