@@ -90,7 +90,8 @@ class CameraEmulator:
 
     def start(self) -> CameraEmulator:
         self._stop.clear()
-        self._listen()
+        if not self._fault_is("unplugged"):
+            self._listen()
         self._spawn(self._accept_loop, "camera-emulator")
         return self
 

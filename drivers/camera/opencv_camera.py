@@ -283,12 +283,13 @@ class OpenCvCamera(Camera):
                 "width": width,
                 "height": height,
                 "fps": round(self._measured_fps(), 1),
-                "nominal_fps": round(self._nominal_fps, 1),
                 "frames": self._delivered,
                 "failed_reads": self._failed_reads,
                 "image": self._watch.verdict(live=self.source.live),
                 "mean_level": round(self._watch.mean_level, 1),
             })
+            if self.source.kind != "stream":  # FFmpeg says 25 for any MJPEG stream
+                detail["nominal_fps"] = round(self._nominal_fps, 1)
         return DeviceStatus(self.device_class, state, message, detail)
 
     def _measured_fps(self) -> float:

@@ -3,6 +3,9 @@ faces, and the real OpenCV backend on them."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +54,15 @@ def emulator():
 
     with CameraEmulator(port=0) as emu:
         yield emu
+
+
+@pytest.fixture
+def run_kiosk():
+    """Run the installed `kiosk` command as a real subprocess."""
+
+    def run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        kiosk = str(Path(sys.executable).with_name("kiosk"))
+        return subprocess.run([kiosk, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+    return run
