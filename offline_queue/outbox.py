@@ -267,6 +267,11 @@ class Outbox:
                 [PENDING, self._clock(), IN_FLIGHT],
             ).rowcount
 
+    @property
+    def disk_full(self) -> bool:
+        """The last write found the disk (or the file's size cap) full."""
+        return self._disk_full
+
     def check_space(self) -> bool:
         """After a disk-full error: True once a small real write fits again."""
         try:

@@ -3,8 +3,13 @@
 Central answers each item: stored or duplicate → delivered; rejected → dead letter with the
 reason. When the whole batch fails — central unreachable, or refusing the kiosk itself (bad
 credentials, clock skew) — the batch goes back to pending and the worker backs off
-exponentially with full jitter. Visits are never dead-lettered for a kiosk-wide problem: a
-technician fixes the credentials and the queue drains.
+exponentially with full jitter, up to a cap. Visits are never dead-lettered for a kiosk-wide
+problem: a technician fixes the credentials and the queue drains.
+
+Knowing the network is back: while backing off, the worker asks central's health check (a GET
+without a body or a signature) every `probe_interval` seconds and retries at once when it
+answers, so a long backoff never keeps a recovered link idle. `wake()` does the same for the
+kiosk's own watcher, which pings central for the heartbeat anyway.
 
 `client` is duck-typed: anything with `post_batch(items) -> results` (and optionally
 `ping() -> bool`), raising exceptions named CentralUnavailable / CentralRejected. Matching by
@@ -26,8 +31,9 @@ from offline_queue.outbox import Outbox, OutboxItem
 log = logging.getLogger(__name__)
 
 IDLE_INTERVAL_S = 30.0  # how often an empty queue checks that central is still there
-KEEP_DELIVERED_S = 7 * 86400.0  # delivered items stay a week for on-site audit
+KEEP_DELIVERED_S = 7 * 86400.0  # delivered items stay a week for on-site audit, by default
 PURGE_INTERVAL_S = 3600.0
+PROBE_INTERVAL_S = 5.0
 
 
 class BatchClient(Protocol):
@@ -55,18 +61,23 @@ class SyncWorker:
         batch_size: int = 200,
         base_delay: float = 1.0,
         max_delay: float = 300.0,
+        probe_interval: float = PROBE_INTERVAL_S,
+        keep_delivered_s: float = KEEP_DELIVERED_S,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], object] | None = None,
         jitter: Callable[[], float] = random.random,
         on_change: Callable[[dict[str, Any]], None] | None = None,
     ):
         """`sleep(seconds)` waits between passes; the default returns early on `wake()`.
-        `jitter()` returns a number in [0, 1) that scales each backoff delay."""
+        `jitter()` returns a number in [0, 1) that scales each backoff delay. Delivered items
+        are purged `keep_delivered_s` after delivery."""
         self.outbox = outbox
         self.client = client
         self.batch_size = batch_size
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.probe_interval = probe_interval
+        self.keep_delivered_s = keep_delivered_s
         self._clock = clock
         self._wake = threading.Event()
         self._sleep = sleep or self._wake.wait
@@ -76,6 +87,7 @@ class SyncWorker:
         self._thread: threading.Thread | None = None
         self._state = SyncState()
         self._last_purge = float("-inf")
+        self._last_probe = float("-inf")
 
     @property
     def state(self) -> SyncState:
@@ -133,7 +145,7 @@ class SyncWorker:
     def _next_delay(self) -> float:
         retry_at = self._state.next_retry_at
         if retry_at is not None:
-            return max(0.0, retry_at - self._clock())
+            return max(0.0, min(retry_at - self._clock(), self.probe_interval))
         return IDLE_INTERVAL_S
 
     # -- one pass ----------------------------------------------------------------------------
@@ -145,7 +157,11 @@ class SyncWorker:
         result = {"sent": 0, "delivered": 0, "retry": 0, "dead": 0, "more": False}
         retry_at = self._state.next_retry_at
         if not force and retry_at is not None and now < retry_at:
-            return result
+            if not self._probe_succeeds(now):
+                return result
+            log.info("central answers again: retrying before the backoff ends")
+            force = True
+        self._recover_disk_space()
         self._purge_now_and_then(now)
         items = self.outbox.due(self.batch_size, now=float("inf") if force else now)
         if not items:
@@ -187,10 +203,23 @@ class SyncWorker:
             self.outbox.mark_retry(unanswered, "no answer for this item", self._clock())
         return {"delivered": len(delivered), "retry": len(unanswered), "dead": dead}
 
+    def _probe_succeeds(self, now: float) -> bool:
+        ping = getattr(self.client, "ping", None)
+        if ping is None or now - self._last_probe < self.probe_interval:
+            return False
+        self._last_probe = now
+        return bool(ping())
+
+    def _recover_disk_space(self) -> None:
+        # A kiosk refused visits on a full disk; tell it as soon as a write fits again.
+        if self.outbox.disk_full and self.outbox.check_space():
+            log.info("outbox disk has room again")
+            self._set_state(self._state)
+
     def _purge_now_and_then(self, now: float) -> None:
         if now - self._last_purge >= PURGE_INTERVAL_S:
             self._last_purge = now
-            self.outbox.purge_delivered(KEEP_DELIVERED_S)
+            self.outbox.purge_delivered(self.keep_delivered_s)
 
     def _check_online(self) -> None:
         ping = getattr(self.client, "ping", None)

@@ -8,17 +8,7 @@ import pytest
 
 from kiosk.central_client import CentralClient
 from offline_queue.outbox import Outbox
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from support.clock import FakeClock
 
 
 @pytest.fixture
