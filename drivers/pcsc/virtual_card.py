@@ -102,7 +102,7 @@ class VirtualCard:
             else:
                 self._faults.pop(kind, None)
 
-    def power(self, on: bool) -> None:
+    def power_cycle(self) -> None:
         """Power off, on or reset: the chip forgets its session."""
         with self._lock:
             self._reset_session()

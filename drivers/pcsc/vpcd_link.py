@@ -132,7 +132,7 @@ class VpcdLink:
             if message[0] == vpcd.GET_ATR:
                 return self.card.atr
             if message[0] in (vpcd.POWER_OFF, vpcd.POWER_ON, vpcd.RESET):
-                self.card.power(message[0] != vpcd.POWER_OFF)
+                self.card.power_cycle()
             return None
         answer = self.card.answer(message)
         if answer is None:

@@ -142,7 +142,7 @@ def test_plain_reads_after_bac_are_refused(card):
     assert sm.unprotect_response(apdu.parse_response(card.answer(select.to_bytes()))).sw == 0x9000
     assert card.answer(bytes.fromhex("00B0000004")) == b"\x69\x87"  # plain read: refused, session over
     assert card.describe()["bac_session"] is False
-    card.power(False)
+    card.power_cycle()
 
 
 def test_concurrent_reads_are_serialised(card, reader_name, make_url, wait_card):
