@@ -82,7 +82,7 @@ class Outbox:
         self._clock = clock
         self._sealer = Sealer(load_or_create_key(key_path))
         self._lock = threading.RLock()
-        self._disk_full = False  # the last write found no room; cleared by the next that fits
+        self._disk_full = False  # a write found no room; cleared by the next item that fits
         # One connection shared by the core's and the sync worker's threads, serialised by
         # self._lock; isolation_level=None leaves every BEGIN/COMMIT to db.atomic().
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
@@ -135,9 +135,17 @@ class Outbox:
             except sqlite3.OperationalError as exc:
                 if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
                     self._disk_full = True
+                    self._shrink_wal()
                     raise OutboxFull(f"outbox disk is full ({self.path}): {exc}") from None
                 raise
-            self._disk_full = False
+
+    def _shrink_wal(self) -> None:
+        # On a full disk the WAL is often what filled it: folding it into the database and
+        # truncating it gives its space back, so items can still be claimed and marked.
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            log.warning("could not checkpoint the outbox WAL on a full disk: %s", exc)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -161,7 +169,7 @@ class Outbox:
                 [visit_id, outcome, now],
             )
             self._insert(db, "visit", visit_id, blob, now)
-        self._undelivered += 1
+        self._inserted()
 
     def enqueue(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
         """Queue one item; False (and no change) if an item with this key already exists."""
@@ -170,8 +178,12 @@ class Outbox:
             if self._exists(key):
                 return False
             self._insert(db, kind, key, blob, self._clock())
-        self._undelivered += 1
+        self._inserted()
         return True
+
+    def _inserted(self) -> None:
+        self._undelivered += 1
+        self._disk_full = False  # only a new item proves there is room for the next one
 
     def _exists(self, key: str) -> bool:
         return self._db.execute("SELECT 1 FROM outbox WHERE key = ?", [key]).fetchone() is not None
@@ -280,6 +292,7 @@ class Outbox:
                            [self._clock()])
         except OutboxFull:
             return False
+        self._disk_full = False
         return True
 
     def purge_delivered(self, older_than_s: float) -> int:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
-from offline_queue.outbox import Outbox, OutboxItem
+from offline_queue.outbox import Outbox, OutboxFull, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,11 @@ class SyncWorker:
             force = True
         self._recover_disk_space()
         self._purge_now_and_then(now)
-        items = self.outbox.due(self.batch_size, now=float("inf") if force else now)
+        try:
+            items = self.outbox.due(self.batch_size, now=float("inf") if force else now)
+        except OutboxFull as exc:  # claiming is a write too; try again on the next pass
+            log.warning("cannot claim outbox items: %s", exc)
+            return result
         if not items:
             self._check_online()
             return result
