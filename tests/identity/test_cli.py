@@ -22,7 +22,7 @@ KIOSK = [sys.executable, "-m", "kiosk.cli", "identity", "verify"]
 def media(tmp_path_factory, astronaut):
     root = tmp_path_factory.mktemp("identity-cli")
     cv2.imwrite(str(root / "astronaut-id.png"), id_photo("astronaut"))
-    cv2.imwrite(str(root / "empty.png"), face_scenes.no_face(frames=1)[0])
+    cv2.imwrite(str(root / "empty.png"), face_scenes.no_face(frames=1)[0][:126, :102])  # ID-photo sized
     (root / "not-an-image.jpg").write_bytes(b"this is not a JPEG")
     write_avi(face_scenes.citizen(astronaut), root / "citizen.avi", fps=15)
     write_avi(face_scenes.printed_photo(astronaut, frames=15), root / "printed.avi", fps=15)

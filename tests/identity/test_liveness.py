@@ -12,10 +12,11 @@ from identity_helpers import FPS, feed_frames, id_photo, verifier_for
 from kiosk.identity.liveness import BLINK, TURN_LEFT, TURN_RIGHT, plan_challenges
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_cooperative_citizen_passes_the_challenges_in_any_order(worker, astronaut, seed):
-    verifier = verifier_for(worker, id_photo("astronaut"), seed=seed, challenge_timeout_s=8)
-    updates = feed_frames(verifier, face_scenes.citizen(astronaut), max_frames=150)
+def test_cooperative_citizen_passes_the_challenges(worker, astronaut):
+    verifier = verifier_for(worker, id_photo("astronaut"), seed=4, challenge_timeout_s=8)
+    assert verifier.challenges[0] == BLINK  # the other order: test_a_citizen_first_seen_mid_turn…
+    # A citizen who does what the screen asks, when it asks.
+    updates = feed_frames(verifier, face_scenes.citizen(astronaut, order=verifier.challenges), max_frames=150)
     decision = updates[-1].decision
     assert decision is not None and decision.decision == "match", decision
     assert set(decision.challenges_passed) == set(decision.challenges) and len(decision.challenges) == 2
@@ -29,8 +30,8 @@ def test_cooperative_citizen_passes_the_challenges_in_any_order(worker, astronau
 @pytest.mark.parametrize("attack", ["printed_photo", "phone_still"])
 def test_a_still_image_fails_liveness(worker, astronaut, attack):
     frames = getattr(face_scenes, attack)(astronaut, frames=8)
-    verifier = verifier_for(worker, id_photo("astronaut"), challenge_timeout_s=2.0)
-    updates = feed_frames(verifier, frames, max_frames=int(3 * FPS))
+    verifier = verifier_for(worker, id_photo("astronaut"), challenge_timeout_s=1.0)
+    updates = feed_frames(verifier, frames, max_frames=int(2 * FPS))
     decision = updates[-1].decision
     assert decision is not None and decision.decision == "liveness_failed"
     assert decision.challenges_passed == () and decision.distance is None
