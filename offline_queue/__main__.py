@@ -1,0 +1,5 @@
+import sys
+
+from offline_queue.report import main
+
+sys.exit(main())
