@@ -18,6 +18,8 @@ from drivers.base import Device
 
 @dataclass(frozen=True)
 class Frame:
+    """One captured picture. The same array goes to every consumer: copy before drawing on it."""
+
     image: np.ndarray  # H×W×3 BGR, uint8
     index: int  # 0, 1, 2 … since the camera was opened
     timestamp: float  # time.monotonic() when it was captured
@@ -28,7 +30,8 @@ class Camera(Device):
 
     @abc.abstractmethod
     def read_frame(self, timeout_s: float = 2.0) -> Frame:
-        """The next frame newer than the last one returned; DeviceTimeout if none comes."""
+        """The next frame newer than the last one returned; DeviceTimeout if none comes, NotPresent
+        once the camera is gone (unplugged, stream lost, file ended)."""
 
     @abc.abstractmethod
     def subscribe(self, on_frame: Callable[[Frame], None]) -> Callable[[], None]:

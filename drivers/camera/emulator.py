@@ -54,6 +54,7 @@ CORRUPT_EVERY = 3
 JPEG_QUALITY = 85
 _POLL = 0.2  # how often blocked threads look at the stop flag and the fault
 _REQUEST_TIMEOUT = 5.0
+_SEND_TIMEOUT = 5.0  # a client that takes no frame for this long is gone (stop() hangs up at once)
 
 
 class CameraEmulator:
@@ -279,6 +280,7 @@ class CameraEmulator:
         return None
 
     def _stream(self, conn: socket.socket) -> None:
+        conn.settimeout(_SEND_TIMEOUT)
         conn.sendall(mjpeg.stream_head())
         sent, last = 0, b""
         due = time.monotonic()
