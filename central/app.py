@@ -16,14 +16,14 @@ import re
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import Engine, select, text, update
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy import Connection, Engine, select, text, update
 
 from central import demo_data
 from central.db import (
@@ -56,6 +56,32 @@ class RecordIn(BaseModel):
     created_at: float
     payload: dict[str, Any]
 
+    @field_validator("key", "payload")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        # PostgreSQL text holds no NUL, and no engine stores a lone surrogate (a JSON escape
+        # can carry one): refuse the item here rather than fail the whole batch later.
+        problem = _unstorable_text(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def _unstorable_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "text must not contain NUL characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text must be valid Unicode (it holds a lone surrogate)"
+        return None
+    if isinstance(value, dict):
+        return next(filter(None, map(_unstorable_text, [*value.keys(), *value.values()])), None)
+    if isinstance(value, list):
+        return next(filter(None, map(_unstorable_text, value)), None)
+    return None
+
 
 class BatchIn(BaseModel):
     items: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
@@ -65,6 +91,12 @@ class ItemResult(BaseModel):
     key: str
     status: str = Field(description="stored | duplicate | rejected")
     reason: str | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _encodable(cls, key: str) -> str:
+        # A rejected key is echoed back; one with a lone surrogate must still encode as JSON.
+        return key.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class BatchOut(BaseModel):
@@ -99,8 +131,8 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
             raise HTTPException(413, "request body too large")
         return body
 
-    def signed_kiosk(request: Request, body: bytes = Depends(raw_body)) -> str:
-        return verifier.verify(request.method, request.url.path, request.headers, body)
+    def signed(request: Request, body: bytes = Depends(raw_body)) -> SignedRequest:
+        return verifier.check(request.method, request.url.path, request.headers, body)
 
     @app.get(f"{API}/health")
     def health() -> dict[str, str]:
@@ -120,23 +152,26 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
         return {"kiosk_id": body.kiosk_id, "secret": enrol_kiosk(engine, body.kiosk_id).hex()}
 
     @app.post(f"{API}/records/batch")
-    def records_batch(body: BatchIn, kiosk_id: str = Depends(signed_kiosk)) -> BatchOut:
-        return BatchOut(results=_store_batch(engine, kiosk_id, body.items))
+    def records_batch(body: BatchIn, request: SignedRequest = Depends(signed)) -> BatchOut:
+        with engine.begin() as conn:
+            return BatchOut(results=_store_batch(conn, verifier.authenticate(conn, request), body.items))
 
     @app.post(f"{API}/certificates/no-criminal-record")
     def no_criminal_record(
-        body: CertificateIn, request: Request, kiosk_id: str = Depends(signed_kiosk)
+        body: CertificateIn, request: Request, signed_request: SignedRequest = Depends(signed)
     ) -> dict[str, Any]:
         if not is_valid_id_number(body.id_number):
             raise HTTPException(422, "id_number is not a valid 18-character resident ID number")
-        row = _certificate_for(engine, kiosk_id, body, hash_key)
+        with engine.begin() as conn:
+            row = _certificate_for(conn, verifier.authenticate(conn, signed_request), body, hash_key)
         base = (public_url or str(request.base_url)).rstrip("/")
         return _certificate_answer(row, base)
 
     @app.post(f"{API}/heartbeat")
-    def heartbeat(body: HeartbeatIn, kiosk_id: str = Depends(signed_kiosk)) -> dict[str, Any]:
+    def heartbeat(body: HeartbeatIn, request: SignedRequest = Depends(signed)) -> dict[str, Any]:
         now = time.time()
         with engine.begin() as conn:
+            kiosk_id = verifier.authenticate(conn, request)
             statement = insert_for(conn, heartbeats).values(kiosk_id=kiosk_id, received_at=now, status=body.status)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=[heartbeats.c.kiosk_id],
@@ -157,15 +192,31 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     return app
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    """A request whose signature headers are well formed; not yet checked against a secret."""
+
+    kiosk_id: str
+    nonce: str
+    message: bytes
+    signature: str
+    received_at: float
+
+
 class SignatureVerifier:
-    """Checks X-Kiosk-Id / X-Timestamp / X-Nonce / X-Signature; answers 401 on any doubt."""
+    """Checks X-Kiosk-Id / X-Timestamp / X-Nonce / X-Signature; answers 401 on any doubt.
+
+    `check` needs no database; `authenticate` looks up the secret and remembers the nonce in the
+    caller's transaction, so a request costs one transaction and one commit, and a request
+    whose work rolls back leaves no nonce behind (a resend of it is then no replay).
+    """
 
     def __init__(self, engine: Engine):
         self._engine = engine
         self._prune_lock = threading.Lock()
         self._last_prune = 0.0
 
-    def verify(self, method: str, path: str, headers: Any, body: bytes) -> str:
+    def check(self, method: str, path: str, headers: Any, body: bytes) -> SignedRequest:
         kiosk_id = headers.get("x-kiosk-id", "")
         timestamp = headers.get("x-timestamp", "")
         nonce = headers.get("x-nonce", "")
@@ -181,23 +232,25 @@ class SignatureVerifier:
         now = time.time()
         if abs(now - sent_at) > CLOCK_SKEW_S:
             raise _unauthorised(f"timestamp outside ±{CLOCK_SKEW_S} s: check the kiosk's clock")
-        secret = kiosk_secret(self._engine, kiosk_id)
+        message = "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()])
+        return SignedRequest(kiosk_id, nonce.lower(), message.encode(), signature.lower(), now)
+
+    def authenticate(self, conn: Connection, request: SignedRequest) -> str:
+        """The kiosk id, once its secret matches and the nonce is new; inside `conn`'s transaction."""
+        self._prune(request.received_at)
+        secret = kiosk_secret(conn, request.kiosk_id)
         if secret is None:
             raise _unauthorised("unknown kiosk")
-        message = "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()])
-        expected = hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature.lower()):
+        expected = hmac.new(secret, request.message, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, request.signature):
             raise _unauthorised("bad signature")
-        self._remember_nonce(kiosk_id, nonce, now)
-        return kiosk_id
-
-    def _remember_nonce(self, kiosk_id: str, nonce: str, now: float) -> None:
-        self._prune(now)
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(nonces.insert().values(kiosk_id=kiosk_id, nonce=nonce.lower(), seen_at=now))
-        except IntegrityError:
-            raise _unauthorised("replayed request (nonce already used)") from None
+        fresh = conn.execute(
+            insert_for(conn, nonces).values(kiosk_id=request.kiosk_id, nonce=request.nonce, seen_at=request.received_at)
+            .on_conflict_do_nothing().returning(nonces.c.nonce)
+        ).first()
+        if fresh is None:
+            raise _unauthorised("replayed request (nonce already used)")
+        return request.kiosk_id
 
     def _prune(self, now: float) -> None:
         # A nonce older than twice the skew window can no longer pass the timestamp check.
@@ -213,76 +266,80 @@ def _unauthorised(reason: str) -> HTTPException:
     return HTTPException(401, reason)
 
 
-def _store_batch(engine: Engine, kiosk_id: str, items: list[dict[str, Any]]) -> list[ItemResult]:
-    """Store each item once under its idempotency key; the unique constraint decides."""
-    results: list[ItemResult] = []
+def _store_batch(conn: Connection, kiosk_id: str, items: list[dict[str, Any]]) -> list[ItemResult]:
+    """Store each item once under its idempotency key; the unique constraint decides.
+
+    One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING for the whole batch: the keys it
+    returns are stored; any other key exists already (from an earlier send, or a concurrent
+    one that committed first) and one SELECT tells whose it is.
+    """
+    results: list[ItemResult | None] = [None] * len(items)
+    rows: dict[str, dict[str, Any]] = {}
+    repeated: set[int] = set()  # the same key twice in one batch: the later ones are duplicates
     now = time.time()
-    duplicates = 0
-    with engine.begin() as conn:
-        for raw in items:
+    for index, raw in enumerate(items):
+        try:
+            item = RecordIn.model_validate(raw)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"])
             key = raw.get("key") if isinstance(raw.get("key"), str) else ""
-            try:
-                item = RecordIn.model_validate(raw)
-            except ValidationError as exc:
-                error = exc.errors()[0]
-                field = ".".join(str(part) for part in error["loc"])
-                results.append(ItemResult(key=key, status="rejected", reason=f"{field}: {error['msg']}"))
-                continue
-            inserted = conn.execute(
-                insert_for(conn, records).values(
-                    idempotency_key=item.key,
-                    kiosk_id=kiosk_id,
-                    kind=item.kind,
-                    created_at=item.created_at,
-                    received_at=now,
-                    payload=item.payload,
-                ).on_conflict_do_nothing(index_elements=[records.c.idempotency_key])
-                # RETURNING, not rowcount: psycopg reports -1 for a skipped row, SQLite 0.
-                .returning(records.c.id)
-            ).first()
-            if inserted is not None:
-                results.append(ItemResult(key=item.key, status="stored"))
-                continue
-            owner = conn.execute(
-                select(records.c.kiosk_id).where(records.c.idempotency_key == item.key)
-            ).scalar()
-            if owner == kiosk_id:
-                duplicates += 1
-                results.append(ItemResult(key=item.key, status="duplicate"))
-            else:
-                results.append(ItemResult(key=item.key, status="rejected", reason="key already used by another kiosk"))
-        if duplicates:
-            conn.execute(
-                update(counters)
-                .where(counters.c.name == "duplicates_rejected")
-                .values(value=counters.c.value + duplicates)
-            )
-    return results
+            results[index] = ItemResult(key=key, status="rejected", reason=f"{field}: {error['msg']}")
+            continue
+        if item.key in rows:
+            repeated.add(index)
+            continue
+        rows[item.key] = {"idempotency_key": item.key, "kiosk_id": kiosk_id, "kind": item.kind,
+                          "created_at": item.created_at, "received_at": now, "payload": item.payload}
+    stored: set[str] = set()
+    if rows:
+        statement = (insert_for(conn, records).on_conflict_do_nothing(index_elements=[records.c.idempotency_key])
+                     .returning(records.c.idempotency_key))
+        stored = set(conn.execute(statement, list(rows.values())).scalars())
+    existing = [key for key in rows if key not in stored]
+    owners = dict(conn.execute(
+        select(records.c.idempotency_key, records.c.kiosk_id).where(records.c.idempotency_key.in_(existing))
+    ).all()) if existing else {}
+    for index, raw in enumerate(items):
+        if results[index] is not None:
+            continue
+        key = raw["key"]
+        if key in stored and index not in repeated:
+            results[index] = ItemResult(key=key, status="stored")
+        elif key in stored or owners.get(key) == kiosk_id:
+            results[index] = ItemResult(key=key, status="duplicate")
+        else:
+            results[index] = ItemResult(key=key, status="rejected", reason="key already used by another kiosk")
+    duplicates = sum(result.status == "duplicate" for result in results)
+    if duplicates:
+        conn.execute(
+            update(counters).where(counters.c.name == "duplicates_rejected").values(value=counters.c.value + duplicates)
+        )
+    return [result for result in results if result is not None]
 
 
-def _certificate_for(engine: Engine, kiosk_id: str, body: CertificateIn, hash_key: str) -> dict[str, Any]:
+def _certificate_for(conn: Connection, kiosk_id: str, body: CertificateIn, hash_key: str) -> dict[str, Any]:
     """Decide once per visit; a repeated request gets the same answer (and number)."""
     person = id_hash(hash_key, body.id_number)
     refused = demo_data.has_criminal_record(body.id_number)
     now = time.time()
-    with engine.begin() as conn:
-        conn.execute(
-            insert_for(conn, certificates).values(
-                visit_id=body.visit_id,
-                kiosk_id=kiosk_id,
-                certificate_no=None if refused else _new_certificate_no(now),
-                purpose=body.purpose,
-                outcome="refused" if refused else "issued",
-                reason=demo_data.REFUSAL_REASON if refused else None,
-                issued_at=now,
-                id_masked=mask_id_number(body.id_number.upper()),
-                id_hash=person,
-                name_masked=mask_name(body.name),
-            ).on_conflict_do_nothing(index_elements=[certificates.c.visit_id])
-        )
-        row = conn.execute(
-            select(certificates).where(certificates.c.visit_id == body.visit_id)
-        ).mappings().one()
+    conn.execute(
+        insert_for(conn, certificates).values(
+            visit_id=body.visit_id,
+            kiosk_id=kiosk_id,
+            certificate_no=None if refused else _new_certificate_no(now),
+            purpose=body.purpose,
+            outcome="refused" if refused else "issued",
+            reason=demo_data.REFUSAL_REASON if refused else None,
+            issued_at=now,
+            id_masked=mask_id_number(body.id_number.upper()),
+            id_hash=person,
+            name_masked=mask_name(body.name),
+        ).on_conflict_do_nothing(index_elements=[certificates.c.visit_id])
+    )
+    row = conn.execute(
+        select(certificates).where(certificates.c.visit_id == body.visit_id)
+    ).mappings().one()
     if row["kiosk_id"] != kiosk_id or row["id_hash"] != person:
         raise HTTPException(409, "this visit id was already used for another request")
     return dict(row)

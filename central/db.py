@@ -20,6 +20,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Connection,
     Engine,
     Float,
     Index,
@@ -174,9 +175,8 @@ def enrol_kiosk(engine: Engine, kiosk_id: str) -> bytes:
     return secret
 
 
-def kiosk_secret(engine: Engine, kiosk_id: str) -> bytes | None:
-    with engine.connect() as conn:
-        value = conn.execute(select(kiosks.c.secret).where(kiosks.c.kiosk_id == kiosk_id)).scalar()
+def kiosk_secret(conn: Connection, kiosk_id: str) -> bytes | None:
+    value = conn.execute(select(kiosks.c.secret).where(kiosks.c.kiosk_id == kiosk_id)).scalar()
     return None if value is None else bytes.fromhex(value)
 
 

@@ -6,6 +6,10 @@ before the first request — no pick-a-port-and-hope race.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import signal
 import socket
 import threading
 import time
@@ -24,7 +28,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-        sock.listen(128)
+        sock.listen(2048)  # a whole fleet reconnects at once after central restarts
     except OSError as exc:
         sock.close()
         raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
@@ -34,6 +38,46 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def server_for(app: Any, log_level: str = "warning") -> uvicorn.Server:
     return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off"))
+
+
+def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level: str = "warning",
+          **app_options: Any) -> None:
+    """Serve on `sock` until told to stop. With several workers, each is a forked process with
+    its own app and connection pool, all accepting on the same socket: request handling is
+    Python, so one process uses one core."""
+    if workers == 1:
+        server_for(create_app(database_url, **app_options), log_level).run(sockets=[sock])
+        return
+    create_app(database_url, **app_options).state.engine.dispose()  # schema and settings, once
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            _die_with_parent()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            server_for(create_app(database_url, **app_options), log_level).run(sockets=[sock])
+            os._exit(0)
+        children.append(pid)
+
+    def stop_children(signum: int, _frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_children)
+    signal.signal(signal.SIGINT, stop_children)
+    os.waitpid(-1, 0)  # one worker ended (stopped, or died): stop the others too
+    stop_children(signal.SIGTERM, None)
+    for child in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive its parent, even one killed with SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class EmbeddedCentral:

@@ -45,18 +45,21 @@ def central():
 @click.option("--public-url", help="Base URL printed in certificate QR codes (default: as requested).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes sharing the port (about one per core).")
 @_clean_database_errors
-def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str) -> None:
+def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
+          workers: int) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
-    from central.app import create_app
-    from central.server import bind_socket, server_for
+    from central.db import create_engine_for
+    from central.server import bind_socket, serve as serve_on
 
-    app = create_app(database, dev=dev, public_url=public_url)
+    create_engine_for(database).dispose()  # a bad URL or database fails here, before listening
     sock = bind_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(f"central listening on http://{shown_host}:{bound_port}")
-    server_for(app, log_level=log_level).run(sockets=[sock])
+    serve_on(sock, database, workers=workers, log_level=log_level, dev=dev, public_url=public_url)
 
 
 @central.command()
