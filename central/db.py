@@ -103,6 +103,8 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+THREADS = 40  # anyio's default thread limit, which runs FastAPI's plain `def` endpoints
+
 KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -128,7 +130,9 @@ def create_engine_for(url: str, *, create: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # As many connections as FastAPI has threads for our endpoints (40): no request waits
+        # for a connection while a thread is free. pre_ping: central survives a database restart.
+        engine = create_engine(url, pool_pre_ping=True, pool_size=THREADS, max_overflow=0)
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(insert_for(conn, counters).values(name="duplicates_rejected", value=0)

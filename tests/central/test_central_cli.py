@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.central_client import CentralClient, CentralRejected
+from kiosk.central_client import CentralClient, CentralRejected, KioskSignature
 
 KIOSK = [str(Path(sys.executable).with_name("kiosk"))]
 
@@ -87,3 +87,38 @@ def test_bad_kiosk_id_is_one_clear_line(tmp_path):
     result = _kiosk("central", "enrol", "--database", str(tmp_path / "c.db"), "--kiosk-id", "a b")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: kiosk id must be")
+
+
+
+def test_serve_with_two_workers_answers_and_stops_them_all(tmp_path):
+    process = subprocess.Popen(
+        KIOSK + ["central", "serve", "--database", str(tmp_path / "central.db"), "--port", "0", "--dev",
+                 "--workers", "2", "--log-level", "warning"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+        auth = KioskSignature("K-1", CentralClient.enrol(url, "K-1"))
+        for n in range(20):  # a new connection each time, taken by whichever worker accepts first
+            item = {"key": f"v-{n}", "kind": "visit", "created_at": 0, "payload": {"outcome": "completed"}}
+            answer = httpx.post(f"{url}/api/v1/records/batch", json={"items": [item]}, auth=auth)
+            assert answer.json()["results"][0]["status"] == "stored"
+        workers = _children(process.pid)
+        assert len(workers) == 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        process.stdout.close()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    figures = json.loads(_kiosk("central", "stats", "--database", str(tmp_path / "central.db")).stdout)
+    assert figures["records"] == 20
+
+
+def _children(parent: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int(entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent:
+            children.append(int(entry.name))
+    return children
