@@ -10,6 +10,7 @@ without a screen.
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import logging
 import threading
 import time
@@ -50,6 +51,10 @@ def load_or_enrol_secret(config: KioskConfig) -> bytes:
 class KioskCore:
     def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic):
         self.config = config
+        # Operators tell which settings a kiosk runs by this digest; the site-specific parts are
+        # left out, so kiosks on the same settings show the same version.
+        settings = config.model_dump_json(exclude={"kiosk", "data_dir", "devices"})
+        self.config_version = hashlib.sha256(settings.encode()).hexdigest()[:12]
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         config.data_path("keys").mkdir(mode=0o700, exist_ok=True)
         self.services = build_services(config)
@@ -134,6 +139,7 @@ class KioskCore:
         stats = self.outbox.stats()
         view = self.session.view()
         return {
+            "config_version": self.config_version,
             "state": view.state,
             "out_of_service": view.out_of_service_reason,
             "services": dict(self._availability),
