@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from central.stats import completed_visit_keys, stats
+import httpx
+
+from central.stats import completed_visit_keys, fleet, stats
 from kiosk.fleet import CITIZEN_LOG, completed_visit_ids
 
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
@@ -53,6 +55,26 @@ def test_fleet_delivers_every_visit_once_and_resumes(central, central_db, tmp_pa
     figures = stats(central_db)
     assert figures["completed_visits"] == 18 and figures["kiosks"] == figures["kiosks_reporting"] == 3
     assert figures["records"] == report["delivered"]
+
+
+def test_heartbeats_carry_queue_devices_and_config_version(central, central_db, tmp_path):
+    assert simulate(central.url, tmp_path / "fleet", kiosks=2, visits=1).returncode == 0
+    kiosks = fleet(central_db)
+    assert [k["kiosk_id"] for k in kiosks] == ["sim-0001", "sim-0002"]
+    versions = set()
+    for kiosk in kiosks:
+        status = kiosk["status"]
+        assert {"pending", "in_flight", "oldest_pending_age_s"} <= set(status["queue"])
+        assert {device["state"] for device in status["devices"].values()} == {"online"}
+        versions.add(status["config_version"])
+    assert len(versions) == 1 and len(versions.pop()) == 12  # the same settings on both kiosks
+
+
+def test_openapi_document_describes_the_kiosk_endpoints(central):
+    document = httpx.get(f"{central.url}/openapi.json").json()
+    assert {"/api/v1/records/batch", "/api/v1/heartbeat", "/api/v1/enrol",
+            "/api/v1/certificates/no-criminal-record"} <= set(document["paths"])
+    assert "results" in document["components"]["schemas"]["BatchOut"]["properties"]
 
 
 def test_unreachable_central_is_one_clear_line(tmp_path):
