@@ -159,7 +159,7 @@ class Outbox:
         blob = self._sealer.seal(payload, record_aad("visit", visit_id))
         now = self._clock()
         with self._writing() as db:
-            if self._exists(visit_id):
+            if not self._insert(db, "visit", visit_id, blob, now):
                 log.info("visit %s already recorded; keeping the first record", visit_id)
                 return
             db.execute(
@@ -168,16 +168,14 @@ class Outbox:
                 "updated_at = excluded.updated_at",
                 [visit_id, outcome, now],
             )
-            self._insert(db, "visit", visit_id, blob, now)
         self._inserted()
 
     def enqueue(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
         """Queue one item; False (and no change) if an item with this key already exists."""
         blob = self._sealer.seal(payload, record_aad(kind, key))
         with self._writing() as db:
-            if self._exists(key):
+            if not self._insert(db, kind, key, blob, self._clock()):
                 return False
-            self._insert(db, kind, key, blob, self._clock())
         self._inserted()
         return True
 
@@ -188,20 +186,21 @@ class Outbox:
     def _exists(self, key: str) -> bool:
         return self._db.execute("SELECT 1 FROM outbox WHERE key = ?", [key]).fetchone() is not None
 
-    def _insert(self, db: sqlite_utils.Database, kind: str, key: str, blob: bytes, now: float) -> None:
+    def _insert(self, db: sqlite_utils.Database, kind: str, key: str, blob: bytes, now: float) -> bool:
+        """Insert a pending item; False if one with this key exists (the first one stays)."""
         if self._undelivered >= self.max_items:
             self._undelivered = self._count_undelivered()
-        undelivered = self._undelivered
-        if undelivered >= self.max_items:
-            raise OutboxFull(
-                f"outbox holds {undelivered} undelivered items (limit {self.max_items}); "
-                "central has been unreachable too long"
-            )
-        db.execute(
+            if self._undelivered >= self.max_items and not self._exists(key):
+                raise OutboxFull(
+                    f"outbox holds {self._undelivered} undelivered items (limit {self.max_items}); "
+                    "central has been unreachable too long"
+                )
+        # One statement for "is it new?" and "add it": the commit is the costly part, not this.
+        return db.execute(
             "INSERT INTO outbox (key, kind, state, created_at, next_attempt, attempts, payload) "
-            "VALUES (?, ?, ?, ?, ?, 0, ?)",
+            "VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (key) DO NOTHING",
             [key, kind, PENDING, now, now, blob],
-        )
+        ).rowcount == 1
 
     def _count_undelivered(self) -> int:
         marks = ",".join("?" * len(UNDELIVERED))
