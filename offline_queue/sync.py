@@ -4,7 +4,9 @@ Central answers each item: stored or duplicate → delivered; rejected → dead 
 reason. When the whole batch fails — central unreachable, or refusing the kiosk itself (bad
 credentials, clock skew) — the batch goes back to pending and the worker backs off
 exponentially with full jitter, up to a cap. Visits are never dead-lettered for a kiosk-wide
-problem: a technician fixes the credentials and the queue drains.
+problem: a technician fixes the credentials and the queue drains. A batch refused for its
+content (413 too large, 422 malformed) is split in halves until the item to blame is sent
+alone, and that one goes dead with central's answer.
 
 Knowing the network is back: while backing off, the worker asks central's health check (a GET
 without a body or a signature) every `probe_interval` seconds and retries at once when it
@@ -34,6 +36,9 @@ IDLE_INTERVAL_S = 30.0  # how often an empty queue checks that central is still 
 KEEP_DELIVERED_S = 7 * 86400.0  # delivered items stay a week for on-site audit, by default
 PURGE_INTERVAL_S = 3600.0
 PROBE_INTERVAL_S = 5.0
+# Whole-batch refusals that blame the content, not the kiosk: a smaller batch may pass, and a
+# single item that still gets one never will.
+CONTENT_REJECTED = {413, 422}
 
 
 class BatchClient(Protocol):
@@ -74,6 +79,7 @@ class SyncWorker:
         self.outbox = outbox
         self.client = client
         self.batch_size = batch_size
+        self._batch_limit = batch_size  # halved after a content refusal, doubled back on success
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.probe_interval = probe_interval
@@ -164,7 +170,7 @@ class SyncWorker:
         self._recover_disk_space()
         self._purge_now_and_then(now)
         try:
-            items = self.outbox.due(self.batch_size, now=float("inf") if force else now)
+            items = self.outbox.due(self._batch_limit, now=float("inf") if force else now)
         except OutboxFull as exc:  # claiming is a write too; try again on the next pass
             log.warning("cannot claim outbox items: %s", exc)
             return result
@@ -175,6 +181,8 @@ class SyncWorker:
         try:
             answers = self.client.post_batch([item.to_wire() for item in items])
         except Exception as exc:
+            if getattr(exc, "status", None) in CONTENT_REJECTED:
+                return {**result, **self._content_rejected(items, exc)}
             if type(exc).__name__ not in ("CentralUnavailable", "CentralRejected"):
                 log.exception("unexpected error while posting a batch")
             self._failed(_describe(exc), [item.key for item in items])
@@ -182,9 +190,22 @@ class SyncWorker:
             return result
         result.update(self._apply(items, answers))
         # Go straight on only after a full, fully answered batch: never spin on a confused central.
-        result["more"] = len(items) == self.batch_size and not result["retry"]
+        result["more"] = len(items) == self._batch_limit and not result["retry"]
+        self._batch_limit = min(self.batch_size, self._batch_limit * 2)
         self._succeeded()
         return result
+
+    def _content_rejected(self, items: list[OutboxItem], exc: Exception) -> dict[str, Any]:
+        """Central refused the batch for what it holds: split it until the culprit stands alone."""
+        reason = f"{exc.status} {getattr(exc, 'reason', exc)}"
+        self._succeeded()  # central answered: it is there, and backing off would not help
+        if len(items) == 1:
+            log.error("outbox item %s (%s) refused by central: %s", items[0].key, items[0].kind, reason)
+            self.outbox.mark_dead(items[0].key, reason)
+            return {"dead": 1, "more": True}
+        self._batch_limit = max(1, len(items) // 2)
+        self.outbox.mark_retry([item.key for item in items], reason, self._clock())
+        return {"retry": len(items), "more": True}
 
     def _apply(self, items: list[OutboxItem], answers: list[dict[str, Any]]) -> dict[str, int]:
         by_key = {a.get("key"): a for a in answers if isinstance(a, dict)}

@@ -188,3 +188,21 @@ def test_worker_cannot_start_twice(outbox, client):
             worker.start()
     finally:
         worker.stop()
+
+
+def test_an_item_too_large_for_central_is_split_out_and_dead_lettered(outbox, client, clock, central_db):
+    for i in range(6):
+        outbox.record_visit(f"v-{i}", "completed", RECORD)
+    outbox.enqueue("visit", "v-huge", {"notes": "x" * (9 * 1024 * 1024)})  # over central's 8 MiB body
+    for i in range(6, 12):
+        outbox.record_visit(f"v-{i}", "completed", RECORD)
+    worker = _worker(outbox, client, clock, batch_size=8)
+    passes = 0
+    while (result := worker.sync_once())["sent"]:
+        passes += 1
+        assert passes < 20, outbox.stats()
+    [letter] = outbox.dead_letters()
+    assert (letter["key"], letter["state"], letter["reason"]) == ("v-huge", "dead", "413 request body too large")
+    assert outbox.stats()["delivered"] == 12 and outbox.stats()["pending"] == 0
+    assert central_stats(central_db)["records"] == 12
+    assert worker.state.consecutive_failures == 0 and worker.state.online
