@@ -66,10 +66,6 @@ class OpenCvCamera(Camera):
     def from_url(cls, url: DeviceUrl) -> OpenCvCamera:
         return cls(parse_camera_url(url.raw))
 
-    @classmethod
-    def from_string(cls, url: str) -> OpenCvCamera:
-        return cls(parse_camera_url(url))
-
     def _reset_counters(self) -> None:
         self._latest: Frame | None = None
         self._returned = -1  # index of the last frame read_frame handed out
