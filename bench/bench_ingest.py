@@ -1,7 +1,7 @@
 """Central ingest at fleet scale: many kiosks post signed record batches to one central at once.
 
     .venv/bin/python bench/bench_ingest.py [--kiosks 1000] [--batch-size 20] [--batches 3]
-        [--rate 2000] [--database both|postgresql|sqlite] [--workers 2]
+        [--rate 2000] [--database both|postgresql|sqlite] [--workers 1]
 
 Central is the real `kiosk central serve` process; the database is a throwaway PostgreSQL
 (fsync on) or a SQLite file (WAL, synchronous=FULL) in a temporary directory. Every kiosk is
@@ -263,7 +263,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=3, help="requests per kiosk in each load")
     parser.add_argument("--rate", type=float, default=2000.0, help="records per second for the paced load")
     parser.add_argument("--database", choices=["both", "postgresql", "sqlite"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="central's worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="central's worker processes")
     args = parser.parse_args()
     import resource
 
