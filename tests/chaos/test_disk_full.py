@@ -107,9 +107,8 @@ class CentralDown:
         raise CentralUnavailable("central is down too")
 
 
+@pytest.mark.parametrize("small_disk", ["tmpfs"], indirect=True)  # an open database keeps its size cap
 def test_sync_worker_tells_the_kiosk_when_space_returns(small_disk, tmp_path, clock):
-    if "max_bytes" in small_disk["options"]:
-        pytest.skip("an open database keeps its size cap; the reopening test covers the cap")
     outbox = _open(small_disk, tmp_path, clock)
     try:
         with pytest.raises(OutboxFull):
