@@ -41,6 +41,12 @@ def demo_photo(card: IdCard) -> bytes:
     return (seed * (codec.PHOTO_SIZE // len(seed) + 1))[: codec.PHOTO_SIZE]
 
 
+def photo_block(card: IdCard) -> bytes:
+    """What the emulated card answers as its photo: the card's own block (a stand-in portrait
+    for demo cards with a face) or bytes derived from it."""
+    return card.photo or demo_photo(card)
+
+
 def demo_fingerprint(card: IdCard, fingers: int) -> bytes:
     seed = hashlib.sha256(b"fp:" + card.id_number.encode()).digest()
     size = codec.FINGERPRINT_SIZE * fingers
@@ -159,7 +165,7 @@ class Ga467Emulator:
             return codec.build_response(
                 codec.SW3_OK, codec.encode_ucs2(self._new_address, codec.NEW_ADDRESS_SIZE, "appended address"))
         card = self._card
-        text, photo = codec.card_text_block(card), card.photo or demo_photo(card)
+        text, photo = codec.card_text_block(card), photo_block(card)
         fingerprint = None
         if command is codec.READ_TEXT_PHOTO_FP:
             fingerprint = card.fingerprint or demo_fingerprint(card, self._fingers)

@@ -15,7 +15,7 @@ from drivers.base import (
     NotPresent,
     ProtocolError,
 )
-from drivers.idcard.emulator import DEFAULT_SAM_ID, Ga467Emulator, demo_photo
+from drivers.idcard.emulator import DEFAULT_SAM_ID, Ga467Emulator, photo_block
 from drivers.idcard.ga467 import Ga467Reader
 from drivers.registry import open_device, parse_device_url
 
@@ -23,7 +23,7 @@ from drivers.registry import open_device, parse_device_url
 def test_reads_the_card(reader, card):
     read = reader.read_card()
     assert read.to_json() == card.to_json()
-    assert read.photo == demo_photo(card) and read.fingerprint == b""
+    assert read.photo == photo_block(card) and read.fingerprint == b""
 
 
 def test_read_card_is_not_found_again_until_presented(reader, emulator):

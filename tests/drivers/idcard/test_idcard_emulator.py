@@ -4,7 +4,7 @@ import pytest
 
 from drivers.emulation.control import ControlError, ControlServer, dispatch, send_control
 from drivers.idcard import ga467_codec as codec
-from drivers.idcard.emulator import DEFAULT_SAM_ID, GARBAGE, Ga467Emulator, demo_photo
+from drivers.idcard.emulator import DEFAULT_SAM_ID, GARBAGE, Ga467Emulator, photo_block
 
 
 def ask(emulator: Ga467Emulator, command: codec.Command) -> codec.Frame:
@@ -40,7 +40,7 @@ def test_read_answer_carries_the_card(emulator, card):
     ask(emulator, codec.FIND_CARD), ask(emulator, codec.SELECT_CARD)
     text, photo, fingerprint = codec.parse_read_response(ask(emulator, codec.READ_TEXT_PHOTO).response_data)
     assert codec.card_from_blocks(text).to_json() == card.to_json()
-    assert photo == demo_photo(card) and len(photo) == 1024 and fingerprint == b""
+    assert photo == photo_block(card) and len(photo) == 1024 and fingerprint == b""
 
 
 def test_sam_id_and_unknown_commands(emulator):
