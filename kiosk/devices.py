@@ -4,6 +4,8 @@ A background thread polls each device's status at its configured interval (never
 thread) and reports changes. A device that cannot be opened is reported as NO_DEVICE and retried
 on the next poll, so a reader that is plugged back in is picked up without a restart. While a
 service is using a device (`in_use`), its status poll is skipped rather than interleaved.
+Each change is also named as events (device lost/back, paper low/out, cover open, card
+inserted/removed: drivers/events.py), logged, kept for the diagnostics view and passed on.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import contextlib
 import logging
 import threading
 import time
+from collections import deque
 from typing import Callable, Iterator
 
 from drivers.base import Device, DeviceError, DeviceState, DeviceStatus, NotPresent
+from drivers.events import DeviceEvent, status_events
 from drivers.registry import open_device
 from kiosk.config import DeviceConfig
 
@@ -28,6 +32,7 @@ class DeviceMonitor:
         on_change: Callable[[dict[str, DeviceStatus]], None] | None = None,
         *,
         opener: Callable[[str], Device] = open_device,
+        on_event: Callable[[DeviceEvent], None] | None = None,
     ):
         self._configs = configs
         self._on_change = on_change
@@ -36,6 +41,9 @@ class DeviceMonitor:
         self._statuses: dict[str, DeviceStatus] = {
             name: DeviceStatus(name, DeviceState.NO_DEVICE, "not opened yet") for name in configs
         }
+        self._on_event = on_event
+        self._polled: set[str] = set()  # names polled at least once: their events compare
+        self.recent_events: deque[tuple[float, DeviceEvent]] = deque(maxlen=200)
         self._busy: set[str] = set()
         self._next_poll: dict[str, float] = {name: 0.0 for name in configs}
         self._lock = threading.Lock()
@@ -95,12 +103,23 @@ class DeviceMonitor:
             self._next_poll[name] = now + config.poll_interval_s
             status = self._poll(name)
             with self._lock:
-                if status != self._statuses.get(name):
-                    log.info("device %s: %s %s", name, status.state.value, status.message)
-                    self._statuses[name] = status
-                    changed = True
+                before = self._statuses.get(name) if name in self._polled else None
+                self._polled.add(name)
+                if status == self._statuses.get(name):
+                    continue
+                log.info("device %s: %s %s", name, status.state.value, status.message)
+                self._statuses[name] = status
+                changed = True
+            self._announce(status_events(name, before, status))
         if changed and self._on_change:
             self._on_change(self.statuses())
+
+    def _announce(self, events: list[DeviceEvent]) -> None:
+        for event in events:
+            log.info("device %s: event %s (%s)", event.device, event.kind, event.message)
+            self.recent_events.append((time.time(), event))
+            if self._on_event:
+                self._on_event(event)
 
     def _poll(self, name: str) -> DeviceStatus:
         try:

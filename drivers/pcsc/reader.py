@@ -135,8 +135,9 @@ class PcscReader(Device):
                                     "the document's chip does not answer", {**detail, "error": "user_error"})
             if not state & scard.SCARD_STATE_PRESENT:
                 return DeviceStatus(self.device_class, DeviceState.USER_ERROR, "no document on the reader",
-                                    {**detail, "error": NoMedia.kind})
-            return DeviceStatus(self.device_class, DeviceState.ONLINE, "document on the reader", detail)
+                                    {**detail, "error": NoMedia.kind, "card_present": False})
+            return DeviceStatus(self.device_class, DeviceState.ONLINE, "document on the reader",
+                                {**detail, "card_present": True})
         except NotPresent as exc:
             return self._status(DeviceState.NO_DEVICE, exc)
         except NoMedia as exc:  # `pcsc://`: readers, but none holds a card
