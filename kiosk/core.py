@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import logging
+import os
 import threading
 import time
 from datetime import date
@@ -38,13 +39,25 @@ CARD_POLL_S = 0.4
 def load_or_enrol_secret(config: KioskConfig) -> bytes:
     path = Path(config.data_dir, config.central.secret_file)
     if path.exists():
-        return bytes.fromhex(path.read_text().strip())
+        try:
+            secret = bytes.fromhex(path.read_text().strip())
+        except ValueError:
+            secret = b""
+        if not secret:
+            raise RuntimeError(f"kiosk credentials at {path} are damaged: provision them again")
+        return secret
     if not config.central.enrol_if_missing:
         raise RuntimeError(f"no kiosk credentials at {path}: provision them with `kiosk central enrol`")
     secret = CentralClient.enrol(config.central.url, config.kiosk.id, timeout=config.central.timeout_s)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(secret.hex())
+    # Written beside and renamed into place: a kill mid-write must not leave an empty secret.
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret.hex())
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)
     return secret
 
 
