@@ -65,6 +65,14 @@ def record_visits(outbox: Outbox, count: int) -> float:
     return time.perf_counter() - started
 
 
+def enqueue_items(outbox: Outbox, count: int) -> float:
+    """Outbox.enqueue alone: one sealed item per transaction, no visit state."""
+    started = time.perf_counter()
+    for _ in range(count):
+        outbox.enqueue("rating", str(uuid.uuid4()), RECORD)
+    return time.perf_counter() - started
+
+
 def enqueue_rates(directory: Path, backlog: Outbox, count: int) -> dict[str, float]:
     """Median rates over alternating rounds: raw FULL, a new outbox, the backlog, raw NORMAL."""
     per_round = max(1, count // ROUNDS)
@@ -72,7 +80,8 @@ def enqueue_rates(directory: Path, backlog: Outbox, count: int) -> dict[str, flo
     raw_normal = raw_database(directory / "raw-normal.db", "NORMAL")
     fresh = Outbox(directory / "fresh.db", directory / "fresh.key")
     rates: dict[str, list[float]] = {name: [] for name in
-                                     ("raw_full", "raw_normal", "fresh", "backlog", "fresh_ratio", "backlog_ratio")}
+                                     ("raw_full", "raw_normal", "fresh", "backlog", "fresh_ratio", "backlog_ratio",
+                                      "item", "item_ratio")}
     try:
         for _ in range(ROUNDS):
             full = raw_commits_per_s(raw_full, per_round)
@@ -80,6 +89,9 @@ def enqueue_rates(directory: Path, backlog: Outbox, count: int) -> dict[str, flo
                 rate = per_round / record_visits(outbox, per_round)
                 rates[name].append(rate)
                 rates[f"{name}_ratio"].append(rate / full)
+            item = per_round / enqueue_items(fresh, per_round)
+            rates["item"].append(item)
+            rates["item_ratio"].append(item / full)
             rates["raw_full"].append(full)
             rates["raw_normal"].append(raw_commits_per_s(raw_normal, per_round))
     finally:
@@ -128,6 +140,8 @@ def main() -> None:
     print("|---|---|")
     print(f"| raw SQLite commits/s (WAL, synchronous=FULL) | {rates['raw_full']:,.0f} |")
     print(f"| raw SQLite commits/s (WAL, synchronous=NORMAL, not power-safe) | {rates['raw_normal']:,.0f} |")
+    print(f"| Outbox.enqueue/s (WAL, FULL, AES-GCM, one item), new outbox | {rates['item']:,.0f} "
+          f"(**{rates['item_ratio']:.0%}** of raw FULL) |")
     print(f"| Outbox.record_visit/s (WAL, FULL, AES-GCM, visit + item), new outbox | {rates['fresh']:,.0f} |")
     print(f"| **record_visit vs raw FULL commit** (median of {ROUNDS} alternating rounds) "
           f"| **{rates['fresh_ratio']:.0%}** |")
