@@ -64,6 +64,16 @@ class QueueConfig(_Strict):
     warn_ratio: float = Field(0.8, gt=0, le=1)
 
 
+class DiagnosticsConfig(_Strict):
+    """The technicians' mode. Without a PIN hash it cannot be entered at all."""
+
+    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", made by `kiosk config pin-hash`.
+    pin_hash: str | None = Field(None, pattern=r"^pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]+$")
+    lockout_failures: int = Field(5, ge=1)
+    lockout_s: int = Field(300, ge=10)
+    idle_exit_s: int = Field(120, ge=15)  # a forgotten diagnostics screen returns to citizens
+
+
 class Timeouts(_Strict):
     """Seconds a citizen has on each step; the "need more time?" prompt shows `warning_s` before."""
 
@@ -137,6 +147,7 @@ class KioskConfig(_Strict):
     queue: QueueConfig = Field(default_factory=QueueConfig)
     speech: SpeechConfig = Field(default_factory=SpeechConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    diagnostics: DiagnosticsConfig = Field(default_factory=DiagnosticsConfig)
     services: list[ServiceConfig]
 
     @model_validator(mode="after")

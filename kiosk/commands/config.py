@@ -1,4 +1,4 @@
-"""`kiosk config check|schema`."""
+"""`kiosk config check|schema|pin-hash`."""
 
 import json
 from pathlib import Path
@@ -35,3 +35,16 @@ def schema(out):
         Path(out).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+@config.command("pin-hash")
+@click.option("--pin", prompt="Diagnostics PIN", hide_input=True, confirmation_prompt=True,
+              help="4 to 12 digits; asked for when not given.")
+def pin_hash(pin):
+    """Print the value for `diagnostics.pin_hash` (the PIN itself is never stored)."""
+    from kiosk.diagnostics import hash_pin
+
+    try:
+        click.echo(hash_pin(pin))
+    except ValueError as exc:
+        fail(str(exc))

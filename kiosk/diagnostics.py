@@ -1,0 +1,155 @@
+"""The technicians' mode, without widgets: PIN, a snapshot of everything, self-tests, emulator
+control, recent log lines.
+
+The screen (screens/diagnostics.py) renders `snapshot()` and calls the rest; so could a remote
+tool. Nothing here shows personal data: device statuses, queue counts and log lines only, and
+log lines pass the same masking filter as the log files.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+import time
+from typing import Any, Callable
+
+from drivers.base import DeviceError
+from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
+from kiosk.config import DiagnosticsConfig
+from kiosk.privacy import MaskingFilter
+
+log = logging.getLogger(__name__)
+
+PIN_ITERATIONS = 200_000
+
+
+def hash_pin(pin: str, *, iterations: int = PIN_ITERATIONS, salt: bytes | None = None) -> str:
+    """The config's `diagnostics.pin_hash` for `pin` (PBKDF2-SHA256, random salt)."""
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ValueError("a PIN is 4 to 12 digits")
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
+    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
+
+
+class PinLock:
+    """Checks the PIN; after `lockout_failures` wrong ones it refuses every try for `lockout_s`."""
+
+    def __init__(self, config: DiagnosticsConfig, *, clock: Callable[[], float] = time.monotonic):
+        self._config = config
+        self._clock = clock
+        self._failures = 0
+        self._locked_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self._config.pin_hash is not None
+
+    def locked_for(self) -> float:
+        """Seconds until a PIN may be tried again (0 when it may)."""
+        return max(0.0, self._locked_until - self._clock())
+
+    def check(self, pin: str) -> bool:
+        with self._lock:
+            if not self.enabled or self.locked_for() > 0:
+                return False
+            _scheme, iterations, salt, expected = self._config.pin_hash.split("$")
+            digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), int(iterations))
+            if hmac.compare_digest(digest.hex(), expected):
+                self._failures = 0
+                return True
+            self._failures += 1
+            log.warning("diagnostics: wrong PIN (%d of %d)", self._failures, self._config.lockout_failures)
+            if self._failures >= self._config.lockout_failures:
+                self._failures = 0
+                self._locked_until = self._clock() + self._config.lockout_s
+                log.warning("diagnostics: locked for %d s after repeated wrong PINs", self._config.lockout_s)
+            return False
+
+
+class RecentLog(logging.Handler):
+    """The last lines of the kiosk's log, masked, for the diagnostics screen."""
+
+    def __init__(self, capacity: int = 300):
+        super().__init__(level=logging.INFO)
+        self.lines: collections.deque[str] = collections.deque(maxlen=capacity)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        self.addFilter(MaskingFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a log line must never break the kiosk
+            self.handleError(record)
+
+
+# An emulator reachable in this process, or by its control port ("host:port").
+EmulatorHandle = Controllable | str
+
+
+class Diagnostics:
+    def __init__(self, core, *, emulators: dict[str, EmulatorHandle] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self._core = core
+        self.pin = PinLock(core.config.diagnostics, clock=clock)
+        self._emulators = dict(emulators or {})
+        self.recent_log = RecentLog()
+        logging.getLogger().addHandler(self.recent_log)
+
+    def close(self) -> None:
+        logging.getLogger().removeHandler(self.recent_log)
+
+    # ---- what the screen shows -----------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        core = self._core
+        status = core.heartbeat_status()
+        events = [{"at": at, "device": e.device, "kind": e.kind, "message": e.message}
+                  for at, e in list(core.devices.recent_events)[-30:]]
+        return {
+            "kiosk": core.config.kiosk.id,
+            "config_version": core.config_version,
+            "devices": status["devices"],
+            "events": events,
+            "services": status["services"],
+            "queue": core.outbox.stats(),
+            "sync": core.sync.state.to_dict(),
+            "emulated": sorted(self._emulators),
+        }
+
+    def log_lines(self, count: int = 50) -> list[str]:
+        return list(self.recent_log.lines)[-count:]
+
+    # ---- what the technician can do --------------------------------------------------------
+    def self_test(self, device: str) -> dict[str, Any]:
+        """Open the device (if needed) and ask its status now, not at the next poll."""
+        if device not in self._core.config.devices:
+            raise ValueError(f"no device {device!r} in the configuration")
+        started = time.perf_counter()
+        try:
+            with self._core.devices.in_use(device) as opened:
+                result = opened.status().to_json()
+        except DeviceError as exc:
+            result = {"device_class": device, "state": "no_device", "message": exc.message, "detail": {}}
+        result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        log.info("diagnostics: self-test of %s: %s", device, result["state"])
+        self._core.devices.poll_once(force=True)
+        return result
+
+    def control(self, device: str, command: dict[str, Any]) -> dict[str, Any]:
+        """Send one control command (fault, clear_fault, load_card …) to the device's emulator."""
+        handle = self._emulators.get(device)
+        if handle is None:
+            return {"ok": False, "error": f"{device} is real hardware here, not an emulator"}
+        log.info("diagnostics: emulator %s ← %s", device, command.get("op"))
+        if isinstance(handle, str):
+            host, _, port = handle.rpartition(":")
+            try:
+                return send_control(host, int(port), command)
+            except (OSError, ValueError, ControlError) as exc:
+                return {"ok": False, "error": f"emulator control at {handle}: {exc}"}
+        return dispatch(handle, command)
