@@ -101,6 +101,10 @@ class Diagnostics:
         self.recent_log = RecentLog()
         logging.getLogger().addHandler(self.recent_log)
 
+    @property
+    def idle_exit_s(self) -> int:
+        return self._core.config.diagnostics.idle_exit_s
+
     def close(self) -> None:
         logging.getLogger().removeHandler(self.recent_log)
 

@@ -32,9 +32,11 @@ def run(config_path, overrides, fullscreen, production):
         fail(str(exc))
     from kiosk.central_client import CentralRejected, CentralUnavailable
     from kiosk.core import KioskCore
+    from kiosk.diagnostics import Diagnostics
     from kiosk.logs import setup_logging
     from offline_queue import KeyFileError
     from screens.app import make_application, make_window, quit_on_signals
+    from screens.diagnostics import attach_diagnostics
 
     setup_logging(config.data_path("logs"))
     app = make_application()
@@ -44,8 +46,11 @@ def run(config_path, overrides, fullscreen, production):
     except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
         fail(f"kiosk cannot start: {exc}")
     window = make_window(core.session, production=production, fullscreen=fullscreen)
+    diagnostics = Diagnostics(core)
+    attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
     try:
         app.exec()
     finally:
+        diagnostics.close()
         window.shutdown()
         core.stop()

@@ -1,0 +1,277 @@
+"""The technicians' mode: five quick taps in the top-left corner, a PIN, then every device's
+status, self-tests, emulator faults, recent events and log lines, queue and sync state.
+
+It lies over the citizen screens as a child of the kiosk window, so the citizen flow underneath
+is untouched. Labels are bilingual (技术人员 read Chinese; vendors' engineers often English).
+Everything it does goes through kiosk.diagnostics.Diagnostics; device calls that may block run
+on a worker thread and come back through a queued signal. It closes itself after
+`diagnostics.idle_exit_s` without a touch, so a forgotten session never stays open to the public.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from screens.widgets import button, label
+
+CORNER_PX = 140
+TAPS_TO_OPEN = 5
+TAP_WINDOW_S = 3.0
+FAULTS = {  # what the emulators can be told from here; the first of each is the common case
+    "idcard": ["no_card", "read_failed", "no_answer", "bad_checksum", "unplugged"],
+    "printer": ["paper_out", "paper_near_end", "cover_open", "offline", "no_answer"],
+    "fingerprint": ["wet_finger", "dry_finger", "mismatch", "no_answer", "unplugged"],
+    "camera": ["black", "no_face", "freeze", "drop_connection", "unplugged"],
+}
+
+
+class CornerTaps(QObject):
+    """Counts taps in the window's top-left corner; `opened` after TAPS_TO_OPEN quick ones."""
+
+    opened = Signal()
+    pressed = Signal()  # any press anywhere: keeps an open diagnostics session alive
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self._window = window
+        self._taps: list[float] = []
+
+    def eventFilter(self, watched, event) -> bool:
+        if (event.type() == QEvent.MouseButtonPress and isinstance(watched, QWidget)
+                and watched.window() is self._window):
+            self.pressed.emit()
+            point = self._window.mapFromGlobal(event.globalPosition().toPoint())
+            if point.x() < CORNER_PX and point.y() < CORNER_PX:
+                now = time.monotonic()
+                self._taps = [t for t in self._taps if now - t < TAP_WINDOW_S] + [now]
+                if len(self._taps) >= TAPS_TO_OPEN:
+                    self._taps.clear()
+                    self.opened.emit()
+        return False
+
+
+class PinPad(QFrame):
+    entered = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("dialog")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label("技术人员 PIN / Technician PIN", "title"))
+        self.digits = label("", "huge")
+        self.message = label("", "message")
+        layout.addWidget(self.digits)
+        layout.addWidget(self.message)
+        grid = QGridLayout()
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "OK"]
+        self.buttons: dict[str, QPushButton] = {}
+        for index, key in enumerate(keys):
+            widget = button(key, secondary=key in ("←", "OK"))
+            widget.clicked.connect(lambda _=False, k=key: self._press(k))
+            grid.addWidget(widget, index // 3, index % 3)
+            self.buttons[key] = widget
+        layout.addLayout(grid)
+        cancel = button("取消 Cancel", secondary=True)
+        cancel.clicked.connect(self.cancelled.emit)
+        layout.addWidget(cancel)
+        self._pin = ""
+
+    def _press(self, key: str) -> None:
+        if key == "OK":
+            pin, self._pin = self._pin, ""
+            self.digits.setText("")
+            self.entered.emit(pin)
+            return
+        self._pin = self._pin[:-1] if key == "←" else (self._pin + key)[:12]
+        self.digits.setText("●" * len(self._pin))
+
+    def reset(self, message: str = "") -> None:
+        self._pin = ""
+        self.digits.setText("")
+        self.message.setText(message)
+
+
+class DiagnosticsPanel(QFrame):
+    """Status of everything, refreshed every second, and the technician's actions."""
+
+    result_ready = Signal(str)  # from worker threads, queued onto the GUI thread
+    closed = Signal()
+
+    def __init__(self, diagnostics, parent=None):
+        super().__init__(parent)
+        self.setObjectName("dialog")
+        self._diagnostics = diagnostics
+        layout = QVBoxLayout(self)
+        header = QHBoxLayout()
+        header.addWidget(label("诊断 Diagnostics", "title", center=False), 1)
+        close = button("退出 Exit", secondary=True)
+        close.clicked.connect(self.closed.emit)
+        header.addWidget(close)
+        layout.addLayout(header)
+        self.summary = label("", center=False)
+        layout.addWidget(self.summary)
+        self.devices = QGridLayout()
+        layout.addLayout(self.devices)
+        self.device_rows: dict[str, QLabel] = {}
+        self.test_buttons: dict[str, QPushButton] = {}
+        self.fault_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setStyleSheet("font-size: 20px; background: white;")
+        layout.addWidget(self.output, 1)
+        self.result_ready.connect(self._show_result)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+
+    def start(self) -> None:
+        self.refresh()
+        self._timer.start(1000)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def refresh(self) -> None:
+        snap = self._diagnostics.snapshot()
+        queue, sync = snap["queue"], snap["sync"]
+        self.summary.setText(
+            f"{snap['kiosk']} · config {snap['config_version']} · "
+            f"队列 queue: {queue.get('pending', 0)} pending, {queue.get('dead', 0)} dead, "
+            f"{queue.get('quarantined', 0)} quarantined · "
+            f"同步 sync: {'online' if sync.get('online') else 'offline'}"
+            + (f" ({sync['last_error']})" if sync.get("last_error") else ""))
+        for row, (name, status) in enumerate(sorted(snap["devices"].items())):
+            if name not in self.device_rows:
+                self._add_device_row(row, name, name in snap["emulated"])
+            self.device_rows[name].setText(f"{name}: {status['state']} — {status['message']}")
+        events = [f"{time.strftime('%H:%M:%S', time.localtime(e['at']))} {e['device']} {e['kind']}"
+                  for e in snap["events"][-8:]]
+        self._events_text = "\n".join(events)
+
+    def _add_device_row(self, row: int, name: str, emulated: bool) -> None:
+        status = label("", center=False)
+        self.devices.addWidget(status, row, 0)
+        self.device_rows[name] = status
+        test = button("自检 Test", secondary=True)
+        self.test_buttons[name] = test
+        test.clicked.connect(lambda _=False, n=name: self._in_background(f"self-test {n}",
+                                                                        self._diagnostics.self_test, n))
+        self.devices.addWidget(test, row, 1)
+        if emulated and name in FAULTS:
+            actions = []
+            for column, (text, command) in enumerate((
+                (f"故障 {FAULTS[name][0]}", {"op": "fault", "kind": FAULTS[name][0]}),
+                ("清除 Clear", {"op": "clear_fault"}),
+            ), start=2):
+                action = button(text, secondary=True)
+                action.clicked.connect(lambda _=False, n=name, c=command: self._in_background(
+                    f"{n} {c['op']}", self._diagnostics.control, n, c))
+                self.devices.addWidget(action, row, column)
+                actions.append(action)
+            self.fault_buttons[name] = tuple(actions)
+
+    def show_log(self) -> None:
+        lines = self._diagnostics.log_lines(40)
+        self.output.setPlainText("\n".join([getattr(self, "_events_text", ""), "", *lines]))
+
+    def _in_background(self, title: str, call, *args) -> None:
+        self.output.setPlainText(f"{title} …")
+
+        def work():
+            try:
+                result = call(*args)
+            except Exception as exc:  # shown to the technician, never raised into Qt
+                result = {"error": str(exc)}
+            self.result_ready.emit(f"{title}\n{json.dumps(result, ensure_ascii=False, indent=1, default=str)}")
+
+        threading.Thread(target=work, name="diagnostics", daemon=True).start()
+
+    def _show_result(self, text: str) -> None:
+        self.output.setPlainText(text)
+        self.refresh()
+
+
+class DiagnosticsOverlay(QFrame):
+    """Covers the kiosk window: first the PIN pad, then the panel."""
+
+    def __init__(self, window: QWidget, diagnostics):
+        super().__init__(window)
+        self.setObjectName("overlay")
+        self._diagnostics = diagnostics
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 80, 40, 80)
+        self.pin_pad = PinPad()
+        self.panel = DiagnosticsPanel(diagnostics)
+        layout.addWidget(self.pin_pad)
+        layout.addWidget(self.panel)
+        self.pin_pad.entered.connect(self._check_pin)
+        self.pin_pad.cancelled.connect(self.close_mode)
+        self.panel.closed.connect(self.close_mode)
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.timeout.connect(self.close_mode)
+        self._log_timer = QTimer(self)
+        self._log_timer.timeout.connect(self.panel.show_log)
+        self.taps = CornerTaps(window)
+        self.taps.opened.connect(self.open_mode)
+        self.taps.pressed.connect(lambda: self._touched() if self.isVisible() else None)
+        self.hide()
+
+    def open_mode(self) -> None:
+        if not self._diagnostics.pin.enabled:
+            return  # no PIN configured: the mode does not exist on this kiosk
+        self.setGeometry(self.parentWidget().rect())
+        locked = self._diagnostics.pin.locked_for()
+        self.pin_pad.reset(f"已锁定 locked: {locked:.0f} s" if locked else "")
+        self.pin_pad.show()
+        self.panel.hide()
+        self.show()
+        self.raise_()
+        self._touched()
+
+    def _check_pin(self, pin: str) -> None:
+        self._touched()
+        if self._diagnostics.pin.check(pin):
+            self.pin_pad.hide()
+            self.panel.show()
+            self.panel.start()
+            self.panel.show_log()
+            self._log_timer.start(3000)
+        else:
+            locked = self._diagnostics.pin.locked_for()
+            self.pin_pad.reset(f"已锁定 locked: {locked:.0f} s" if locked else "PIN 错误 wrong PIN")
+
+    def close_mode(self) -> None:
+        self.panel.stop()
+        self._log_timer.stop()
+        self._idle.stop()
+        self.panel.output.clear()
+        self.pin_pad.reset()
+        self.hide()
+
+    def _touched(self) -> None:
+        self._idle.start(self._diagnostics.idle_exit_s * 1000)
+
+
+def attach_diagnostics(window: QWidget, diagnostics) -> DiagnosticsOverlay:
+    """Give `window` the hidden technicians' mode; returns the overlay (tests drive it)."""
+    from PySide6.QtWidgets import QApplication
+
+    overlay = DiagnosticsOverlay(window, diagnostics)
+    QApplication.instance().installEventFilter(overlay.taps)
+    window.diagnostics_overlay = overlay
+    return overlay

@@ -1,0 +1,93 @@
+"""The technicians' mode on the real window: corner taps, PIN, status, a fault injected into the
+printer emulator and seen by a self-test, exit. Real core, real emulators, offscreen widgets."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from kiosk.core import KioskCore
+from kiosk.demo_env import DemoEnvironment
+from kiosk.diagnostics import Diagnostics, hash_pin
+from screens.app import make_window
+from screens.diagnostics import TAPS_TO_OPEN, attach_diagnostics
+
+PIN = "2468"
+
+
+@pytest.fixture
+def kiosk(tmp_path, qtbot):
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=1000), "speech.enabled": False}
+    with DemoEnvironment(tmp_path, overrides=overrides) as env:
+        core = KioskCore(env.config).start(ticker=False)
+        window = make_window(core.session, size=(1080, 1920))
+        qtbot.addWidget(window)
+        diagnostics = Diagnostics(core, emulators={"idcard": env.idcard, "printer": env.printer})
+        overlay = attach_diagnostics(window, diagnostics)
+        try:
+            yield env, window, overlay
+        finally:
+            overlay.close_mode()
+            diagnostics.close()
+            window.shutdown()
+            core.stop()
+
+
+def tap_corner(qtbot, window, times=TAPS_TO_OPEN):
+    for _ in range(times):
+        qtbot.mouseClick(window, Qt.LeftButton, pos=QPoint(20, 20))
+
+
+def enter_pin(qtbot, overlay, pin):
+    for digit in pin:
+        qtbot.mouseClick(overlay.pin_pad.buttons[digit], Qt.LeftButton)
+    qtbot.mouseClick(overlay.pin_pad.buttons["OK"], Qt.LeftButton)
+
+
+def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk):
+    _env, window, overlay = kiosk
+    tap_corner(qtbot, window, TAPS_TO_OPEN - 1)
+    assert not overlay.isVisible()  # four taps are not enough
+    tap_corner(qtbot, window, 1)
+    assert overlay.isVisible() and overlay.pin_pad.isVisible() and not overlay.panel.isVisible()
+
+    enter_pin(qtbot, overlay, "1357")
+    assert not overlay.panel.isVisible()
+    assert "wrong PIN" in overlay.pin_pad.message.text()
+    enter_pin(qtbot, overlay, PIN)
+    assert overlay.panel.isVisible()
+    assert overlay.pin_pad.digits.text() == ""
+    assert {"idcard", "printer"} <= set(overlay.panel.device_rows)
+    qtbot.waitUntil(lambda: "printer: online" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
+
+    fault, clear = overlay.panel.fault_buttons["printer"]
+    qtbot.mouseClick(fault, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "printer fault" in overlay.panel.output.toPlainText()
+                    and '"ok": true' in overlay.panel.output.toPlainText(), timeout=10_000)
+    qtbot.mouseClick(overlay.panel.test_buttons["printer"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: "hardware_error" in overlay.panel.output.toPlainText(), timeout=15_000)
+    qtbot.waitUntil(lambda: "printer: hardware_error" in overlay.panel.device_rows["printer"].text(),
+                    timeout=10_000)
+
+    qtbot.mouseClick(clear, Qt.LeftButton)
+    qtbot.mouseClick(overlay.panel.test_buttons["printer"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: '"state": "online"' in overlay.panel.output.toPlainText(), timeout=15_000)
+
+    overlay.close_mode()
+    assert not overlay.isVisible() and overlay.panel.output.toPlainText() == ""
+
+
+def test_without_a_pin_configured_the_taps_open_nothing(qtbot, tmp_path):
+    with DemoEnvironment(tmp_path, overrides={"speech.enabled": False}) as env:
+        core = KioskCore(env.config).start(ticker=False)
+        window = make_window(core.session, size=(1080, 1920))
+        qtbot.addWidget(window)
+        diagnostics = Diagnostics(core)
+        overlay = attach_diagnostics(window, diagnostics)
+        try:
+            tap_corner(qtbot, window)
+            assert not overlay.isVisible()
+        finally:
+            diagnostics.close()
+            window.shutdown()
+            core.stop()
