@@ -20,13 +20,18 @@ from pathlib import Path
 from typing import Callable
 
 from drivers.base import DeviceError, DeviceState, DeviceStatus, DeviceUserError, HardwareFault, NoMedia, NotPresent
+from drivers.idcard.photo import PhotoUndecodable, decode_photo
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceMonitor
+from kiosk.identity.policy import FailureLog, IdentityPolicy
+from kiosk.identity.verifier import FaceSettings, FaceVerifier
+from kiosk.identity.worker import FaceWorker
 from kiosk.prompts import spoken_prompt
 from kiosk.services import build_services
 from kiosk.session import Session, SessionView
 from kiosk.speech import Speaker
+from kiosk.verification import METHOD_DEVICES, Preview, Verification, run_check
 from kiosk.visit import Visit
 from offline_queue.outbox import Outbox, OutboxFull
 from offline_queue.sync import SyncWorker
@@ -62,7 +67,13 @@ def load_or_enrol_secret(config: KioskConfig) -> bytes:
 
 
 class KioskCore:
-    def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
+                 face_worker: FaceWorker | None = None,
+                 fingerprint_template: Callable[[object], bytes | None] | None = None):
+        """`face_worker`: share one (tests); by default the core starts its own and closes it.
+        `fingerprint_template(card)`: the card holder's finger in the reader's template format,
+        or None; converting the card's vendor fingerprint block needs the licensed library, so
+        without one the fingerprint method is unavailable and the face check stands alone."""
         self.config = config
         # Operators tell which settings a kiosk runs by this digest; the site-specific parts are
         # left out, so kiosks on the same settings show the same version.
@@ -91,6 +102,11 @@ class KioskCore:
         self.speaker = Speaker(enabled=speech.enabled, command=speech.command, speed_wpm=speech.speed_wpm,
                                record_dir=speech.record_dir)
         self._last_spoken_view: SessionView | None = None
+        self.face_worker = face_worker or FaceWorker()
+        self._own_face_worker = face_worker is None
+        self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
+        self.preview = Preview()  # the camera's frames for the screens, only during a face check
+        self._fingerprint_template = fingerprint_template or (lambda _card: None)
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self, *, ticker: bool = True) -> "KioskCore":
@@ -101,6 +117,7 @@ class KioskCore:
         if ticker:
             self._spawn(self._tick, "session-ticker")
         self.refresh_availability()
+        self.face_worker.prewarm()  # the models load while the kiosk already shows its screen
         return self
 
     def stop(self) -> None:
@@ -113,6 +130,9 @@ class KioskCore:
         self.central.close()
         self.outbox.close()
         self.speaker.stop()
+        if self._own_face_worker:
+            self.face_worker.close()
+        self.identity_policy.failures.close()
 
     def _spawn(self, target, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -192,6 +212,10 @@ class KioskCore:
             status = statuses.get(device)
             if status is None or not status.usable:
                 return device_reason(device, status)
+        if "idcard" in service.requires:  # the card holder proves it: face OR fingerprint suffices
+            devices = [METHOD_DEVICES[m] for m in self.config.identity.methods_for(service.id)]
+            if not any(statuses.get(d) is not None and statuses[d].usable for d in devices):
+                return device_reason(devices[0], statuses.get(devices[0]))
         if service.central == "live" and not self._central_online:
             return "central_unreachable"
         if queue_full:
@@ -201,6 +225,9 @@ class KioskCore:
     # ---- Runner: the Session asks, the pool works ---------------------------------------------
     def start_identify(self, visit: Visit) -> None:
         self._pool.submit(self._guarded, self._identify, visit)
+
+    def start_verify(self, visit: Visit) -> None:
+        self._pool.submit(self._guarded, self._verify, visit)
 
     def start_completion(self, visit: Visit) -> None:
         self._pool.submit(self._guarded, self._complete, visit)
@@ -217,7 +244,6 @@ class KioskCore:
             return  # never got past the home screen: nothing to keep
         # Built now, before the visit is wiped; carries no personal data.
         record = self.services[visit.service_id].record(visit, None, outcome)
-        record["identity"] = None
         self._pool.submit(self._guarded, self._record_visit, visit.id, outcome, record)
 
     def _guarded(self, job, *args) -> None:
@@ -251,9 +277,40 @@ class KioskCore:
                     self.session.identify_problem(visit.id, "card_expired")
                     self._stop.wait(3.0)
                     continue
+                visit.verification = self._prepare_verification(card)
                 self.session.card_read(visit.id, card)
+                if self.session.visit is not visit:  # ended meanwhile: forget it now
+                    visit.verification.wipe()
                 return
             self._stop.wait(CARD_POLL_S)
+
+    def _prepare_verification(self, card) -> Verification:
+        """At card read: the ID photo's encoding starts at once, in the background."""
+        verifier = None
+        try:
+            photo = decode_photo(card.photo)
+        except PhotoUndecodable as exc:
+            log.info("ID photo not usable here (%s): the face check is skipped", exc)
+        else:
+            verifier = FaceVerifier(self.face_worker, FaceSettings.from_config(self.config.identity))
+            verifier.prepare(photo)
+            del photo
+        return Verification(verifier, self._fingerprint_template(card))
+
+    def _still_verifying(self, visit: Visit) -> bool:
+        return not self._stop.is_set() and self.session.visit is visit and self.session.state == "verify"
+
+    def _usable(self, device: str) -> bool:
+        status = self.devices.statuses().get(device)
+        return device in self.config.devices and status is not None and status.usable
+
+    def _verify(self, visit: Visit) -> None:
+        verification = visit.verification
+        if verification is None or visit.card is None:
+            return
+        verification.check = self.identity_policy.begin(visit.service_id, visit.card.id_number)
+        run_check(visit, verification.check, session=self.session, devices=self.devices, preview=self.preview,
+                  usable=self._usable, still_verifying=lambda: self._still_verifying(visit))
 
     def _complete(self, visit: Visit) -> None:
         service = self.services[visit.service_id]

@@ -1,7 +1,9 @@
 """Everything a kiosk needs around it, emulated on this machine: used by `kiosk demo` and tests.
 
-An ID-card reader emulator on a pty, an ESC/POS printer emulator on 127.0.0.1, an embedded
-central backend on SQLite, and a kiosk configuration pointing at all three. The kiosk itself is
+An ID-card reader emulator on a pty, an ESC/POS printer emulator on 127.0.0.1, a camera playing a
+cooperative citizen (a video written from a bundled photo, who blinks and turns the head), an
+AS608 fingerprint module emulator on a pty, an embedded central backend on SQLite, and a kiosk
+configuration pointing at all of them. The kiosk itself is
 not special-cased: it opens the same URLs it would open in a police post.
 """
 
@@ -13,13 +15,19 @@ import threading
 from pathlib import Path
 
 from central.server import EmbeddedCentral
+from drivers.emulation import face_scenes, face_video
 from drivers.emulation.pty import PtyEndpoint
+from drivers.fingerprint import demo_fingers
+from drivers.fingerprint.emulator import As608Emulator
 from drivers.idcard.demo_cards import load_demo_card
 from drivers.idcard.emulator import Ga467Emulator
 from drivers.printer.emulator import EscposEmulator
 from kiosk.config import KioskConfig, load_config
 
 DEFAULT_CARD = "zhang-wei"
+DEFAULT_FACE = "astronaut"  # who stands at the camera: zhang-wei's card carries this portrait
+# The demo finger of each demo card's holder (drivers/fingerprint/demo_fingers.py).
+CARD_FINGERS = {"zhang-wei": "zhang-wei-right-index", "li-na": "li-na-right-index"}
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -36,11 +44,14 @@ def free_port(preferred: int | None = None) -> int:
 
 class DemoEnvironment:
     def __init__(self, data_dir: str | Path, *, card: str = DEFAULT_CARD, printer_port: int | None = None,
-                 config_path: str | None = None, overrides: dict | None = None):
+                 config_path: str | None = None, overrides: dict | None = None, face: str = DEFAULT_FACE):
         self.data_dir = Path(data_dir)
         self.card_name = card
+        self.face = face
         self.idcard = Ga467Emulator()
         self.idcard_pty = PtyEndpoint(self.idcard)
+        self.fingerprint = As608Emulator()
+        self.fingerprint_pty = PtyEndpoint(self.fingerprint)
         self.printer = EscposEmulator(host="127.0.0.1", port=free_port(printer_port))
         self.central = EmbeddedCentral(f"sqlite:///{self.data_dir / 'central.db'}", dev=True)
         self._config_path = config_path
@@ -51,8 +62,10 @@ class DemoEnvironment:
     def start(self) -> "DemoEnvironment":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.idcard_pty.start()
+        self.fingerprint_pty.start()
         self.printer.start()
         self.central.start()
+        video = self.camera_video()
         host, port = self.printer.address
         self.config = load_config(self._config_path, {
             "data_dir": str(self.data_dir / "kiosk"),
@@ -60,6 +73,10 @@ class DemoEnvironment:
             "devices.idcard.poll_interval_s": 2,
             "devices.printer.url": f"escpos+tcp://{host}:{port}?timeout=2",
             "devices.printer.poll_interval_s": 2,
+            "devices.camera.url": f"opencv://{video}?loop=1&pace=1",
+            "devices.camera.poll_interval_s": 2,
+            "devices.fingerprint.url": f"as608://{self.fingerprint_pty.device}?baudrate=57600&timeout=2",
+            "devices.fingerprint.poll_interval_s": 2,
             "central.url": self.central.url,
             "central.enrol_if_missing": True,
             **self._overrides,
@@ -69,7 +86,7 @@ class DemoEnvironment:
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
-        for part in (self.idcard_pty, self.printer, self.central):
+        for part in (self.idcard_pty, self.fingerprint_pty, self.printer, self.central):
             with contextlib.suppress(Exception):
                 part.stop()
 
@@ -79,7 +96,35 @@ class DemoEnvironment:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def camera_video(self) -> Path:
+        """The camera's picture: the citizen in front of the kiosk, still a moment, then blinking,
+        turning left and right, looped; whatever the challenge order, it is done within a loop."""
+        path = self.data_dir / f"camera-{self.face}.avi"
+        if not path.exists():
+            photo = face_scenes.load_face(str(face_scenes.bundled(self.face)))
+            face_video.write_avi(face_scenes.citizen(photo), path, fps=face_video.DEFAULT_FPS)
+        return path
+
+    @staticmethod
+    def fingerprint_template(card) -> bytes | None:
+        """The card holder's finger as the reader's template (KioskCore's `fingerprint_template`).
+        Stands in for the card's fingerprint block, as in tests/identity/test_fingerprint.py:
+        reading the card's vendor template format needs the licensed library, so a press of the
+        holder's demo finger is what the module compares."""
+        from drivers.idcard.demo_cards import demo_card_names
+
+        for name in demo_card_names():
+            if name in CARD_FINGERS and load_demo_card(name).id_number == card.id_number:
+                return demo_fingers.press(CARD_FINGERS[name], 99)
+        return None
+
     # ---- the simulated citizen's hands ---------------------------------------------------------
+    def place_finger(self, finger: str | None = None) -> None:
+        self.fingerprint.place_finger(finger or CARD_FINGERS[self.card_name])
+
+    def lift_finger(self) -> None:
+        self.fingerprint.lift_finger()
+
     def place_card(self, name: str | None = None) -> None:
         self.idcard.place_card(load_demo_card(name or self.card_name))
 
@@ -88,13 +133,21 @@ class DemoEnvironment:
 
     def follow(self, session, *, delay_s: float = 1.5) -> None:
         """Act like a citizen at the reader: place the card a moment after the kiosk asks for it,
-        take it back when the visit ends. For the interactive demo, where nobody holds a card."""
+        the finger when the fingerprint is asked for, take them back when the visit ends. For the
+        interactive demo, where nobody holds a card. (The face is the camera's video.)"""
         state = {"last": None}
 
         def on_view(view):
+            finger_asked = view.state == "verify" and view.verify is not None and view.verify.method == "fingerprint"
+            if finger_asked and self.card_name in CARD_FINGERS and not state.get("finger"):
+                state["finger"] = True
+                self.place_finger()
             if view.state == state["last"]:
                 return
             state["last"] = view.state
+            if view.state != "verify" and state.get("finger"):
+                state["finger"] = False
+                self.lift_finger()
             if view.state == "identify":
                 timer = threading.Timer(delay_s, self.place_card)
                 timer.daemon = True

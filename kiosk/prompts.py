@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.identity.policy import MESSAGES as IDENTITY_MESSAGES
 from kiosk.session import SessionView
 
 SPOKEN = {
@@ -22,6 +23,8 @@ def spoken_prompt(view: SessionView, previous: SessionView | None) -> str | None
     english = view.language == "en"
     if view.prompt_more_time and not (previous and previous.prompt_more_time):
         return MORE_TIME[english]
+    if view.state == "verify":
+        return _verify_prompt(view, previous, english)
     if previous is not None and previous.state == view.state and previous.language == view.language:
         if view.state == "steps" and view.step and (previous.step is None or previous.step.id != view.step.id):
             return view.step.prompt
@@ -30,3 +33,16 @@ def spoken_prompt(view: SessionView, previous: SessionView | None) -> str | None
         return view.step.prompt
     texts = SPOKEN.get(view.state)
     return texts[english] if texts else None
+
+
+def _verify_prompt(view: SessionView, previous: SessionView | None, english: bool) -> str | None:
+    """The identity check speaks its policy messages (start, retry, use the fingerprint) and
+    each liveness challenge as it is asked."""
+    fresh = previous is None or previous.state != view.state or previous.language != view.language
+    if view.message and (fresh or view.message != previous.message) and view.message in IDENTITY_MESSAGES:
+        return IDENTITY_MESSAGES[view.message][english]
+    challenge = view.verify.challenge if view.verify else None
+    before = previous.verify.challenge if previous is not None and previous.verify else None
+    if challenge and challenge != before and challenge in IDENTITY_MESSAGES:
+        return IDENTITY_MESSAGES[challenge][english]
+    return None

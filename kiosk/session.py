@@ -1,10 +1,14 @@
 """The citizen's visit as a state machine, with a countdown on every step.
 
-    attract ─touch─▶ home ─choose_service─▶ identify ─card─▶ steps ─▶ confirm ─▶ working
-       ▲                                                                          │
-       │                                   printing ◀── issued / accepted ────────┤
-       │                                      │                                   │ refused
-       └──── done ◀── rate ◀──────────────────┴───────────────────────────────────┘
+    attract ─touch─▶ home ─choose_service─▶ identify ─card─▶ verify ─verified─▶ steps ─▶ confirm ─▶ working
+       ▲                                                           │                              │
+       │                                                           │ identity refused / locked    │
+       │                                   printing ◀── issued / accepted ─────────────────────────┤
+       │                                      │                    │                              │ refused
+       └──── done ◀── rate ◀──────────────────┴────────────────────┴──────────────────────────────┘
+
+In `verify` the citizen proves they hold the card (face with liveness, fingerprint as the
+fallback; kiosk/identity). A refused or locked check ends the visit at `done`, nothing printed.
 
 Cancel works from every state the citizen controls; `out_of_service` takes over from attract or
 home when no service can be offered. Every state but attract and out_of_service has a deadline:
@@ -31,7 +35,7 @@ from kiosk.config import KioskConfig
 from kiosk.privacy import mask_name
 from kiosk.visit import ServiceResult, Visit, new_visit_id
 
-CITIZEN_STATES = frozenset({"home", "identify", "steps", "confirm", "rate"})
+CITIZEN_STATES = frozenset({"home", "identify", "verify", "steps", "confirm", "rate"})
 MACHINE_STATES = frozenset({"working", "printing"})
 
 
@@ -41,6 +45,7 @@ class VisitFlow(StateMachine):
     attract = State(initial=True)
     home = State()
     identify = State()
+    verify = State()
     steps = State()
     confirm = State()
     working = State()
@@ -51,7 +56,9 @@ class VisitFlow(StateMachine):
 
     start = attract.to(home)
     choose_service = home.to(identify)
-    card_accepted = identify.to(steps, cond="has_steps") | identify.to(confirm)
+    card_accepted = identify.to(verify)
+    identity_verified = verify.to(steps, cond="has_steps") | verify.to(confirm)
+    identity_refused = verify.to(done)
     steps_complete = steps.to(confirm)
     back_to_steps = confirm.to(steps, cond="has_steps")
     submit = confirm.to(working)
@@ -60,7 +67,7 @@ class VisitFlow(StateMachine):
     receipt_finished = printing.to(rate)
     work_failed = working.to(done) | printing.to(done)
     rating_finished = rate.to(done)
-    reset = (home.to(attract) | identify.to(attract) | steps.to(attract) | confirm.to(attract)
+    reset = (home.to(attract) | identify.to(attract) | verify.to(attract) | steps.to(attract) | confirm.to(attract)
              | working.to(attract) | printing.to(attract) | rate.to(attract) | done.to(attract))
     suspend = attract.to(out_of_service) | home.to(out_of_service)
     resume = out_of_service.to(attract)
@@ -77,6 +84,8 @@ class Runner(Protocol):
     """The core's side: starts long work off the caller's thread and reports back to the Session."""
 
     def start_identify(self, visit: Visit) -> None: ...
+
+    def start_verify(self, visit: Visit) -> None: ...
 
     def start_completion(self, visit: Visit) -> None: ...
 
@@ -106,6 +115,17 @@ class StepView:
 
 
 @dataclass(frozen=True)
+class VerifyView:
+    """The identity check as the citizen sees it."""
+
+    method: str | None = None  # face | fingerprint
+    guidance: str | None = None  # a guidance code: move_closer, too_dark, blink, turn_left …
+    challenge: str | None = None  # the liveness challenge asked now
+    progress: float = 0.0  # 0..1 of the current attempt
+    result: str | None = None  # verified | refused | locked, once decided
+
+
+@dataclass(frozen=True)
 class SessionView:
     """Everything a screen may show. Personal values are already masked."""
 
@@ -115,6 +135,7 @@ class SessionView:
     tiles: tuple[Tile, ...] = ()
     service_title: str = ""
     step: StepView | None = None
+    verify: VerifyView | None = None
     summary: tuple[tuple[str, str], ...] = ()  # (label code, value)
     message: str | None = None  # a message code the screens translate
     countdown: int | None = None
@@ -150,6 +171,7 @@ class Session:
         self._availability: dict[str, str | None] = {s.id: None for s in config.services}
         self._out_of_service: str | None = None
         self._message: str | None = None
+        self._verify = VerifyView()
         self._sequence = 0
         self.visit: Visit | None = None
 
@@ -236,12 +258,13 @@ class Session:
     def finish(self) -> None:
         with self._lock:
             if self.state == "done":
-                self._end_visit("completed" if self._completed() else "failed")
+                self._end_visit(self._done_outcome())
 
     def cancel(self, reason: str = "cancelled") -> None:
         with self._lock:
             if self.state in CITIZEN_STATES or self.state == "done":
-                outcome = "completed" if self._completed() else reason
+                refused = self.state == "done" and self.visit is not None and self.visit.identity_refused
+                outcome = "completed" if self._completed() else ("identity_refused" if refused else reason)
                 self._end_visit(outcome)
 
     def more_time(self) -> None:
@@ -267,7 +290,45 @@ class Session:
                 return
             self.visit.card = card
             self._message = None
+            self._verify = VerifyView()
             self._enter("card_accepted")
+            self._runner.start_verify(self.visit)
+
+    def verify_update(self, visit_id: str, method: str, guidance: str | None = None,
+                      challenge: str | None = None, progress: float = 0.0) -> None:
+        """What the identity check asks of the citizen now."""
+        with self._lock:
+            if not self._is_current(visit_id, "verify"):
+                return
+            update = VerifyView(method, guidance, challenge, progress)
+            if update != self._verify:
+                self._verify = update
+                self._publish()
+
+    def verify_step(self, visit_id: str, step) -> None:
+        """The identity policy's next step (kiosk.identity.policy.PolicyStep): start, retry or
+        fall back to another method, with its message. The citizen is acting: the clock restarts."""
+        with self._lock:
+            if not self._is_current(visit_id, "verify"):
+                return
+            self._message = step.message
+            self._verify = VerifyView(method=step.method)
+            self._arm_timer(keep_extensions=True)
+            self._publish()
+
+    def verify_finished(self, visit_id: str, step) -> None:
+        """The identity check is over: verified goes on with the visit, anything else ends it."""
+        with self._lock:
+            if not self._is_current(visit_id, "verify"):
+                return
+            if step.action == "verified":
+                self._verify = VerifyView(result="verified")
+                self._enter("identity_verified")
+                return
+            self.visit.identity_refused = True
+            self._verify = VerifyView(result=step.action)
+            self._message = step.message
+            self._enter("identity_refused")
 
     def identify_problem(self, visit_id: str, message: str) -> None:
         """The card could not be used yet (no card, read error, expired): guide and keep waiting."""
@@ -341,7 +402,7 @@ class Session:
         elif state == "rate":
             self._enter("rating_finished")
         elif state == "done":
-            self._end_visit("completed" if self._completed() else "failed")
+            self._end_visit(self._done_outcome())
         else:
             self._end_visit("timeout")
 
@@ -364,10 +425,16 @@ class Session:
                 visit.wipe()
         self._language = self._config.language
         self._message = None
+        self._verify = VerifyView()
         if self.state != "attract":
             self._flow.send("reset")
         self._arm_timer()
         self._publish()
+
+    def _done_outcome(self) -> str:
+        if self._completed():
+            return "completed"
+        return "identity_refused" if self.visit is not None and self.visit.identity_refused else "failed"
 
     def _completed(self) -> bool:
         return bool(self.visit and self.visit.result is not None and self.state in ("rate", "done"))
@@ -462,6 +529,8 @@ class Session:
                         count=len(service.steps),
                         selected=visit.choices.get(step.id),
                     )
+                if state == "verify" or (state == "done" and self._verify.result):
+                    view["verify"] = self._verify
                 if state in ("confirm", "working", "printing") and visit.card is not None:
                     view["summary"] = self._summary(service, lang)
             if visit.result is not None:

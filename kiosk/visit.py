@@ -44,10 +44,19 @@ class Visit:
     receipt_printed: bool | None = None
     rating: int | None = None
     furthest_state: str = "home"
+    # The identity check: what the record keeps of it ({method, decision, score, at} per
+    # decision), whether it refused the citizen, and the check itself while it runs (holds the
+    # ID photo's encoding and the card number; wiped with the visit).
+    identity: list[dict] = field(default_factory=list)
+    identity_refused: bool = False
+    verification: Any = None
 
     def wipe(self) -> None:
         if self.card is not None and hasattr(self.card, "wipe"):
             self.card.wipe()
         self.card = None
+        if self.verification is not None:
+            self.verification.wipe()
+        self.verification = None
         self.choices.clear()
         self.result = None

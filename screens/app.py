@@ -36,9 +36,10 @@ def quit_on_signals(app: QApplication) -> None:
 
 
 def make_window(session, *, production: bool = False, fullscreen: bool = False,
-                size: tuple[int, int] = (1080, 1920)) -> KioskWindow:
+                size: tuple[int, int] = (1080, 1920), preview=None) -> KioskWindow:
+    """`preview`: the core's camera preview (KioskCore.preview), shown during the face check."""
     app = make_application()
-    window = KioskWindow(session, Translations(), production=production)
+    window = KioskWindow(session, Translations(), production=production, preview=preview)
     if production:
         window.key_swallower = KeySwallower(window)
         app.installEventFilter(window.key_swallower)

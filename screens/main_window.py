@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from screens.attract import AttractPage
-from screens.bridge import SessionBridge
+from screens.bridge import PreviewBridge, SessionBridge
 from screens.home import HomePage
 from screens.identify import IdentifyPage
 from screens.out_of_service import OutOfServicePage
@@ -15,6 +15,7 @@ from screens.progress import ProgressPage
 from screens.result import DonePage, RatePage
 from screens.steps import ConfirmPage, StepPage
 from screens.translation import Translations
+from screens.verify import VerifyPage
 from screens.widgets import button, label
 
 # session state -> page class; a new screen is one line here.
@@ -22,6 +23,7 @@ PAGES = {
     "attract": AttractPage,
     "home": HomePage,
     "identify": IdentifyPage,
+    "verify": VerifyPage,
     "steps": StepPage,
     "confirm": ConfirmPage,
     "working": ProgressPage,
@@ -67,7 +69,8 @@ class MoreTimePrompt(QFrame):
 
 
 class KioskWindow(QWidget):
-    def __init__(self, session, translations: Translations | None = None, *, production: bool = False):
+    def __init__(self, session, translations: Translations | None = None, *, production: bool = False,
+                 preview=None):
         super().__init__()
         self.session = session
         self.production = production
@@ -116,6 +119,10 @@ class KioskWindow(QWidget):
         self.view = None
         self.bridge = SessionBridge(session, self)
         self.bridge.view_changed.connect(self.render)
+        self.preview_bridge = None
+        if preview is not None:  # the camera's picture during the face check (kiosk.verification.Preview)
+            self.preview_bridge = PreviewBridge(preview, self)
+            self.preview_bridge.frame_ready.connect(self._show_frame)
         self.render(session.view())
 
     # ---- rendering ---------------------------------------------------------------------------
@@ -145,6 +152,10 @@ class KioskWindow(QWidget):
         else:
             self.prompt.hide()
 
+    def _show_frame(self, image) -> None:
+        if self.view is not None and self.view.state == "verify":
+            self.pages["verify"].show_frame(image)
+
     def _toggle_language(self) -> None:
         if self.view is not None:
             self.session.set_language("en" if self.view.language == "zh" else "zh")
@@ -163,6 +174,8 @@ class KioskWindow(QWidget):
 
     def shutdown(self) -> None:
         self._allow_close = True
+        if self.preview_bridge is not None:
+            self.preview_bridge.unsubscribe()
         if getattr(self, "key_swallower", None) is not None:
             QApplication.instance().removeEventFilter(self.key_swallower)
         self.close()

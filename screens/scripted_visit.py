@@ -87,7 +87,10 @@ class ScriptedVisit:
         self.click(pages["home"].tiles.buttons[service_id])
         self.wait_for("identify")
         self.env.place_card()
-        view = self.wait_for("steps", "confirm")
+        self.wait_for("verify")
+        self.wait_for_preview()
+        self.shot("verify-camera")
+        view = self.wait_verified()
         if view.state == "steps":
             self.click(pages["steps"].choices.buttons[choice])
             self.wait_for("confirm")
@@ -107,6 +110,31 @@ class ScriptedVisit:
         finally:
             self.env.printer.handle_control({"op": "clear_fault"})
         self.wait_for("attract", timeout_s=10)
+
+    def wait_verified(self):
+        """Face and liveness; should the check fall back to the fingerprint, press the finger."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            self.pump(0.05)
+            view = self.window.view
+            if view.state in ("steps", "confirm"):
+                self.pump(0.1)
+                return self.window.view
+            if view.state != "verify":
+                raise ScriptFailed(f"identity check ended at {view.state}: {view.message}")
+            if view.verify is not None and view.verify.method == "fingerprint":
+                self.env.place_finger()
+        raise ScriptFailed("identity check did not finish in 90 s")
+
+    def wait_for_preview(self) -> None:
+        """The face check is under way: the camera's picture and a prompt are on the screen."""
+        camera = self.window.pages["verify"].camera
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline:
+            self.pump(0.05)
+            if self.window.view.state != "verify" or camera.frame is not None:
+                return
+        raise ScriptFailed("no camera picture on the verify page")
 
     def wait_for_language(self, language: str) -> None:
         deadline = time.monotonic() + 5

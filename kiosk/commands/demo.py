@@ -47,11 +47,13 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
         env.start()
         click.echo(f"demo: ID-card reader emulator on {env.idcard_pty.device}", err=True)
         click.echo(f"demo: printer emulator on escpos+tcp://{env.printer.address[0]}:{env.printer.address[1]}", err=True)
+        click.echo(f"demo: fingerprint module emulator on {env.fingerprint_pty.device}", err=True)
+        click.echo(f"demo: camera playing {env.camera_video()}", err=True)
         click.echo(f"demo: central backend at {env.central.url}", err=True)
         app = make_application()
         quit_on_signals(app)
-        core = KioskCore(env.config).start()
-        window = make_window(core.session, fullscreen=fullscreen)
+        core = KioskCore(env.config, fingerprint_template=env.fingerprint_template).start()
+        window = make_window(core.session, fullscreen=fullscreen, preview=core.preview)
         if scripted:
             _run_scripted(window, env, core, out)
         else:

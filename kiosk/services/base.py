@@ -47,7 +47,8 @@ class Service(abc.ABC):
                 "issued_at": result.issued_at,
             },
             "receipt_printed": visit.receipt_printed,
-            "identity": {"method": "idcard"} if visit.card is not None else None,
+            # Only the decisions of the identity check: method, decision, score, time.
+            "identity": [dict(r) for r in visit.identity] or None,
         }
 
     def choice_label(self, visit: Visit, step_id: str, language: str = "zh") -> str:

@@ -1,10 +1,14 @@
 """A citizen visit through the real widgets, offscreen: the GA 467 driver over a pty to the reader
-emulator, python-escpos over TCP to the printer emulator, the real SQLite outbox, and a real central
-server on loopback. Only the session's clock is ours, so timeouts take no real time."""
+emulator, the OpenCV camera playing a cooperative citizen's video into the real face worker (dlib),
+the AS608 driver over a pty to the fingerprint emulator, python-escpos over TCP to the printer
+emulator, the real SQLite outbox, and a real central server on loopback. Only the session's clock
+is ours, so timeouts take no real time."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import sqlite3
 import time
 
 import pytest
@@ -17,6 +21,7 @@ from central.stats import stats as central_stats
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
+from kiosk.identity.worker import FaceWorker
 from screens.app import make_window
 
 CARD = "zhang-wei"
@@ -42,11 +47,21 @@ def clock():
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def face_worker():
+    """One face worker for all the visits here: the models load once."""
+    worker = FaceWorker()
+    worker.prewarm()
+    yield worker
+    worker.close()
+
+
 @contextlib.contextmanager
-def running_kiosk(env, clock, qtbot):
+def running_kiosk(env, clock, qtbot, face_worker):
     """The kiosk core and its window on `env`'s config; the session clock is the test's."""
-    core = KioskCore(env.config, clock=clock).start(ticker=False)
-    window = make_window(core.session, size=(1080, 1920))
+    core = KioskCore(env.config, clock=clock, face_worker=face_worker,
+                     fingerprint_template=env.fingerprint_template).start(ticker=False)
+    window = make_window(core.session, size=(1080, 1920), preview=core.preview)
     qtbot.addWidget(window)
     try:
         yield core, window
@@ -56,8 +71,8 @@ def running_kiosk(env, clock, qtbot):
 
 
 @pytest.fixture
-def kiosk(env, clock, qtbot):
-    with running_kiosk(env, clock, qtbot) as running:
+def kiosk(env, clock, qtbot, face_worker):
+    with running_kiosk(env, clock, qtbot, face_worker) as running:
         yield running
 
 
@@ -86,13 +101,23 @@ def start_visit(qtbot, window):
     wait_state(qtbot, window, "identify")
 
 
+VERIFY_MS = 90_000  # the face check with its challenges, on a loaded machine
+
+
 def through_to_confirm(qtbot, env, window, purpose="study_abroad"):
     start_visit(qtbot, window)
     env.place_card()
-    wait_state(qtbot, window, "steps")
+    wait_state(qtbot, window, "steps", timeout=VERIFY_MS)
     qtbot.waitUntil(lambda: purpose in window.pages["steps"].choices.buttons)
     click(qtbot, window.pages["steps"].choices.buttons[purpose])
     wait_state(qtbot, window, "confirm")
+
+
+def central_visit_records(env) -> list[dict]:
+    """The visit records central received (its `records` table, SQLite here)."""
+    with contextlib.closing(sqlite3.connect(env.central.database_url.removeprefix("sqlite:///"))) as db:
+        rows = db.execute("SELECT payload FROM records WHERE kind = 'visit'").fetchall()
+    return [json.loads(payload) for (payload,) in rows]
 
 
 def wait_delivered(core, count, timeout=15):
@@ -108,7 +133,20 @@ def wait_delivered(core, count, timeout=15):
 def test_certificate_visit_end_to_end(qtbot, env, kiosk):
     core, window = kiosk
     card = load_demo_card(CARD)
-    through_to_confirm(qtbot, env, window)
+    start_visit(qtbot, window)
+    env.place_card()
+    # The identity check: the camera's picture in the guide, and the challenges asked in turn.
+    wait_state(qtbot, window, "verify")
+    page = window.pages["verify"]
+    qtbot.waitUntil(lambda: window.view.state != "verify" or page.camera.frame is not None, timeout=30_000)
+    challenges = set()
+    qtbot.waitUntil(lambda: (challenges.add(window.view.verify.challenge)
+                             if window.view.state == "verify" and window.view.verify else None)
+                    or window.view.state == "steps", timeout=VERIFY_MS)
+    assert {"blink"} <= challenges and challenges & {"turn_left", "turn_right"}
+    assert page.camera.frame is None  # the picture is dropped when the page is left
+    click(qtbot, window.pages["steps"].choices.buttons["study_abroad"])
+    wait_state(qtbot, window, "confirm")
     confirm_text = all_texts(window)
     assert card.masked_id in confirm_text and card.id_number not in confirm_text
     click(qtbot, window.pages["confirm"].ok)
@@ -130,6 +168,10 @@ def test_certificate_visit_end_to_end(qtbot, env, kiosk):
     assert wait_delivered(core, 2)  # the visit and its rating
     stats = central_stats(env.central.database_url)
     assert stats["completed_visits"] == 1
+    [record] = central_visit_records(env)
+    [identity] = record["identity"]  # the decision, a score, a time: nothing else of the face
+    assert set(identity) == {"method", "decision", "score", "at"}
+    assert identity["method"] == "face" and identity["decision"] == "match" and identity["score"] < 0.6
 
     # However often the outbox resends, central keeps one record.
     core.sync.sync_once()
@@ -201,7 +243,7 @@ def test_bad_reads_guide_the_citizen_and_recover(qtbot, env, kiosk, fault, messa
     env.idcard.clear_fault()
     env.idcard.remove_card()
     env.place_card()  # lifted and placed again
-    wait_state(qtbot, window, "steps", timeout=15_000)
+    wait_state(qtbot, window, "steps", timeout=VERIFY_MS)
 
 
 def test_garbage_before_a_frame_is_read_correctly(qtbot, env, kiosk):
@@ -209,7 +251,7 @@ def test_garbage_before_a_frame_is_read_correctly(qtbot, env, kiosk):
     start_visit(qtbot, window)
     env.idcard.set_fault("garbage_prefix")
     env.place_card()
-    wait_state(qtbot, window, "steps", timeout=15_000)
+    wait_state(qtbot, window, "verify", timeout=15_000)
 
 
 def test_central_down_accepts_offline_and_syncs_later(qtbot, env, kiosk):
@@ -232,10 +274,10 @@ def test_central_down_accepts_offline_and_syncs_later(qtbot, env, kiosk):
         restarted.stop()
 
 
-def test_live_service_says_plainly_when_central_is_down(qtbot, env, clock):
+def test_live_service_says_plainly_when_central_is_down(qtbot, env, clock, face_worker):
     """A service that needs central's answer during the visit does not pretend to work offline."""
     env.config.service(SERVICE).central = "live"
-    with running_kiosk(env, clock, qtbot) as (core, window):
+    with running_kiosk(env, clock, qtbot, face_worker) as (core, window):
         through_to_confirm(qtbot, env, window)
         env.central.stop()
         click(qtbot, window.pages["confirm"].ok)
@@ -281,10 +323,10 @@ def test_card_reads_and_central_calls_run_off_the_gui_thread(qtbot, env, kiosk):
     assert entered_from["confirm"] is gui  # a citizen's tap, handled where it happened
 
 
-def test_full_queue_stops_new_visits_and_keeps_what_is_queued(qtbot, tmp_path, clock):
+def test_full_queue_stops_new_visits_and_keeps_what_is_queued(qtbot, tmp_path, clock, face_worker):
     """Central is away and the outbox is at its bound: the kiosk says so and takes no new visit."""
     with (DemoEnvironment(tmp_path, card=CARD, overrides={"queue.max_items": 1}) as env,
-          running_kiosk(env, clock, qtbot) as (core, window)):
+          running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
         through_to_confirm(qtbot, env, window)
         env.central.stop()
         click(qtbot, window.pages["confirm"].ok)
@@ -346,3 +388,55 @@ def test_central_hears_of_device_faults_through_the_heartbeat(qtbot, env, kiosk)
     assert result.returncode == 0
     [row] = json.loads(result.stdout)
     assert row["kiosk_id"] == core.config.kiosk.id and row["last_seen_s_ago"] < 60
+
+
+def finish_visit(qtbot, window):
+    click(qtbot, window.pages["steps"].choices.buttons["visa"])
+    wait_state(qtbot, window, "confirm")
+    click(qtbot, window.pages["confirm"].ok)
+    wait_state(qtbot, window, "rate", timeout=30_000)
+    click(qtbot, window.pages["rate"].skip)
+    wait_state(qtbot, window, "done")
+    click(qtbot, window.pages["done"].finish)
+    wait_state(qtbot, window, "attract")
+
+
+def test_a_face_that_is_not_the_card_holders_falls_back_to_the_fingerprint(qtbot, tmp_path, clock, face_worker):
+    """Li Na's card, the astronaut at the camera: no match, then Li Na's finger on the reader."""
+    overrides = {"identity.max_attempts": 1}
+    with (DemoEnvironment(tmp_path, card="li-na", overrides=overrides) as env,
+          running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
+        start_visit(qtbot, window)
+        env.place_card()
+        qtbot.waitUntil(lambda: window.view.state == "verify" and window.view.verify is not None
+                        and window.view.verify.method == "fingerprint", timeout=VERIFY_MS)
+        assert window.view.message == "identity_use_fingerprint"
+        page = window.pages["verify"]
+        qtbot.waitUntil(lambda: page.finger.isVisible())
+        assert "指纹仪" in page.prompt.text() and not page.camera.isVisible()
+        env.place_finger()
+        wait_state(qtbot, window, "steps", timeout=30_000)
+        env.lift_finger()
+        finish_visit(qtbot, window)
+        assert wait_delivered(core, 1)
+        [record] = central_visit_records(env)
+        assert [(r["method"], r["decision"]) for r in record["identity"]] == [("face", "no_match"),
+                                                                              ("fingerprint", "match")]
+
+
+def test_a_card_nobody_can_verify_here_ends_the_visit_without_printing(qtbot, tmp_path, clock, face_worker):
+    """Chen Siyuan's photo does not decode without the vendor library and his finger is not on
+    the demo reader: the kiosk says to go to a counter, prints nothing, and records why."""
+    with (DemoEnvironment(tmp_path, card="chen-siyuan") as env,
+          running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
+        start_visit(qtbot, window)
+        env.place_card()
+        view = wait_state(qtbot, window, "done", timeout=30_000)
+        assert view.message == "identity_unavailable"
+        assert "服务窗口" in window.pages["done"].message.text()
+        click(qtbot, window.pages["done"].finish)
+        wait_state(qtbot, window, "attract")
+        assert env.printer.jobs == []
+        assert wait_delivered(core, 1)
+        [record] = central_visit_records(env)
+        assert record["outcome"] == "identity_refused" and record["identity"] is None

@@ -4,6 +4,7 @@ import pytest
 
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.config import load_config
+from kiosk.identity.policy import PolicyStep
 from kiosk.session import Session
 from kiosk.visit import ServiceResult
 
@@ -19,6 +20,9 @@ class RecordingRunner:
 
     def start_identify(self, visit):
         self.calls.append("identify")
+
+    def start_verify(self, visit):
+        self.calls.append("verify")
 
     def start_completion(self, visit):
         self.calls.append("complete")
@@ -65,10 +69,15 @@ def card():
     return load_demo_card("zhang-wei")
 
 
+VERIFIED = PolicyStep("verified", None, "identity_verified")
+
+
 def to_confirm(session):
     session.touch()
     session.choose_service(SERVICE)
     session.card_read(session.visit.id, card())
+    assert session.state == "verify"
+    session.verify_finished(session.visit.id, VERIFIED)
     session.choose("purpose", "visa")
     assert session.state == "confirm"
 
@@ -79,7 +88,7 @@ def test_full_visit(session, runner):
     assert ("id_number", load_demo_card("zhang-wei").masked_id) in view.summary
     assert dict(view.summary)["step:选择用途"] == "签证办理"
     session.confirm()
-    assert session.state == "working" and runner.calls == ["identify", "complete"]
+    assert session.state == "working" and runner.calls == ["identify", "verify", "complete"]
     visit = session.visit
     session.service_answered(visit.id, ServiceResult("issued", "NCR-1", "http://c/verify/NCR-1"))
     assert session.state == "printing"
@@ -175,12 +184,14 @@ def test_activity_restarts_the_countdown(session, clock):
 def test_cancel_from_every_citizen_state(session, runner):
     for advance in (lambda s: None,
                     lambda s: s.choose_service(SERVICE),
-                    lambda s: (s.choose_service(SERVICE), s.card_read(s.visit.id, card()))):
+                    lambda s: (s.choose_service(SERVICE), s.card_read(s.visit.id, card())),
+                    lambda s: (s.choose_service(SERVICE), s.card_read(s.visit.id, card()),
+                               s.verify_finished(s.visit.id, VERIFIED))):
         session.touch()
         advance(session)
         session.cancel()
         assert session.state == "attract" and session.visit is None
-    assert [outcome for _visit, outcome in runner.ended] == ["cancelled"] * 3
+    assert [outcome for _visit, outcome in runner.ended] == ["cancelled"] * 4
 
 
 def test_machine_states_cannot_be_cancelled_but_time_out(session, clock):
@@ -225,3 +236,45 @@ def test_language_resets_after_the_visit(session):
     session.cancel()
     assert session.view().language == "zh"
 
+
+
+def test_verify_shows_the_check_then_goes_on(session, runner):
+    session.touch()
+    session.choose_service(SERVICE)
+    session.card_read(session.visit.id, card())
+    visit_id = session.visit.id
+    assert session.state == "verify" and runner.calls == ["identify", "verify"]
+    session.verify_step(visit_id, PolicyStep("start", "face", "identity_start_face"))
+    session.verify_update(visit_id, "face", "blink", "blink", 0.3)
+    view = session.view()
+    assert view.message == "identity_start_face"
+    assert (view.verify.method, view.verify.guidance, view.verify.challenge, view.verify.progress) == \
+        ("face", "blink", "blink", 0.3)
+    session.verify_step(visit_id, PolicyStep("fallback", "fingerprint", "identity_use_fingerprint"))
+    assert session.view().verify.method == "fingerprint" and session.view().message == "identity_use_fingerprint"
+    session.verify_finished(visit_id, VERIFIED)
+    assert session.state == "steps" and session.view().verify is None
+
+
+def test_a_refused_identity_ends_the_visit_without_printing(session, runner):
+    session.touch()
+    session.choose_service(SERVICE)
+    session.card_read(session.visit.id, card())
+    visit = session.visit
+    session.verify_finished(visit.id, PolicyStep("refused", None, "identity_failed"))
+    view = session.view()
+    assert view.state == "done" and view.message == "identity_failed" and view.verify.result == "refused"
+    assert "complete" not in runner.calls
+    session.finish()
+    assert session.state == "attract" and runner.ended == [(visit, "identity_refused")]
+    assert visit.card is None
+
+
+def test_verify_times_out_on_its_own_countdown(session, clock, runner):
+    session.touch()
+    session.choose_service(SERVICE)
+    session.card_read(session.visit.id, card())
+    assert session.view().countdown == 90  # per_state.verify in config/default.toml
+    clock.advance(91)
+    session.tick()
+    assert session.state == "attract" and runner.ended[-1][1] == "timeout"
