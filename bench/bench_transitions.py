@@ -124,7 +124,8 @@ class Visitor:
              and pages["home"].tiles.buttons[SERVICE].isEnabled(), what="the service tile")
         times.append(self.tap(lambda: pages["home"].tiles.buttons[SERVICE]))
         self.env.place_card()  # the citizen puts the card down; the read is not timed
-        self.wait_state("steps")
+        # Nor is the identity check: the face with its challenges, at the camera's pace.
+        pump(self.app, lambda: self.state() == "steps", timeout=90, what="the identity check")
         pump(self.app, lambda: PURPOSE in pages["steps"].choices.buttons, what="the purpose choices")
         times.append(self.tap(lambda: pages["steps"].choices.buttons[PURPOSE]))
         self.wait_state("confirm")
@@ -156,8 +157,8 @@ def main() -> None:
         # warning) on every page change; switch those off unless you set the rules yourself.
         os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
         app = QApplication(sys.argv[:1])
-        core = KioskCore(env.config).start()
-        window = make_window(core.session, size=(1080, 1920))
+        core = KioskCore(env.config, fingerprint_template=env.fingerprint_template).start()
+        window = make_window(core.session, size=(1080, 1920), preview=core.preview)
         try:
             visitor = Visitor(app, env, window)
             warmup = visitor.visit()

@@ -45,7 +45,7 @@ def run(config_path, overrides, fullscreen, production):
         core = KioskCore(config).start()
     except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
         fail(f"kiosk cannot start: {exc}")
-    window = make_window(core.session, production=production, fullscreen=fullscreen)
+    window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
     diagnostics = Diagnostics(core)
     attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
     try:

@@ -3,8 +3,10 @@
 Real: each kiosk is a `KioskCore` with its Session, services, the GA 467 and ESC/POS drivers,
 the encrypted outbox, the sync worker and the signed central client, each with its own data
 directory and enrolled credentials. Simulated: the citizen, who taps through Session intents,
-and the hardware — per kiosk an ID-card reader emulator on a pty and a printer emulator on
-127.0.0.1, inside this process. No Qt.
+and the hardware — per kiosk an ID-card reader emulator on a pty, an AS608 fingerprint module
+emulator on a pty and a printer emulator on 127.0.0.1, inside this process. No Qt. The simulated
+kiosks have no camera: the identity check is the fingerprint, where the citizen's finger already
+rests (the face check is the e2e tests' and the demo's subject).
 
 Resuming after a crash needs no journal of its own: a visit counts as completed once its row in
 the outbox's `visits` table says so, and that row is written in the same SQLite transaction as
@@ -29,12 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from drivers.emulation.pty import PtyEndpoint
+from drivers.fingerprint import demo_fingers
+from drivers.fingerprint.emulator import As608Emulator
 from drivers.idcard.demo_cards import load_demo_card
 from drivers.idcard.emulator import Ga467Emulator
 from drivers.printer.emulator import EscposEmulator
 from kiosk.central_client import CentralClient
 from kiosk.config import KioskConfig, load_config
 from kiosk.core import KioskCore
+from kiosk.identity.worker import FaceWorker
 from kiosk.session import SessionView
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,13 @@ PURPOSES = ("employment", "study_abroad", "visa", "qualification", "other")
 CARDS = ("zhang-wei", "chen-siyuan", "li-na")  # li-na is refused: a final answer, nothing printed
 STEP_TIMEOUT_S = 60.0  # longer than any kiosk deadline: a stuck kiosk is a bug, not a slow one
 CITIZEN_LOG = "citizen.log"
+FINGER = "zhang-wei-right-index"
+
+
+def card_template(_card) -> bytes:
+    """Every simulated citizen's finger. Stands in for the card's fingerprint block, as in
+    tests/identity/test_fingerprint.py: its vendor format needs the licensed library."""
+    return demo_fingers.press(FINGER, 99)
 
 
 class FleetError(Exception):
@@ -87,14 +99,18 @@ def ensure_secret(path: Path, central_url: str, kiosk: str) -> None:
 class SimulatedKiosk:
     """One kiosk core with its emulated reader and printer, and the citizens who use it."""
 
-    def __init__(self, data_dir: Path, kiosk: str, central_url: str, seed: int):
+    def __init__(self, data_dir: Path, kiosk: str, central_url: str, seed: int,
+                 face_worker: FaceWorker | None = None):
         self.data_dir = data_dir
+        self.face_worker = face_worker
         self.kiosk_id = kiosk
         self.central_url = central_url
         self.random = random.Random(seed)
         self.reader = Ga467Emulator()
         self.reader_pty = PtyEndpoint(self.reader)
         self.printer = EscposEmulator(port=0, on_job=lambda _job: None)
+        self.finger = As608Emulator()
+        self.finger_pty = PtyEndpoint(self.finger)
         self.core: KioskCore | None = None
         self._views = threading.Condition()
         self._view: SessionView | None = None
@@ -103,8 +119,10 @@ class SimulatedKiosk:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         ensure_secret(self.data_dir / "kiosk.secret", self.central_url, self.kiosk_id)
         self.reader_pty.start()
+        self.finger_pty.start()
+        self.finger.place_finger(FINGER)
         self.printer.start()
-        self.core = KioskCore(self._config()).start()
+        self.core = KioskCore(self._config(), face_worker=self.face_worker, fingerprint_template=card_template).start()
         self.core.session.subscribe(self._on_view)
         return self
 
@@ -112,10 +130,13 @@ class SimulatedKiosk:
         return load_config(None, {
             "kiosk.id": self.kiosk_id,
             "data_dir": str(self.data_dir),
-            "devices.idcard.url": f"ga467://{self.reader_pty.device}?baudrate=115200&timeout=3",
-            "devices.idcard.poll_interval_s": 2,
-            "devices.printer.url": f"{self.printer.url}?timeout=3",
-            "devices.printer.poll_interval_s": 2,
+            "devices": {  # no camera: the identity check is the fingerprint's alone
+                "idcard": {"url": f"ga467://{self.reader_pty.device}?baudrate=115200&timeout=3", "poll_interval_s": 2},
+                "printer": {"url": f"{self.printer.url}?timeout=3", "poll_interval_s": 2},
+                "fingerprint": {"url": f"as608://{self.finger_pty.device}?baudrate=57600&timeout=2",
+                                "poll_interval_s": 2},
+            },
+            "identity.default_methods": ["fingerprint"],
             "central.url": self.central_url,
             "speech.enabled": False,
         })
@@ -123,7 +144,7 @@ class SimulatedKiosk:
     def stop(self) -> None:
         if self.core is not None:
             self.core.stop()
-        for part in (self.reader_pty, self.printer):
+        for part in (self.reader_pty, self.finger_pty, self.printer):
             with contextlib.suppress(Exception):
                 part.stop()
 
@@ -232,7 +253,8 @@ def run_fleet(central_url: str, kiosks: int, visits: int, data_dir: str | os.Pat
     """
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
-    fleet = [SimulatedKiosk(root / kiosk_id(i), kiosk_id(i), central_url, seed * 100_003 + i)
+    face_worker = FaceWorker()  # one for the fleet: no camera here, so it is never asked
+    fleet = [SimulatedKiosk(root / kiosk_id(i), kiosk_id(i), central_url, seed * 100_003 + i, face_worker)
              for i in range(1, kiosks + 1)]
     started = time.monotonic()
     try:
@@ -247,6 +269,7 @@ def run_fleet(central_url: str, kiosks: int, visits: int, data_dir: str | os.Pat
     finally:
         for kiosk in fleet:
             kiosk.stop()
+        face_worker.close()
     return {**totals, "kiosks": kiosks, "drained": drained, "seconds": round(time.monotonic() - started, 1)}
 
 
