@@ -440,3 +440,46 @@ def test_a_card_nobody_can_verify_here_ends_the_visit_without_printing(qtbot, tm
         assert wait_delivered(core, 1)
         [record] = central_visit_records(env)
         assert record["outcome"] == "identity_refused" and record["identity"] is None
+
+
+def test_with_the_camera_down_the_fingerprint_alone_serves(qtbot, tmp_path, clock, face_worker):
+    """Face OR fingerprint suffices: a dead camera leaves the service available, and the check
+    goes to the finger at once."""
+    overrides = {"devices.camera.url": f"opencv://{tmp_path / 'unplugged.avi'}"}
+    with (DemoEnvironment(tmp_path, overrides=overrides) as env,
+          running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
+        qtbot.waitUntil(lambda: "camera" in core.devices.statuses(), timeout=10_000)
+        assert not core.devices.statuses()["camera"].usable
+        start_visit(qtbot, window)  # the tile is enabled
+        env.place_card()
+        qtbot.waitUntil(lambda: window.view.state == "verify" and window.view.verify is not None
+                        and window.view.verify.method == "fingerprint", timeout=30_000)
+        env.place_finger()
+        wait_state(qtbot, window, "steps", timeout=30_000)
+        env.lift_finger()
+        finish_visit(qtbot, window)
+        assert wait_delivered(core, 1)
+        [record] = central_visit_records(env)
+        assert [(r["method"], r["decision"]) for r in record["identity"]] == [("fingerprint", "match")]
+
+
+def test_a_card_locked_for_the_day_is_refused_at_once(qtbot, tmp_path, clock, face_worker):
+    """Someone else's face on Li Na's card reaches the day's failure limit: locked, nothing printed;
+    the next visit with the card is refused before any check."""
+    overrides = {"identity.lockout_failures_per_day": 1}
+    with (DemoEnvironment(tmp_path, card="li-na", overrides=overrides) as env,
+          running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
+        for _ in range(2):
+            start_visit(qtbot, window)
+            env.place_card()
+            view = wait_state(qtbot, window, "done", timeout=VERIFY_MS)
+            assert view.message == "identity_locked" and view.verify.result == "locked"
+            assert "今日核验失败次数过多" in window.pages["done"].message.text()
+            click(qtbot, window.pages["done"].finish)
+            wait_state(qtbot, window, "attract")
+            env.lift_card()
+        assert env.printer.jobs == []
+        assert wait_delivered(core, 2)
+        first, second = sorted(central_visit_records(env), key=lambda r: r["started_at"])
+        assert [r["decision"] for r in first["identity"]] == ["no_match"] and second["identity"] is None
+        assert {first["outcome"], second["outcome"]} == {"identity_refused"}

@@ -57,6 +57,7 @@ def test_no_engine_means_silence_not_a_crash(tmp_path, caplog):
 def test_prompts_follow_the_visit():
     class Runner:
         def start_identify(self, visit): pass
+        def start_verify(self, visit): pass
         def start_completion(self, visit): pass
         def record_rating(self, visit): pass
         def visit_ended(self, visit, outcome): pass
@@ -80,3 +81,36 @@ def test_prompts_follow_the_visit():
     session.tick()
     assert said == ["请选择要办理的业务", "Please choose a service",
                     "Please place your ID card on the reader and keep it still", "Do you need more time?"]
+
+
+def test_the_identity_check_speaks_its_steps_and_challenges():
+    from drivers.idcard.demo_cards import load_demo_card
+    from kiosk.identity.policy import PolicyStep
+
+    class Runner:
+        def start_identify(self, visit): pass
+        def start_verify(self, visit): pass
+        def visit_ended(self, visit, outcome): pass
+
+    session = Session(load_config(), Runner())
+    said, last = [], [None]
+
+    def listen(view):
+        text = spoken_prompt(view, last[0])
+        last[0] = view
+        if text:
+            said.append(text)
+
+    session.touch()
+    session.choose_service("no_criminal_record")
+    session.card_read(session.visit.id, load_demo_card("zhang-wei"))
+    visit_id = session.visit.id
+    session.subscribe(listen)
+    said.clear()
+    session.verify_step(visit_id, PolicyStep("start", "face", "identity_start_face"))
+    session.verify_update(visit_id, "face", "move_closer", None, 0.0)
+    session.verify_update(visit_id, "face", "blink", "blink", 0.1)
+    session.verify_update(visit_id, "face", "blink", "blink", 0.2)  # the same challenge: said once
+    session.verify_update(visit_id, "face", "turn_left", "turn_left", 0.5)
+    session.verify_step(visit_id, PolicyStep("fallback", "fingerprint", "identity_use_fingerprint"))
+    assert said == ["请正对摄像头，按提示操作", "请眨眨眼", "请向左转头", "请改用指纹核验，将手指放在指纹仪上"]
