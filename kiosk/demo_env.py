@@ -27,7 +27,8 @@ from kiosk.config import KioskConfig, load_config
 DEFAULT_CARD = "zhang-wei"
 DEFAULT_FACE = "astronaut"  # who stands at the camera: zhang-wei's card carries this portrait
 # The demo finger of each demo card's holder (drivers/fingerprint/demo_fingers.py).
-CARD_FINGERS = {"zhang-wei": "zhang-wei-right-index", "li-na": "li-na-right-index"}
+CARD_FINGERS = {"zhang-wei": "zhang-wei-right-index", "li-na": "li-na-right-index",
+                "chen-siyuan": "chen-siyuan-right-index", "ayigul-maimaiti": "ayigul-maimaiti-right-index"}
 
 
 def free_port(preferred: int | None = None) -> int:

@@ -19,6 +19,8 @@ DEMO_FINGERS = (
     "li-na-right-index",
     "li-na-right-thumb",
     "wang-fang-right-index",
+    "chen-siyuan-right-index",
+    "ayigul-maimaiti-right-index",
 )
 MATCH_THRESHOLD = 50  # a score at or above this is "the same finger"
 NOISE = 0.1  # share of template bytes that change from one press to the next

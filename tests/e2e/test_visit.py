@@ -437,12 +437,48 @@ def test_a_face_that_is_not_the_card_holders_falls_back_to_the_fingerprint(qtbot
                                                                               ("fingerprint", "match")]
 
 
-def test_a_card_nobody_can_verify_here_ends_the_visit_without_printing(qtbot, tmp_path, clock, face_worker):
-    """Chen Siyuan's photo does not decode without the vendor library and his finger is not on
-    the demo reader: the kiosk says to go to a counter, prints nothing, and records why."""
+def test_a_photo_that_does_not_decode_here_goes_straight_to_the_fingerprint(qtbot, tmp_path, clock, face_worker):
+    """Chen Siyuan's photo is WLT, which needs the vendor library: no face check, his finger."""
     with (DemoEnvironment(tmp_path, card="chen-siyuan") as env,
           running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
         start_visit(qtbot, window)
+        env.place_card()
+        qtbot.waitUntil(lambda: window.view.state == "verify" and window.view.verify is not None
+                        and window.view.verify.method == "fingerprint", timeout=30_000)
+        env.place_finger()
+        wait_state(qtbot, window, "steps", timeout=30_000)
+        env.lift_finger()
+        finish_visit(qtbot, window)
+        assert wait_delivered(core, 1)
+        [record] = central_visit_records(env)
+        assert [(r["method"], r["decision"]) for r in record["identity"]] == [("fingerprint", "match")]
+
+
+def test_another_finger_is_refused_and_nothing_is_printed(qtbot, tmp_path, clock, face_worker):
+    with (DemoEnvironment(tmp_path, card="chen-siyuan", overrides={"identity.max_attempts": 1}) as env,
+          running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
+        start_visit(qtbot, window)
+        env.place_card()
+        env.place_finger("li-na-right-index")
+        view = wait_state(qtbot, window, "done", timeout=30_000)
+        assert view.message == "identity_failed" and view.verify.result == "refused"
+        assert "服务窗口" in window.pages["done"].message.text()
+        click(qtbot, window.pages["done"].finish)
+        wait_state(qtbot, window, "attract")
+        assert env.printer.jobs == []
+        assert wait_delivered(core, 1)
+        [record] = central_visit_records(env)
+        assert record["outcome"] == "identity_refused"
+        assert [(r["method"], r["decision"]) for r in record["identity"]] == [("fingerprint", "no_match")]
+
+
+def test_a_card_nobody_can_verify_here_ends_the_visit_without_printing(qtbot, tmp_path, clock, face_worker):
+    """No usable photo and the fingerprint reader gone: the kiosk says to go to a counter, prints
+    nothing, and records why."""
+    overrides = {"devices.fingerprint.url": f"as608://{tmp_path / 'unplugged'}?baudrate=57600"}
+    with (DemoEnvironment(tmp_path, card="chen-siyuan", overrides=overrides) as env,
+          running_kiosk(env, clock, qtbot, face_worker) as (core, window)):
+        start_visit(qtbot, window)  # the camera works: the service is offered
         env.place_card()
         view = wait_state(qtbot, window, "done", timeout=30_000)
         assert view.message == "identity_unavailable"
