@@ -18,6 +18,9 @@ import click
 
 from kiosk.commands.common import fail
 
+# The demo's technicians' PIN (a deployment sets its own hash: `kiosk config pin-hash`).
+DEMO_PIN = "2468"
+
 
 @click.command()
 @click.option("--scripted", is_flag=True, help="Drive one visit, save screenshots, print the receipt, exit.")
@@ -31,8 +34,10 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
     """Run the kiosk against emulated devices and an embedded central backend."""
     from kiosk.core import KioskCore
     from kiosk.demo_env import DemoEnvironment
+    from kiosk.diagnostics import Diagnostics, hash_pin
     from kiosk.logs import setup_logging
     from screens.app import make_application, make_window, quit_on_signals
+    from screens.diagnostics import attach_diagnostics
 
     setup_logging()
     work = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
@@ -41,8 +46,9 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
         shutil.rmtree(out)
     # Headless, the spoken prompts are kept as WAV files beside the screenshots.
     overrides = {"speech.record_dir": str(out / "speech")} if scripted else {}
+    overrides["diagnostics.pin_hash"] = hash_pin(DEMO_PIN)
     env = DemoEnvironment(work, card=card, printer_port=printer_port, config_path=config_path, overrides=overrides)
-    core = None
+    core = diagnostics = None
     try:
         env.start()
         click.echo(f"demo: ID-card reader emulator on {env.idcard_pty.device}", err=True)
@@ -50,10 +56,14 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
         click.echo(f"demo: fingerprint module emulator on {env.fingerprint_pty.device}", err=True)
         click.echo(f"demo: camera playing {env.camera_video()}", err=True)
         click.echo(f"demo: central backend at {env.central.url}", err=True)
+        click.echo(f"demo: diagnostics: five quick taps in the top-left corner, PIN {DEMO_PIN}", err=True)
         app = make_application()
         quit_on_signals(app)
         core = KioskCore(env.config, fingerprint_template=env.fingerprint_template).start()
         window = make_window(core.session, fullscreen=fullscreen, preview=core.preview)
+        diagnostics = Diagnostics(core, emulators={"idcard": env.idcard, "printer": env.printer,
+                                                    "fingerprint": env.fingerprint})
+        attach_diagnostics(window, diagnostics)
         if scripted:
             _run_scripted(window, env, core, out)
         else:
@@ -62,6 +72,8 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
     except Exception as exc:  # the front door reports what broke in one line, then exits non-zero
         fail(f"demo failed: {type(exc).__name__}: {exc}")
     finally:
+        if diagnostics is not None:
+            diagnostics.close()
         if core is not None:
             core.stop()
         env.stop()
