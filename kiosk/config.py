@@ -62,6 +62,10 @@ class QueueConfig(_Strict):
 
     max_items: int = Field(50_000, ge=1)
     warn_ratio: float = Field(0.8, gt=0, le=1)
+    # Delivered items are kept this long (a technician can still see them), then purged.
+    retention_days: float = Field(7, ge=0)
+    # The sync worker's backoff while central is unreachable: doubling from 1 s up to this.
+    max_backoff_s: float = Field(300, ge=1)
 
 
 class DiagnosticsConfig(_Strict):

@@ -90,7 +90,9 @@ class KioskCore:
         self.central = CentralClient(
             config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
         )
-        self.sync = SyncWorker(self.outbox, self.central, on_change=lambda _s: self.refresh_availability())
+        self.sync = SyncWorker(self.outbox, self.central, max_delay=config.queue.max_backoff_s,
+                               keep_delivered_s=config.queue.retention_days * 86_400,
+                               on_change=lambda _s: self.refresh_availability())
         self._central_online = True
         self._heartbeat_due = True
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
