@@ -89,7 +89,8 @@ class ScriptedVisit:
         self.env.place_card()
         self.wait_for("verify")
         self.wait_for_preview()
-        self.shot("verify-camera")
+        verify = self.window.view.verify
+        self.shot("verify-fingerprint" if verify is not None and verify.method == "fingerprint" else "verify-camera")
         view = self.wait_verified()
         if view.state == "steps":
             self.click(pages["steps"].choices.buttons[choice])
@@ -127,12 +128,15 @@ class ScriptedVisit:
         raise ScriptFailed("identity check did not finish in 90 s")
 
     def wait_for_preview(self) -> None:
-        """The face check is under way: the camera's picture and a prompt are on the screen."""
+        """The face check is under way: the camera's picture and a prompt are on the screen (or the
+        check went to the fingerprint: a card whose photo does not decode here)."""
         camera = self.window.pages["verify"].camera
         deadline = time.monotonic() + self.timeout_s
         while time.monotonic() < deadline:
             self.pump(0.05)
-            if self.window.view.state != "verify" or camera.frame is not None:
+            view = self.window.view
+            fingerprint = view.verify is not None and view.verify.method == "fingerprint"
+            if view.state != "verify" or camera.frame is not None or fingerprint:
                 return
         raise ScriptFailed("no camera picture on the verify page")
 
