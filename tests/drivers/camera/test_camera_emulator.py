@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import cv2
 import numpy as np
@@ -76,7 +77,11 @@ def test_control_over_tcp_loads_faces_and_plays_a_directory(emulator, tmp_path):
         assert send_control(host, port, {"op": "play", "path": str(tmp_path / "dark")})["frames"] == 2
         _, parts = read_parts(emulator, 1)
         assert decode(parts[0]).mean() < 15
-        status = send_control(host, port, {"op": "status"})
+        # The counter moves once the emulator's write returns, which may be after the client has
+        # the frame: ask until it shows.
+        deadline = time.monotonic() + 10
+        while (status := send_control(host, port, {"op": "status"}))["frames_sent"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert status["ok"] and status["playing"] == f"path:{tmp_path / 'dark'}" and status["frames_sent"] >= 1
         for bad in ({"op": "load_face", "face": "nobody"}, {"op": "play", "path": str(tmp_path / "none")},
                     {"op": "fault", "kind": "melted"}, {"op": "nonsense"}):
