@@ -36,17 +36,14 @@ from drivers.base import (
 from drivers.fingerprint import as608_codec as codec
 from drivers.fingerprint.base import FingerprintReader, MatchResult, SearchResult
 from drivers.registry import DeviceUrl
+from drivers.serial_link import PORT_ERRORS as _PORT_ERRORS
+from drivers.serial_link import READ_SLICE, check_options, open_port, serial_port
+from drivers.serial_link import port_error_reason as _reason
 
-try:
-    from termios import error as _TermiosError
-except ImportError:  # not a POSIX system
-    _TermiosError = OSError
 
 log = logging.getLogger(__name__)
 
-READ_SLICE = 0.05  # each blocking read waits at most this long, so deadlines are kept
 FINGER_POLL = 0.05  # pause between GenImg polls while waiting for a finger
-_PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
 _RETRYABLE = (ChecksumError, codec.MalformedPacket)
 _OPTIONS = {"baudrate", "timeout", "retries", "address", "password"}
 
@@ -78,19 +75,8 @@ class As608Reader(FingerprintReader):
 
     @classmethod
     def from_url(cls, url: DeviceUrl) -> "As608Reader":
-        unknown = sorted(set(url.options) - _OPTIONS)
-        if unknown:
-            raise ValueError(f"unknown option {unknown[0]!r} in {url.raw} (known: {', '.join(sorted(_OPTIONS))})")
-        if url.scheme == "as608+socket":
-            if not url.host or url.port is None:
-                raise ValueError(f"{url.raw} needs host:port")
-            port = f"socket://{url.host}:{url.port}"
-        elif url.scheme == "as608":
-            if not url.path or url.host:
-                raise ValueError(f"{url.raw} needs a device path, e.g. as608:///dev/ttyS1")
-            port = url.path
-        else:
-            raise ValueError(f"{url.raw}: not an AS608 URL")
+        check_options(url, _OPTIONS)
+        port = serial_port(url, "as608", "as608:///dev/ttyS1")
         return cls(
             port,
             baudrate=url.option("baudrate", 57600, int),
@@ -107,13 +93,7 @@ class As608Reader(FingerprintReader):
         with self._lock:
             if self._serial is not None:
                 return
-            try:
-                if "://" in self.port:
-                    self._serial = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=READ_SLICE)
-                else:
-                    self._serial = serial.Serial(self.port, self.baudrate, timeout=READ_SLICE)
-            except (*_PORT_ERRORS, ValueError) as exc:
-                raise NotPresent(f"cannot open fingerprint module at {self.port}: {_reason(exc)}") from None
+            self._serial = open_port(self.port, self.baudrate, "fingerprint module")
             try:
                 self._command(codec.VERIFY_PASSWORD, codec.verify_password(self.password, self.address))
                 ack = self._command(codec.READ_SYS_PARA, codec.read_sys_para(self.address))
@@ -364,9 +344,3 @@ class As608Reader(FingerprintReader):
 def _check_template(template: bytes) -> None:
     if len(template) != codec.TEMPLATE_SIZE:
         raise ValueError(f"a template is {codec.TEMPLATE_SIZE} bytes, got {len(template)}")
-
-
-def _reason(exc: BaseException) -> str:
-    if len(exc.args) == 2 and isinstance(exc.args[0], int) and isinstance(exc.args[1], str):
-        return exc.args[1]  # (errno, text) from termios and OSError
-    return " ".join(str(exc).split()) or type(exc).__name__

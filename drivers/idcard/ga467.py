@@ -34,16 +34,13 @@ from drivers.base import (
 from drivers.idcard import ga467_codec as codec
 from drivers.idcard.model import IdCard, validate_id_number
 from drivers.registry import DeviceUrl
+from drivers.serial_link import PORT_ERRORS as _PORT_ERRORS
+from drivers.serial_link import READ_SLICE, check_options, open_port, serial_port
+from drivers.serial_link import port_error_reason as _reason
 
-try:
-    from termios import error as _TermiosError
-except ImportError:  # not a POSIX system
-    _TermiosError = OSError
 
 log = logging.getLogger(__name__)
 
-READ_SLICE = 0.05  # each blocking read waits at most this long, so deadlines are kept
-_PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
 _OPTIONS = {"baudrate", "timeout", "retries"}
 
 
@@ -66,19 +63,8 @@ class Ga467Reader(Device):
 
     @classmethod
     def from_url(cls, url: DeviceUrl) -> "Ga467Reader":
-        unknown = sorted(set(url.options) - _OPTIONS)
-        if unknown:
-            raise ValueError(f"unknown option {unknown[0]!r} in {url.raw} (known: {', '.join(sorted(_OPTIONS))})")
-        if url.scheme == "ga467+socket":
-            if not url.host or url.port is None:
-                raise ValueError(f"{url.raw} needs host:port")
-            port = f"socket://{url.host}:{url.port}"
-        elif url.scheme == "ga467":
-            if not url.path or url.host:
-                raise ValueError(f"{url.raw} needs a device path, e.g. ga467:///dev/ttyUSB0")
-            port = url.path
-        else:
-            raise ValueError(f"{url.raw}: not a GA 467 URL")
+        check_options(url, _OPTIONS)
+        port = serial_port(url, "ga467", "ga467:///dev/ttyUSB0")
         return cls(
             port,
             baudrate=url.option("baudrate", 115200, int),
@@ -92,13 +78,7 @@ class Ga467Reader(Device):
         with self._lock:
             if self._serial is not None:
                 return
-            try:
-                if "://" in self.port:
-                    self._serial = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=READ_SLICE)
-                else:
-                    self._serial = serial.Serial(self.port, self.baudrate, timeout=READ_SLICE)
-            except (*_PORT_ERRORS, ValueError) as exc:
-                raise NotPresent(f"cannot open ID card reader at {self.port}: {_reason(exc)}") from None
+            self._serial = open_port(self.port, self.baudrate, "ID card reader")
 
     def close(self) -> None:
         with self._lock:
@@ -228,9 +208,3 @@ class Ga467Reader(Device):
 
     def _status(self, state: DeviceState, exc: DeviceError) -> DeviceStatus:
         return DeviceStatus(self.device_class, state, exc.message, {"port": self.port, "error": exc.kind})
-
-
-def _reason(exc: BaseException) -> str:
-    if len(exc.args) == 2 and isinstance(exc.args[0], int) and isinstance(exc.args[1], str):
-        return exc.args[1]  # (errno, text) from termios and OSError
-    return " ".join(str(exc).split()) or type(exc).__name__
