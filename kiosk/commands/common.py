@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import threading
 
 import click
 
@@ -48,3 +50,27 @@ def clean_failures(func):
             fail(str(exc) or type(exc).__name__)
 
     return wrapper
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM: how every `kiosk emulate …` knows to stop."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def serve_control(target, control_port: int, announce: dict, stop: threading.Event) -> None:
+    """Answer control commands for the emulator `target`, print `announce` plus the control
+    address as one JSON line (scripts read it), and return once `stop` is set."""
+    from drivers.emulation.control import ControlServer
+
+    control = ControlServer(target, port=control_port).start()
+    try:
+        host, port = control.address
+        click.echo(json.dumps({**announce, "control": f"{host}:{port}"}, ensure_ascii=False))
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        control.stop()

@@ -1,14 +1,9 @@
 """`kiosk emulate camera`: a network camera streaming Motion JPEG over HTTP, with a control port."""
 
-import json
-import signal
-import sys
-import threading
-
 import click
 
 from drivers.camera.emulator import FAULTS
-from kiosk.commands.common import clean_failures
+from kiosk.commands.common import clean_failures, serve_control, stop_on_signals
 
 
 @click.command()
@@ -23,25 +18,15 @@ from kiosk.commands.common import clean_failures
 def camera(host, port, control_port, face, fps, fault):
     """Emulate an IP camera; prints {"url", "control"} as one JSON line and serves until stopped."""
     from drivers.camera.emulator import CameraEmulator
-    from drivers.emulation.control import ControlError, ControlServer
+    from drivers.emulation.control import ControlError
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         emulator = CameraEmulator(host, port, face=face, fps=fps, fault=fault)
     except ControlError as exc:
         raise ValueError(str(exc)) from None
     emulator.start()
     try:
-        control = ControlServer(emulator, port=control_port).start()
-        try:
-            control_host, control_port = control.address
-            click.echo(json.dumps({"url": emulator.url, "control": f"{control_host}:{control_port}"}))
-            sys.stdout.flush()
-            while not stop.wait(0.5):
-                pass
-        finally:
-            control.stop()
+        serve_control(emulator, control_port, {"url": emulator.url}, stop)
     finally:
         emulator.stop()

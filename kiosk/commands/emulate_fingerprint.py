@@ -1,15 +1,10 @@
 """`kiosk emulate fingerprint`: an AS608 fingerprint module on a pseudo-terminal, with a control port."""
 
-import json
-import signal
-import sys
-import threading
-
 import click
 
 from drivers.fingerprint.demo_fingers import DEMO_FINGERS
 from drivers.fingerprint.emulator import FAULT_KINDS
-from kiosk.commands.common import clean_failures
+from kiosk.commands.common import clean_failures, serve_control, stop_on_signals
 
 
 @click.command()
@@ -22,31 +17,17 @@ from kiosk.commands.common import clean_failures
 @clean_failures
 def fingerprint(finger, fault, link, control_port, baudrate, pace):
     """Emulate an AS608 module on a pty; prints {"device", "url", "control"} as one JSON line."""
-    from drivers.emulation.control import ControlServer
     from drivers.emulation.pty import PtyEndpoint
     from drivers.fingerprint.emulator import As608Emulator
 
     emulator = As608Emulator(finger)
     if fault:
         emulator.set_fault(fault)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     endpoint = PtyEndpoint(emulator, pace_baud=baudrate if pace else None, link=link).start()
     try:
-        control = ControlServer(emulator, port=control_port).start()
-        try:
-            host, port = control.address
-            device = endpoint.device
-            click.echo(json.dumps({
-                "device": device,
-                "url": f"as608://{device}?baudrate={baudrate}",
-                "control": f"{host}:{port}",
-            }))
-            sys.stdout.flush()
-            while not stop.wait(0.5):
-                pass
-        finally:
-            control.stop()
+        device = endpoint.device
+        serve_control(emulator, control_port, {"device": device, "url": f"as608://{device}?baudrate={baudrate}"},
+                      stop)
     finally:
         endpoint.stop()

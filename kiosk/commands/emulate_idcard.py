@@ -2,14 +2,11 @@
 
 import json
 import os
-import signal
-import sys
-import threading
 
 import click
 
 from drivers.idcard.emulator import FAULT_KINDS
-from kiosk.commands.common import clean_failures, fail
+from kiosk.commands.common import clean_failures, fail, serve_control, stop_on_signals
 
 
 @click.command()
@@ -24,7 +21,6 @@ from kiosk.commands.common import clean_failures, fail
 @clean_failures
 def idcard(on_pty, link, card_ref, empty, fault, control_port, baudrate, pace):
     """Emulate a GA 467 ID card reader; prints {"device", "url", "control"} as one JSON line."""
-    from drivers.emulation.control import ControlServer
     from drivers.emulation.pty import PtyEndpoint
     from drivers.idcard.emulator import Ga467Emulator
 
@@ -33,25 +29,12 @@ def idcard(on_pty, link, card_ref, empty, fault, control_port, baudrate, pace):
     emulator = Ga467Emulator(None if empty else _load_card(card_ref))
     if fault:
         emulator.set_fault(fault)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     endpoint = PtyEndpoint(emulator, pace_baud=baudrate if pace else None, link=link).start()
     try:
-        control = ControlServer(emulator, port=control_port).start()
-        try:
-            host, port = control.address
-            device = endpoint.device
-            click.echo(json.dumps({
-                "device": device,
-                "url": f"ga467://{device}?baudrate={baudrate}",
-                "control": f"{host}:{port}",
-            }, ensure_ascii=False))
-            sys.stdout.flush()
-            while not stop.wait(0.5):
-                pass
-        finally:
-            control.stop()
+        device = endpoint.device
+        serve_control(emulator, control_port, {"device": device, "url": f"ga467://{device}?baudrate={baudrate}"},
+                      stop)
     finally:
         endpoint.stop()
 

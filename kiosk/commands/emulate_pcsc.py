@@ -3,15 +3,12 @@ control port. pcscd with vsmartcard-vpcd must be running (packaging/system-deps.
 
 import json
 import os
-import signal
-import sys
-import threading
 from urllib.parse import quote
 
 import click
 
 from drivers.pcsc.virtual_card import FAULT_KINDS
-from kiosk.commands.common import clean_failures, fail
+from kiosk.commands.common import clean_failures, fail, serve_control, stop_on_signals
 
 CONNECT_WAIT = 5.0  # seconds to reach vpcd before giving up with one line
 
@@ -30,7 +27,6 @@ CONNECT_WAIT = 5.0  # seconds to reach vpcd before giving up with one line
 @clean_failures
 def pcsc(vpcd_address, reader, document_ref, empty, fault, control_port):
     """Emulate a chip document in vpcd; prints {"reader", "url", "vpcd", "control"} as one JSON line."""
-    from drivers.emulation.control import ControlServer
     from drivers.pcsc.mrz import AccessKey, parse
     from drivers.pcsc.virtual_card import VirtualCard
     from drivers.pcsc.vpcd_link import VpcdLink
@@ -42,28 +38,14 @@ def pcsc(vpcd_address, reader, document_ref, empty, fault, control_port):
     card = VirtualCard(None if empty else zone)
     if fault:
         card.set_fault(fault)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     link = VpcdLink(card, host, int(port)).start()
     try:
         if card.present and not link.wait_connected(CONNECT_WAIT):
             fail(f"cannot reach vpcd at {vpcd_address} (is pcscd with vsmartcard-vpcd running?)")
-        control = ControlServer(card, port=control_port).start()
-        try:
-            control_host, control_port = control.address
-            key = AccessKey.of(parse(zone)).mrz_information  # a fictitious document's key, for the URL
-            click.echo(json.dumps({
-                "reader": reader,
-                "url": f"pcsc://{quote(reader)}?mrz={key}",
-                "vpcd": vpcd_address,
-                "control": f"{control_host}:{control_port}",
-            }))
-            sys.stdout.flush()
-            while not stop.wait(0.5):
-                pass
-        finally:
-            control.stop()
+        key = AccessKey.of(parse(zone)).mrz_information  # a fictitious document's key, for the URL
+        serve_control(card, control_port,
+                      {"reader": reader, "url": f"pcsc://{quote(reader)}?mrz={key}", "vpcd": vpcd_address}, stop)
     finally:
         link.stop()
 

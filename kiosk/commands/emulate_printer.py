@@ -1,14 +1,11 @@
 """`kiosk emulate printer`: a network ESC/POS printer on TCP, with a control port."""
 
-import json
-import signal
 import sys
-import threading
 
 import click
 
 from drivers.printer.emulator import FAULT_CONDITIONS
-from kiosk.commands.common import clean_failures
+from kiosk.commands.common import clean_failures, serve_control, stop_on_signals
 
 
 @click.command()
@@ -19,23 +16,12 @@ from kiosk.commands.common import clean_failures
 @clean_failures
 def printer(host, port, control_port, fault):
     """Emulate a receipt printer; prints {"url", "control"} as one JSON line, then each job."""
-    from drivers.emulation.control import ControlServer
     from drivers.printer.emulator import EscposEmulator
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     emulator = EscposEmulator(host, port, fault=fault, on_job=_show_job).start()
     try:
-        control = ControlServer(emulator, port=control_port).start()
-        try:
-            control_host, control_port = control.address
-            click.echo(json.dumps({"url": emulator.url, "control": f"{control_host}:{control_port}"}))
-            sys.stdout.flush()
-            while not stop.wait(0.5):
-                pass
-        finally:
-            control.stop()
+        serve_control(emulator, control_port, {"url": emulator.url}, stop)
     finally:
         emulator.stop()
 
