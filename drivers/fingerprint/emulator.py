@@ -16,6 +16,7 @@ from typing import Any
 
 from drivers.base import ProtocolError
 from drivers.emulation.control import ControlError
+from drivers.emulation.faults import FaultPlan
 from drivers.fingerprint import as608_codec as codec
 from drivers.fingerprint import demo_fingers
 
@@ -52,7 +53,7 @@ class As608Emulator:
         self._download: tuple[int, codec.DataTransfer] | None = None  # DownChar in progress
         self._presses = 0
         self._verified = password == 0
-        self._faults: dict[str, int | None] = {}  # kind -> answers left, None = sticky
+        self._faults = FaultPlan(FAULT_KINDS)
         self.counters: Counter[str] = Counter()
         if finger is not None:
             self.place_finger(finger)
@@ -78,26 +79,19 @@ class As608Emulator:
             self._library[page] = demo_fingers.press(name, self._presses)
 
     def set_fault(self, kind: str, times: int | None = None) -> None:
-        if kind not in FAULT_KINDS:
-            raise ControlError(f"unknown fault {kind!r} (known: {', '.join(sorted(FAULT_KINDS))})")
-        if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
-            raise ControlError("times must be a positive integer")
         with self._lock:
-            self._faults[kind] = None if kind == "unplugged" else times
+            self._faults.set(kind, times)
             if kind == "unplugged":
                 self._verified = self.password == 0  # power is gone: the password must be given again
 
     def clear_fault(self, kind: str | None = None) -> None:
         with self._lock:
-            if kind is None:
-                self._faults.clear()
-            else:
-                self._faults.pop(kind, None)
+            self._faults.clear(kind)
 
     @property
     def unplugged(self) -> bool:
         """Transports poll this: while true the module is gone from its port."""
-        return "unplugged" in self._faults
+        return self._faults.active("unplugged")
 
     # --- bytes in, bytes out ---------------------------------------------------------------
 
@@ -282,15 +276,7 @@ class As608Emulator:
         return answer
 
     def _take_fault(self, kind: str) -> bool:
-        if kind not in self._faults:
-            return False
-        left = self._faults[kind]
-        if left is not None:
-            if left <= 1:
-                del self._faults[kind]
-            else:
-                self._faults[kind] = left - 1
-        return True
+        return self._faults.take(kind)
 
     # --- control ---------------------------------------------------------------------------
 
@@ -334,7 +320,7 @@ class As608Emulator:
                 "finger": self._finger,
                 "templates": len(self._library),
                 "capacity": self.sys_para.capacity,
-                "faults": {kind: ("sticky" if left is None else left) for kind, left in self._faults.items()},
+                "faults": self._faults.describe(),
                 "counters": dict(self.counters),
             }
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from drivers.base import ProtocolError
 from drivers.emulation.control import ControlError
+from drivers.emulation.faults import FaultPlan
 from drivers.idcard import ga467_codec as codec
 from drivers.idcard.model import IdCard
 
@@ -63,7 +64,7 @@ class Ga467Emulator:
         self._fresh = False  # placed and not yet read: find-card succeeds
         self._selected = False
         self._new_address: str | None = None
-        self._faults: dict[str, int | None] = {}  # kind -> answers left, None = sticky
+        self._faults = FaultPlan(FAULT_KINDS)
         self.counters: Counter[str] = Counter()
         if card is not None:
             self.place_card(card, fingers=fingers)
@@ -92,24 +93,17 @@ class Ga467Emulator:
             self._fresh, self._selected = True, False
 
     def set_fault(self, kind: str, times: int | None = None) -> None:
-        if kind not in FAULT_KINDS:
-            raise ControlError(f"unknown fault {kind!r} (known: {', '.join(sorted(FAULT_KINDS))})")
-        if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
-            raise ControlError("times must be a positive integer")
         with self._lock:
-            self._faults[kind] = None if kind == "unplugged" else times
+            self._faults.set(kind, times)
 
     def clear_fault(self, kind: str | None = None) -> None:
         with self._lock:
-            if kind is None:
-                self._faults.clear()
-            else:
-                self._faults.pop(kind, None)
+            self._faults.clear(kind)
 
     @property
     def unplugged(self) -> bool:
         """Transports poll this: while true the reader is gone from its port."""
-        return "unplugged" in self._faults
+        return self._faults.active("unplugged")
 
     # --- bytes in, bytes out ---------------------------------------------------------------
 
@@ -187,15 +181,7 @@ class Ga467Emulator:
         return response
 
     def _take_fault(self, kind: str) -> bool:
-        if kind not in self._faults:
-            return False
-        left = self._faults[kind]
-        if left is not None:
-            if left <= 1:
-                del self._faults[kind]
-            else:
-                self._faults[kind] = left - 1
-        return True
+        return self._faults.take(kind)
 
     # --- control ---------------------------------------------------------------------------
 
@@ -234,6 +220,6 @@ class Ga467Emulator:
                 "card_fresh": self._fresh,
                 "card_selected": self._selected,
                 "sam_id": codec.decode_sam_id(self._sam_id),
-                "faults": {kind: ("sticky" if left is None else left) for kind, left in self._faults.items()},
+                "faults": self._faults.describe(),
                 "counters": dict(self.counters),
             }
