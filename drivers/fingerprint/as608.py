@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
-from typing import Callable, NoReturn
-
-import serial
+from typing import Callable
 
 from drivers.base import (
     ChecksumError,
@@ -37,9 +34,7 @@ from drivers.fingerprint import as608_codec as codec
 from drivers.fingerprint.base import FingerprintReader, MatchResult, SearchResult
 from drivers.registry import DeviceUrl
 from drivers.serial_link import PORT_ERRORS as _PORT_ERRORS
-from drivers.serial_link import READ_SLICE, check_options, open_port, serial_port
-from drivers.serial_link import port_error_reason as _reason
-
+from drivers.serial_link import READ_SLICE, SerialLine, check_options, serial_port
 
 log = logging.getLogger(__name__)
 
@@ -53,24 +48,17 @@ def template_digest(template: bytes) -> str:
     return hashlib.sha256(template).hexdigest()[:12]
 
 
-class As608Reader(FingerprintReader):
+class As608Reader(SerialLine, FingerprintReader):
+    what = "fingerprint module"
+
     def __init__(self, port: str, *, baudrate: int = 57600, timeout: float = 2.0, retries: int = 2,
                  address: int = codec.DEFAULT_ADDRESS, password: int = 0):
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
-        if retries < 0:
-            raise ValueError("retries must not be negative")
         if not 0 <= address <= 0xFFFFFFFF or not 0 <= password <= 0xFFFFFFFF:
             raise ValueError("address and password are 32-bit numbers")
-        self.port = port  # a device path, or a pyserial URL such as socket://host:port
-        self.baudrate = baudrate
-        self.timeout = timeout
-        self.retries = retries
+        self._init_line(port, baudrate=baudrate, timeout=timeout, retries=retries)
         self.address = address
         self.password = password
-        self._serial: serial.SerialBase | None = None
         self._parser = codec.PacketParser(address)
-        self._lock = threading.RLock()
         self.sys_para: codec.SysPara | None = None
 
     @classmethod
@@ -88,29 +76,15 @@ class As608Reader(FingerprintReader):
 
     # --- port ------------------------------------------------------------------------------
 
-    def open(self) -> None:
-        """Open the port, give the password and read the module's parameters."""
-        with self._lock:
-            if self._serial is not None:
-                return
-            self._serial = open_port(self.port, self.baudrate, "fingerprint module")
-            try:
-                self._command(codec.VERIFY_PASSWORD, codec.verify_password(self.password, self.address))
-                ack = self._command(codec.READ_SYS_PARA, codec.read_sys_para(self.address))
-                self.sys_para = codec.SysPara.decode(ack.data)
-            except DeviceError:
-                self.close()
-                raise
+    def _on_open(self) -> None:
+        """Give the password and read the module's parameters."""
+        self._command(codec.VERIFY_PASSWORD, codec.verify_password(self.password, self.address))
+        ack = self._command(codec.READ_SYS_PARA, codec.read_sys_para(self.address))
+        self.sys_para = codec.SysPara.decode(ack.data)
 
-    def close(self) -> None:
-        with self._lock:
-            port, self._serial, self.sys_para = self._serial, None, None
-            self._parser.clear()
-            if port is not None:
-                try:
-                    port.close()
-                except _PORT_ERRORS:
-                    pass  # the port is already gone; nothing left to release
+    def _on_close(self) -> None:
+        self.sys_para = None
+        self._parser.clear()
 
     # --- operations ------------------------------------------------------------------------
 
@@ -327,18 +301,6 @@ class As608Reader(FingerprintReader):
         except ProtocolError as exc:  # the same error, saying which command it answered
             raise type(exc)(f"{instruction.name}: {exc.message}") from None
 
-    def _port(self) -> serial.SerialBase:
-        if self._serial is None:
-            self.open()  # reopen after an unplug, or first use without open()
-        assert self._serial is not None
-        return self._serial
-
-    def _lost(self, exc: BaseException) -> NoReturn:
-        self.close()
-        raise NotPresent(f"fingerprint module at {self.port} went away: {_reason(exc)}") from None
-
-    def _status(self, state: DeviceState, exc: DeviceError) -> DeviceStatus:
-        return DeviceStatus(self.device_class, state, exc.message, {"port": self.port, "error": exc.kind})
 
 
 def _check_template(template: bytes) -> None:

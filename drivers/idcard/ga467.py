@@ -13,11 +13,7 @@ so a bad number means the data was damaged on the way.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from typing import NoReturn
-
-import serial
 
 from drivers.base import (
     ChecksumError,
@@ -35,30 +31,20 @@ from drivers.idcard import ga467_codec as codec
 from drivers.idcard.model import IdCard, validate_id_number
 from drivers.registry import DeviceUrl
 from drivers.serial_link import PORT_ERRORS as _PORT_ERRORS
-from drivers.serial_link import READ_SLICE, check_options, open_port, serial_port
-from drivers.serial_link import port_error_reason as _reason
-
+from drivers.serial_link import READ_SLICE, SerialLine, check_options, serial_port
 
 log = logging.getLogger(__name__)
 
 _OPTIONS = {"baudrate", "timeout", "retries"}
 
 
-class Ga467Reader(Device):
+class Ga467Reader(SerialLine, Device):
     device_class = "idcard"
+    what = "ID card reader"
 
     def __init__(self, port: str, *, baudrate: int = 115200, timeout: float = 5.0, retries: int = 2):
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
-        if retries < 0:
-            raise ValueError("retries must not be negative")
-        self.port = port  # a device path, or a pyserial URL such as socket://host:port
-        self.baudrate = baudrate
-        self.timeout = timeout
-        self.retries = retries
-        self._serial: serial.SerialBase | None = None
+        self._init_line(port, baudrate=baudrate, timeout=timeout, retries=retries)
         self._parser = codec.FrameParser()
-        self._lock = threading.RLock()
         self._sam_id: str | None = None
 
     @classmethod
@@ -74,20 +60,8 @@ class Ga467Reader(Device):
 
     # --- port ------------------------------------------------------------------------------
 
-    def open(self) -> None:
-        with self._lock:
-            if self._serial is not None:
-                return
-            self._serial = open_port(self.port, self.baudrate, "ID card reader")
-
-    def close(self) -> None:
-        with self._lock:
-            port, self._serial, self._sam_id = self._serial, None, None
-            if port is not None:
-                try:
-                    port.close()
-                except _PORT_ERRORS:
-                    pass  # the port is already gone; nothing left to release
+    def _on_close(self) -> None:
+        self._sam_id = None
 
     # --- operations ------------------------------------------------------------------------
 
@@ -195,16 +169,3 @@ class Ga467Reader(Device):
             of = f" of {needed}" if needed else ""
             raise ProtocolError(f"{command.name}: truncated answer, {held}{of} bytes in {self.timeout:g} s")
         raise DeviceTimeout(f"{command.name}: no answer within {self.timeout:g} s")
-
-    def _port(self) -> serial.SerialBase:
-        if self._serial is None:
-            self.open()  # reopen after an unplug, or first use without open()
-        assert self._serial is not None
-        return self._serial
-
-    def _lost(self, exc: BaseException) -> NoReturn:
-        self.close()
-        raise NotPresent(f"ID card reader at {self.port} went away: {_reason(exc)}") from None
-
-    def _status(self, state: DeviceState, exc: DeviceError) -> DeviceStatus:
-        return DeviceStatus(self.device_class, state, exc.message, {"port": self.port, "error": exc.kind})
