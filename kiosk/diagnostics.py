@@ -120,7 +120,7 @@ class Diagnostics:
             "devices": status["devices"],
             "events": events,
             "services": status["services"],
-            "queue": core.outbox.stats(),
+            "queue": status["queue"],  # read once, with the rest of the heartbeat
             "sync": core.sync.state.to_dict(),
             "emulated": sorted(self._emulators),
         }

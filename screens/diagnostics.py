@@ -110,6 +110,7 @@ class DiagnosticsPanel(QFrame):
     """Status of everything, refreshed every second, and the technician's actions."""
 
     result_ready = Signal(str)  # from worker threads, queued onto the GUI thread
+    snapshot_ready = Signal(object)
     closed = Signal()
 
     def __init__(self, diagnostics, parent=None):
@@ -135,6 +136,9 @@ class DiagnosticsPanel(QFrame):
         self.output.setStyleSheet("font-size: 20px; background: white;")
         layout.addWidget(self.output, 1)
         self.result_ready.connect(self._show_result)
+        self.snapshot_ready.connect(self._render)
+        self._reading = threading.Lock()  # one snapshot in flight at a time
+        self._events_text = ""
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
 
@@ -146,7 +150,19 @@ class DiagnosticsPanel(QFrame):
         self._timer.stop()
 
     def refresh(self) -> None:
-        snap = self._diagnostics.snapshot()
+        """Read a snapshot off the GUI thread (it queries the outbox); render it when it comes."""
+        if not self._reading.acquire(blocking=False):
+            return
+
+        def read():
+            try:
+                self.snapshot_ready.emit(self._diagnostics.snapshot())
+            finally:
+                self._reading.release()
+
+        threading.Thread(target=read, name="diagnostics-snapshot", daemon=True).start()
+
+    def _render(self, snap: dict) -> None:
         queue, sync = snap["queue"], snap["sync"]
         self.summary.setText(
             f"{snap['kiosk']} · config {snap['config_version']} · "
@@ -186,7 +202,7 @@ class DiagnosticsPanel(QFrame):
 
     def show_log(self) -> None:
         lines = self._diagnostics.log_lines(40)
-        self.output.setPlainText("\n".join([getattr(self, "_events_text", ""), "", *lines]))
+        self.output.setPlainText("\n".join([self._events_text, "", *lines]))
 
     def _in_background(self, title: str, call, *args) -> None:
         self.output.setPlainText(f"{title} …")

@@ -57,7 +57,7 @@ def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk)
     enter_pin(qtbot, overlay, PIN)
     assert overlay.panel.isVisible()
     assert overlay.pin_pad.digits.text() == ""
-    assert {"idcard", "printer"} <= set(overlay.panel.device_rows)
+    qtbot.waitUntil(lambda: {"idcard", "printer"} <= set(overlay.panel.device_rows), timeout=10_000)
     qtbot.waitUntil(lambda: "printer: online" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
 
     fault, clear = overlay.panel.fault_buttons["printer"]
