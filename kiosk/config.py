@@ -12,7 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kiosk.site_clock import parse_window
 
 
 class _Strict(BaseModel):
@@ -33,6 +37,19 @@ class KioskIdentity(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: Text
     hotline: str = ""
+    # The authority that issues documents at this site, as printed on certificates.
+    issuer: Text = Field(default_factory=lambda: Text(zh="公安局", en="Public Security Bureau"))
+    # The site's clock: receipts, certificates, opening hours and screens use it; records keep UTC.
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r} (an IANA name such as Asia/Shanghai)") from None
+        return zone
 
 
 class DeviceConfig(_Strict):
@@ -100,22 +117,39 @@ class Choice(_Strict):
 
 
 class StepConfig(_Strict):
+    """The texts of one citizen stage of a service, and a Choose stage's fixed choices."""
+
     id: str
     title: Text
     prompt: Text
-    choices: list[Choice] = Field(min_length=1)
+    choices: list[Choice] = Field(default_factory=list)
 
 
 class ServiceConfig(_Strict):
-    id: str
+    """One tile on the home screen. What the service does (its stages, devices, central access)
+    is declared by its package, kiosk/services/<id>/; here is what a site or operator sets."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     title: Text
     subtitle: Text | None = None
     enabled: bool = True
-    requires: list[Literal["idcard", "printer", "camera", "fingerprint"]] = Field(default_factory=list)
+    # Opening hours in site time, e.g. ["08:30-12:00", "13:30-17:30"]; none = round the clock.
+    hours: list[str] = Field(default_factory=list)
+    rating: bool = True  # ask for a 好差评 rating at the end
     # "live": needs an answer from central during the visit; "offline_ok": may be accepted offline
-    # and completed by central later (the receipt says so).
-    central: Literal["live", "offline_ok", "none"] = "live"
-    steps: list[StepConfig] = Field(default_factory=list)
+    # and completed by central later (the receipt says so). Unset: the service's own default.
+    central: Literal["live", "offline_ok"] | None = None
+    steps: list[StepConfig] = Field(default_factory=list)  # the fixed choices of Choose stages
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_parse(cls, hours: list[str]) -> list[str]:
+        for window in hours:
+            parse_window(window)
+        return hours
+
+    def step(self, step_id: str) -> StepConfig | None:
+        return next((s for s in self.steps if s.id == step_id), None)
 
 
 IdentityMethod = Literal["face", "fingerprint"]
@@ -155,11 +189,7 @@ class KioskConfig(_Strict):
     services: list[ServiceConfig]
 
     @model_validator(mode="after")
-    def _services_use_known_devices(self):
-        for service in self.services:
-            missing = [d for d in service.requires if d not in self.devices]
-            if missing:
-                raise ValueError(f"service {service.id!r} requires devices not configured: {', '.join(missing)}")
+    def _unique_services(self):
         ids = [s.id for s in self.services]
         if len(ids) != len(set(ids)):
             raise ValueError("service ids must be unique")
@@ -194,11 +224,18 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
     try:
-        return KioskConfig.model_validate(data)
+        config = KioskConfig.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise ConfigError(f"invalid config {path or 'default.toml'}: {where}: {first['msg']}") from None
+    from kiosk.services import build_services  # the services check what they need of the config
+
+    try:
+        build_services(config)
+    except ValueError as exc:
+        raise ConfigError(f"invalid config {path or 'default.toml'}: {exc}") from None
+    return config
 
 
 def _set_dotted(data: dict, dotted: str, value: Any) -> None:

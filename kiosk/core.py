@@ -15,30 +15,30 @@ import logging
 import os
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from drivers.base import DeviceError, DeviceState, DeviceStatus, DeviceUserError, HardwareFault, NoMedia, NotPresent
-from drivers.idcard.photo import PhotoUndecodable, decode_photo
+from drivers.base import DeviceState, DeviceStatus
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceMonitor
+from kiosk.handlers import StageContext, handler_for
+from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
-from kiosk.identity.verifier import FaceSettings, FaceVerifier
+from kiosk.identity.verifier import FaceSettings
 from kiosk.identity.worker import FaceWorker
 from kiosk.prompts import spoken_prompt
 from kiosk.services import build_services
+from kiosk.services.stages import Identify
 from kiosk.session import Session, SessionView
+from kiosk.site_clock import SiteClock
 from kiosk.speech import Speaker
-from kiosk.verification import METHOD_DEVICES, Preview, Verification, run_check
+from kiosk.verification import METHOD_DEVICES, Preview
 from kiosk.visit import Visit
 from offline_queue.outbox import Outbox, OutboxFull
 from offline_queue.sync import SyncWorker
 
 log = logging.getLogger(__name__)
-
-CARD_POLL_S = 0.4
 
 
 def load_or_enrol_secret(config: KioskConfig) -> bytes:
@@ -69,11 +69,13 @@ def load_or_enrol_secret(config: KioskConfig) -> bytes:
 class KioskCore:
     def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
                  face_worker: FaceWorker | None = None,
-                 fingerprint_template: Callable[[object], bytes | None] | None = None):
+                 fingerprint_template: Callable[[object], bytes | None] | None = None,
+                 site_clock: SiteClock | None = None):
         """`face_worker`: share one (tests); by default the core starts its own and closes it.
         `fingerprint_template(card)`: the card holder's finger in the reader's template format,
         or None; converting the card's vendor fingerprint block needs the licensed library, so
-        without one the fingerprint method is unavailable and the face check stands alone."""
+        without one the fingerprint method is unavailable and the face check stands alone.
+        `site_clock`: the site's wall clock (tests move it to try opening hours)."""
         self.config = config
         # Operators tell which settings a kiosk runs by this digest; the site-specific parts are
         # left out, so kiosks on the same settings show the same version.
@@ -81,8 +83,9 @@ class KioskCore:
         self.config_version = hashlib.sha256(settings.encode()).hexdigest()[:12]
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         config.data_path("keys").mkdir(mode=0o700, exist_ok=True)
-        self.services = build_services(config)
-        self.session = Session(config, self, clock=clock)
+        self.site_clock = site_clock or SiteClock(config.kiosk.timezone)
+        self.services = build_services(config, self.site_clock)
+        self.session = Session(config, self, self.services, clock=clock)
         self.devices = DeviceMonitor(config.devices, on_change=lambda _s: self.refresh_availability())
         self.outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"),
                              max_items=config.queue.max_items, warn_ratio=config.queue.warn_ratio)
@@ -108,7 +111,13 @@ class KioskCore:
         self._own_face_worker = face_worker is None
         self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
         self.preview = Preview()  # the camera's frames for the screens, only during a face check
-        self._fingerprint_template = fingerprint_template or (lambda _card: None)
+        self.stages = StageContext(
+            config=config, session=self.session, services=self.services, devices=self.devices,
+            central=self.central, outbox=self.outbox, stop=self._stop, central_lost=self._central_lost,
+            visit_recorded=self._visit_recorded, clock=self.site_clock,
+            identity=IdentityParts(self.identity_policy, self.face_worker, FaceSettings.from_config(config.identity),
+                                   self.preview, fingerprint_template or (lambda _card: None)),
+        )
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self, *, ticker: bool = True) -> "KioskCore":
@@ -161,7 +170,7 @@ class KioskCore:
                 if online:
                     self.sync.wake()
                     self._heartbeat_due = True
-                self.refresh_availability()
+            self.refresh_availability()  # also opens and closes services by their hours
             now = time.monotonic()
             if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
                 if self._send_heartbeat():
@@ -197,45 +206,43 @@ class KioskCore:
     def refresh_availability(self) -> None:
         statuses = self.devices.statuses()
         queue_full = self.outbox.stats()["full"]
-        availability = {}
-        for service_id, service in self.services.items():
-            availability[service_id] = self._unavailable_reason(service.config, statuses, queue_full)
+        availability = {service_id: self._unavailable_reason(service, statuses, queue_full)
+                        for service_id, service in self.services.items() if service.config.enabled}
         if availability != self._availability:
             self._heartbeat_due = True  # operators hear of a greyed-out service within a second
         self._availability = availability
         out_of_service = None
+        reasons = {r for r in availability.values() if r != "closed"}
         if all(reason is not None for reason in availability.values()):
-            reasons = {r for r in availability.values()}
-            out_of_service = reasons.pop() if len(reasons) == 1 else "no_service_available"
+            out_of_service = "closed" if not reasons else (reasons.pop() if len(reasons) == 1 else "no_service_available")
         self.session.set_availability(availability, out_of_service)
 
     def _unavailable_reason(self, service, statuses: dict[str, DeviceStatus], queue_full: bool) -> str | None:
-        for device in service.requires:
-            status = statuses.get(device)
-            if status is None or not status.usable:
-                return device_reason(device, status)
-        if "idcard" in service.requires:  # the card holder proves it: face OR fingerprint suffices
+        for requirement in service.requires:
+            choices = (requirement,) if isinstance(requirement, str) else requirement
+            usable = [d for d in choices if statuses.get(d) is not None and statuses[d].usable]
+            if not usable:
+                return device_reason(choices[0], statuses.get(choices[0]))
+        if any(isinstance(s, Identify) and s.identity == "policy" and s.when is None for s in service.stages):
+            # The card holder proves it: face OR fingerprint suffices.
             devices = [METHOD_DEVICES[m] for m in self.config.identity.methods_for(service.id)]
             if not any(statuses.get(d) is not None and statuses[d].usable for d in devices):
                 return device_reason(devices[0], statuses.get(devices[0]))
-        if service.central == "live" and not self._central_online:
+        if service.central_mode == "live" and not self._central_online:
             return "central_unreachable"
         if queue_full:
             return "queue_full"
+        if not self.site_clock.within(service.config.hours):
+            return "closed"
         return None
 
     # ---- Runner: the Session asks, the pool works ---------------------------------------------
-    def start_identify(self, visit: Visit) -> None:
-        self._pool.submit(self._guarded, self._identify, visit)
-
-    def start_verify(self, visit: Visit) -> None:
-        self._pool.submit(self._guarded, self._verify, visit)
-
-    def start_completion(self, visit: Visit) -> None:
-        self._pool.submit(self._guarded, self._complete, visit)
+    def start_stage(self, visit: Visit, stage) -> None:
+        self._pool.submit(self._guarded, handler_for(stage.kind), self.stages, visit, stage)
 
     def record_rating(self, visit: Visit) -> None:
-        payload = {"visit_id": visit.id, "service": visit.service_id, "score": visit.rating}
+        payload = {"visit_id": visit.id, "service": visit.service_id, "score": visit.rating,
+                   "reason": visit.rating_reason}
         self._pool.submit(self._guarded, self._enqueue, "rating", f"{visit.id}:rating", payload)
 
     def visit_ended(self, visit: Visit, outcome: str) -> None:
@@ -244,125 +251,33 @@ class KioskCore:
             return  # recorded at completion
         if visit.service_id is None:
             return  # never got past the home screen: nothing to keep
-        # Built now, before the visit is wiped; carries no personal data.
-        record = self.services[visit.service_id].record(visit, None, outcome)
-        self._pool.submit(self._guarded, self._record_visit, visit.id, outcome, record)
+        # Built now, before the visit is wiped; a visit that did not complete carries no personal data.
+        record = self.services[visit.service_id].record(visit, outcome)
+        record.pop("applicant", None)
+        self._pool.submit(self._guarded, self._record_ended, visit.id, outcome, record)
 
     def _guarded(self, job, *args) -> None:
         try:
             job(*args)
         except Exception:  # a bug in one visit's job must not take the kiosk down
             log.exception("job %s failed", getattr(job, "__name__", job))
+            visit = next((a for a in args if isinstance(a, Visit)), None)
+            if visit is not None:
+                self.session.stage_failed(visit.id, None, "machine_error")
 
-    def _still_identifying(self, visit: Visit) -> bool:
-        return not self._stop.is_set() and self.session.visit is visit and self.session.state == "identify"
+    def _central_lost(self) -> None:
+        self._central_online = False
+        self._pool.submit(self.refresh_availability)
 
-    def _identify(self, visit: Visit) -> None:
-        while self._still_identifying(visit):
-            try:
-                with self.devices.in_use("idcard") as reader:
-                    card = reader.read_card()
-            except NoMedia:
-                self.session.identify_problem(visit.id, "place_card")
-            except DeviceUserError:  # lifted mid-read, or the card did not authenticate
-                self.session.identify_problem(visit.id, "card_read_again")
-            except (HardwareFault, NotPresent) as exc:
-                log.warning("card reader: %s", exc.message)
-                self.session.identify_problem(visit.id, "reader_fault")
-                self._stop.wait(2.0)
-            except DeviceError as exc:  # timeout, garbled or bad-checksum frame
-                log.warning("card read failed: %s: %s", exc.kind, exc.message)
-                self.session.identify_problem(visit.id, "card_read_failed")
-            else:
-                if card.valid_to is not None and card.valid_to < date.today():
-                    card.wipe()
-                    self.session.identify_problem(visit.id, "card_expired")
-                    self._stop.wait(3.0)
-                    continue
-                visit.verification = self._prepare_verification(card)
-                self.session.card_read(visit.id, card)
-                if self.session.visit is not visit:  # ended meanwhile: forget it now
-                    visit.verification.wipe()
-                return
-            self._stop.wait(CARD_POLL_S)
-
-    def _prepare_verification(self, card) -> Verification:
-        """At card read: the ID photo's encoding starts at once, in the background."""
-        verifier = None
-        try:
-            photo = decode_photo(card.photo)
-        except PhotoUndecodable as exc:
-            log.info("ID photo not usable here (%s): the face check is skipped", exc)
-        else:
-            verifier = FaceVerifier(self.face_worker, FaceSettings.from_config(self.config.identity))
-            verifier.prepare(photo)
-            del photo
-        return Verification(verifier, self._fingerprint_template(card))
-
-    def _still_verifying(self, visit: Visit) -> bool:
-        return not self._stop.is_set() and self.session.visit is visit and self.session.state == "verify"
-
-    def _usable(self, device: str) -> bool:
-        status = self.devices.statuses().get(device)
-        return device in self.config.devices and status is not None and status.usable
-
-    def _verify(self, visit: Visit) -> None:
-        verification = visit.verification
-        if verification is None or visit.card is None:
-            return
-        verification.check = self.identity_policy.begin(visit.service_id, visit.card.id_number)
-        run_check(visit, verification.check, session=self.session, devices=self.devices, preview=self.preview,
-                  usable=self._usable, still_verifying=lambda: self._still_verifying(visit))
-
-    def _complete(self, visit: Visit) -> None:
-        service = self.services[visit.service_id]
-        try:
-            result = service.request(visit, self.central)
-        except CentralUnavailable as exc:
-            log.warning("central unavailable during visit: %s", exc)
-            self._central_online = False
-            self._pool.submit(self.refresh_availability)
-            if service.config.central != "offline_ok":
-                self.session.completion_failed(visit.id, "central_unreachable")
-                return
-            result = service.accept_offline(visit)
-        except CentralRejected as exc:
-            log.error("central rejected the request: %s", exc)
-            self.session.completion_failed(visit.id, "central_rejected")
-            return
-
-        if not result.printable:
-            if self._record_completed(visit, service, result):
-                self.session.service_answered(visit.id, result)
-            return
-
-        self.session.service_answered(visit.id, result)
-        problem = None
-        try:
-            with self.devices.in_use("printer") as printer:
-                printer.print_receipt(service.receipt(visit, result))
-            visit.receipt_printed = True
-        except DeviceError as exc:
-            log.error("receipt not printed: %s: %s", exc.kind, exc.message)
-            visit.receipt_printed = False
-            problem = "receipt_not_printed"
-        if self._record_completed(visit, service, result):
-            self.session.receipt_finished(visit.id, visit.receipt_printed, problem)
-
-    def _record_completed(self, visit: Visit, service, result) -> bool:
-        try:
-            self._record_visit(visit.id, "completed", service.record(visit, result, "completed"))
-        except OutboxFull as exc:
-            log.error("visit not recorded: %s", exc)
-            self.session.completion_failed(visit.id, "record_failed")
-            return False
-        return True
-
-    def _record_visit(self, visit_id: str, outcome: str, record: dict) -> None:
-        self.outbox.record_visit(visit_id, outcome, record)
+    def _visit_recorded(self, visit_id: str) -> None:
         self._recorded.add(visit_id)
         self.sync.wake()
         self.refresh_availability()  # the queue may have reached its bound
+
+    def _record_ended(self, visit_id: str, outcome: str, record: dict) -> None:
+        self.outbox.record_visit(visit_id, outcome, record)
+        self.sync.wake()
+        self.refresh_availability()
 
     def _enqueue(self, kind: str, key: str, payload: dict) -> None:
         try:

@@ -8,14 +8,18 @@ from kiosk.session import SessionView
 SPOKEN = {
     "home": ("请选择要办理的业务", "Please choose a service"),
     "identify": ("请将身份证放在读卡区，放好后不要移动", "Please place your ID card on the reader and keep it still"),
+    "scan": ("请将回执上的二维码对准扫描窗口", "Please hold the QR code on your receipt under the scanner"),
     "confirm": ("请核对信息，无误后请点击确认办理", "Please check the details, then press confirm"),
-    "working": ("正在办理，请稍候", "Please wait"),
-    "printing": ("正在打印回执，请在出纸口取走回执", "Printing your receipt. Please take it from the slot"),
+    "ask": ("正在办理，请稍候", "Please wait"),
+    "print_receipt": ("正在打印回执，请在出纸口取走回执", "Printing your receipt. Please take it from the slot"),
+    "print_document": ("正在打印证明，请在A4出纸口取走证明", "Printing your certificate. Please take it from the A4 tray"),
+    "result": ("请查看办理结果", "Here is the result"),
     "rate": ("请对本次服务进行评价", "Please rate this service"),
     "done": ("请取回您的身份证和回执，感谢您的使用", "Please take your ID card and receipt. Thank you"),
     "out_of_service": ("本机暂停服务，请前往服务窗口", "This kiosk is out of service. Please go to a service counter"),
 }
 MORE_TIME = ("需要更多时间吗？", "Do you need more time?")
+REASON = ("请告诉我们不满意的原因", "Please tell us what was wrong")
 
 
 def spoken_prompt(view: SessionView, previous: SessionView | None) -> str | None:
@@ -25,13 +29,17 @@ def spoken_prompt(view: SessionView, previous: SessionView | None) -> str | None
         return MORE_TIME[english]
     if view.state == "verify":
         return _verify_prompt(view, previous, english)
-    if previous is not None and previous.state == view.state and previous.language == view.language:
-        if view.state == "steps" and view.step and (previous.step is None or previous.step.id != view.step.id):
-            return view.step.prompt
+    if view.state == "rate" and view.rating is not None and view.rating.needs_reason:
+        if previous is None or previous.rating is None or not previous.rating.needs_reason:
+            return REASON[english]
+    if (previous is not None and (previous.state, previous.stage_id) == (view.state, view.stage_id)
+            and previous.language == view.language):
         return None
-    if view.state == "steps" and view.step is not None:
+    if view.state == "choose" and view.step is not None:
         return view.step.prompt
-    texts = SPOKEN.get(view.state)
+    if view.state == "enter" and view.entry is not None:
+        return view.entry.prompt
+    texts = SPOKEN.get(view.action or view.state)
     return texts[english] if texts else None
 
 

@@ -1,19 +1,15 @@
-"""The citizen's visit as a state machine, with a countdown on every step.
+"""The citizen's visit, stage by stage, with a countdown on every step.
 
-    attract ─touch─▶ home ─choose_service─▶ identify ─card─▶ verify ─verified─▶ steps ─▶ confirm ─▶ working
-       ▲                                                           │                              │
-       │                                                           │ identity refused / locked    │
-       │                                   printing ◀── issued / accepted ─────────────────────────┤
-       │                                      │                    │                              │ refused
-       └──── done ◀── rate ◀──────────────────┴────────────────────┴──────────────────────────────┘
+The machine is built from the configured services' stage lists (kiosk/flow.py): attract → home →
+the chosen service's stages in order (skipping those whose `when` is false) → done → attract,
+with `out_of_service` reachable from attract and home. What each stage means is generic:
 
-In `verify` the citizen proves they hold the card (face with liveness, fingerprint as the
-fallback; kiosk/identity). A refused or locked check ends the visit at `done`, nothing printed.
+- citizen stages (identify, verify, scan, choose, enter, confirm, result, rate) wait for the
+  citizen, with a "need more time?" prompt `warning_s` before their deadline;
+- machine stages (ask, act, record) wait for central or a device, under a hard ceiling that
+  ends the visit with an error.
 
-Cancel works from every state the citizen controls; `out_of_service` takes over from attract or
-home when no service can be offered. Every state but attract and out_of_service has a deadline:
-where the citizen is acting, a "need more time?" prompt comes `warning_s` before it; where the
-machine is working, the deadline is a hard ceiling that ends the visit with an error.
+Cancel works from every citizen stage and from done; leaving a visit, however, wipes its data.
 
 The Session is Qt-free and thread-safe: screens call its intents from the GUI thread, the core's
 workers report results from theirs, and every change is published as an immutable SessionView.
@@ -29,65 +25,21 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from statemachine import State, StateMachine
-
 from kiosk.config import KioskConfig
-from kiosk.privacy import mask_name
+from kiosk.flow import build_flow, state_name
+from kiosk.inputs import entry_error, normalise_key
+from kiosk.services.stages import Stage
 from kiosk.visit import ServiceResult, Visit, new_visit_id
 
-CITIZEN_STATES = frozenset({"home", "identify", "verify", "steps", "confirm", "rate"})
-MACHINE_STATES = frozenset({"working", "printing"})
-
-
-class VisitFlow(StateMachine):
-    """Only the transitions; what happens on them lives in Session."""
-
-    attract = State(initial=True)
-    home = State()
-    identify = State()
-    verify = State()
-    steps = State()
-    confirm = State()
-    working = State()
-    printing = State()
-    rate = State()
-    done = State()
-    out_of_service = State()
-
-    start = attract.to(home)
-    choose_service = home.to(identify)
-    card_accepted = identify.to(verify)
-    identity_verified = verify.to(steps, cond="has_steps") | verify.to(confirm)
-    identity_refused = verify.to(done)
-    steps_complete = steps.to(confirm)
-    back_to_steps = confirm.to(steps, cond="has_steps")
-    submit = confirm.to(working)
-    answered_printable = working.to(printing)
-    answered_final = working.to(rate)
-    receipt_finished = printing.to(rate)
-    work_failed = working.to(done) | printing.to(done)
-    rating_finished = rate.to(done)
-    reset = (home.to(attract) | identify.to(attract) | verify.to(attract) | steps.to(attract) | confirm.to(attract)
-             | working.to(attract) | printing.to(attract) | rate.to(attract) | done.to(attract))
-    suspend = attract.to(out_of_service) | home.to(out_of_service)
-    resume = out_of_service.to(attract)
-
-    def __init__(self, has_steps: Callable[[], bool]):
-        self._has_steps = has_steps
-        super().__init__()
-
-    def has_steps(self) -> bool:
-        return self._has_steps()
+RATING_REASONS = ("slow", "hard_to_use", "device_problem", "unhappy_with_result", "other")
+REASON_REQUIRED_BELOW = 3  # 不满意 and 非常不满意 ask why
+ENTRY_MAX = 32
 
 
 class Runner(Protocol):
     """The core's side: starts long work off the caller's thread and reports back to the Session."""
 
-    def start_identify(self, visit: Visit) -> None: ...
-
-    def start_verify(self, visit: Visit) -> None: ...
-
-    def start_completion(self, visit: Visit) -> None: ...
+    def start_stage(self, visit: Visit, stage: Stage) -> None: ...
 
     def record_rating(self, visit: Visit) -> None: ...
 
@@ -101,10 +53,13 @@ class Tile:
     subtitle: str
     available: bool
     reason: str | None = None  # a message code when unavailable
+    hours: tuple[str, ...] = ()  # opening windows in site time; () = round the clock
 
 
 @dataclass(frozen=True)
 class StepView:
+    """A question with choices (a Choose stage, or a result's follow-up actions)."""
+
     id: str
     title: str
     prompt: str
@@ -112,6 +67,19 @@ class StepView:
     index: int
     count: int
     selected: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """Typed input on the on-screen keyboard. `value` is what was typed (a plate, a phone
+    number, an application number): shown back to the citizen as typed."""
+
+    id: str
+    title: str
+    prompt: str
+    format: str
+    value: str
+    error: str | None = None  # a message code once the citizen submitted something invalid
 
 
 @dataclass(frozen=True)
@@ -126,25 +94,40 @@ class VerifyView:
 
 
 @dataclass(frozen=True)
+class RatingView:
+    score: int | None = None
+    needs_reason: bool = False
+    reasons: tuple[str, ...] = RATING_REASONS
+
+
+@dataclass(frozen=True)
 class SessionView:
     """Everything a screen may show. Personal values are already masked."""
 
-    state: str
+    state: str  # attract, home, out_of_service, done, or the current stage's kind
     language: str
     kiosk_name: str
+    stage_id: str | None = None
+    service_id: str | None = None
     tiles: tuple[Tile, ...] = ()
     service_title: str = ""
     step: StepView | None = None
+    entry: EntryView | None = None
     verify: VerifyView | None = None
-    summary: tuple[tuple[str, str], ...] = ()  # (label code, value)
+    rating: RatingView | None = None
+    action: str | None = None  # the device action of an `act` stage: print_receipt, print_document …
+    summary: tuple[tuple[str, str], ...] = ()  # (label code, value); "text:…" labels are already translated
+    rows: tuple[tuple[str, str], ...] = ()  # the result stage's rows, same form
     message: str | None = None  # a message code the screens translate
     countdown: int | None = None
     prompt_more_time: bool = False
     can_cancel: bool = False
+    can_back: bool = False
     outcome: str | None = None
     reference: str | None = None
     reason: str | None = None
     receipt_printed: bool | None = None
+    document_printed: bool | None = None
     out_of_service_reason: str | None = None
     visit_id: str | None = None
     sequence: int = 0
@@ -159,19 +142,23 @@ class _Timer:
 
 
 class Session:
-    def __init__(self, config: KioskConfig, runner: Runner, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, config: KioskConfig, runner: Runner, services: dict, *,
+                 clock: Callable[[], float] = time.monotonic):
         self._config = config
         self._runner = runner
+        self._services = services
         self._clock = clock
         self._lock = threading.RLock()
         self._listeners: list[Callable[[SessionView], None]] = []
-        self._flow = VisitFlow(has_steps=self._service_has_steps)
+        self._flow = build_flow(services)()
         self._timer = _Timer()
         self._language = config.language
-        self._availability: dict[str, str | None] = {s.id: None for s in config.services}
+        self._availability: dict[str, str | None] = {s: None for s in services}
         self._out_of_service: str | None = None
         self._message: str | None = None
         self._verify = VerifyView()
+        self._entry = ""
+        self._entry_error: str | None = None
         self._sequence = 0
         self.visit: Visit | None = None
 
@@ -184,7 +171,14 @@ class Session:
 
     @property
     def state(self) -> str:
-        return self._flow.current_state_value
+        """What the citizen is at: attract, home, out_of_service, done, or the stage's kind."""
+        stage = self._stage()
+        return stage.kind if stage is not None else self._flow.current_state_value
+
+    @property
+    def stage(self) -> Stage | None:
+        with self._lock:
+            return self._stage()
 
     def view(self) -> SessionView:
         with self._lock:
@@ -193,10 +187,10 @@ class Session:
     # ---- citizen intents ---------------------------------------------------------------------
     def touch(self) -> None:
         with self._lock:
-            if self.state == "attract":
+            if self._flow.current_state_value == "attract":
                 self.visit = Visit(id=new_visit_id(self._config.kiosk.id))
-                self._enter("start")
-            elif self.state in CITIZEN_STATES:
+                self._send("start")
+            elif self._citizen_stage() or self.state == "home":
                 self._activity()
 
     def choose_service(self, service_id: str) -> None:
@@ -208,52 +202,92 @@ class Session:
                 self._publish()
                 return
             self.visit.service_id = service_id
-            self._enter("choose_service")
-            self._runner.start_identify(self.visit)
+            self._advance()
 
     def choose(self, step_id: str, choice_id: str) -> None:
+        """A pick on a Choose stage, or one of the result screen's follow-up actions."""
         with self._lock:
-            if self.state != "steps" or self.visit is None:
+            stage = self._stage()
+            if stage is None or stage.id != step_id or stage.kind not in ("choose", "result"):
                 return
-            steps = self._service().steps
-            current = self._current_step_index()
-            if steps[current].id != step_id or choice_id not in {c.id for c in steps[current].choices}:
+            if choice_id not in {cid for cid, _label in self._choices(stage)}:
                 return
             self.visit.choices[step_id] = choice_id
-            if self._current_step_index() >= len(steps):
-                self._enter("steps_complete")
-            else:
+            self._advance()
+
+    def key(self, stage_id: str, key: str) -> None:
+        """One key of the on-screen keyboard on an Enter stage."""
+        with self._lock:
+            stage = self._stage()
+            if stage is None or stage.kind != "enter" or stage.id != stage_id:
+                return
+            char = normalise_key(stage.format, key, self._entry)
+            if char and len(self._entry) < ENTRY_MAX:
+                self._entry += char
+                self._entry_error = None
+            self._activity()
+
+    def backspace(self, stage_id: str) -> None:
+        with self._lock:
+            stage = self._stage()
+            if stage is not None and stage.kind == "enter" and stage.id == stage_id:
+                self._entry = self._entry[:-1]
+                self._entry_error = None
                 self._activity()
 
-    def back(self) -> None:
+    def submit_entry(self, stage_id: str) -> None:
         with self._lock:
-            if self.state == "confirm" and self.visit is not None and self._service_has_steps():
-                last = self._service().steps[-1].id
-                self.visit.choices.pop(last, None)
-                self._enter("back_to_steps")
-            elif self.state == "steps" and self.visit is not None and self.visit.choices:
-                self.visit.choices.pop(list(self.visit.choices)[-1])
+            stage = self._stage()
+            if stage is None or stage.kind != "enter" or stage.id != stage_id:
+                return
+            error = entry_error(stage.format, self._entry)
+            if error is not None:
+                self._entry_error = error
                 self._activity()
+                return
+            self.visit.inputs[stage.id] = self._entry
+            self._advance()
+
+    def back(self) -> None:
+        """Back to the previous question the citizen answered (a choice or a typed entry)."""
+        with self._lock:
+            target = self._back_target()
+            if target is None:
+                return
+            self.visit.choices.pop(target.id, None)
+            self.visit.inputs.pop(target.id, None)
+            self._go(target)
 
     def confirm(self) -> None:
         with self._lock:
-            if self.state != "confirm" or self.visit is None:
-                return
-            self._enter("submit")
-            self._runner.start_completion(self.visit)
+            if self.state in ("confirm", "result") and self.visit is not None:
+                self._advance()
 
     def rate(self, score: int) -> None:
         with self._lock:
             if self.state != "rate" or self.visit is None or not 1 <= score <= 5:
                 return
             self.visit.rating = score
+            if score < REASON_REQUIRED_BELOW:
+                self.visit.rating_reason = None
+                self._activity()  # the reasons show; the rating is kept once one is picked
+                return
             self._runner.record_rating(self.visit)
-            self._enter("rating_finished")
+            self._advance()
+
+    def rate_reason(self, reason: str) -> None:
+        with self._lock:
+            if (self.state != "rate" or self.visit is None or self.visit.rating is None
+                    or self.visit.rating >= REASON_REQUIRED_BELOW or reason not in RATING_REASONS):
+                return
+            self.visit.rating_reason = reason
+            self._runner.record_rating(self.visit)
+            self._advance()
 
     def skip_rating(self) -> None:
         with self._lock:
             if self.state == "rate":
-                self._enter("rating_finished")
+                self._advance()
 
     def finish(self) -> None:
         with self._lock:
@@ -262,9 +296,13 @@ class Session:
 
     def cancel(self, reason: str = "cancelled") -> None:
         with self._lock:
-            if self.state in CITIZEN_STATES or self.state == "done":
-                refused = self.state == "done" and self.visit is not None and self.visit.identity_refused
-                outcome = "completed" if self._completed() else ("identity_refused" if refused else reason)
+            if self._citizen_stage() or self.state in ("home", "done"):
+                if self._completed():
+                    outcome = "completed"
+                elif self.visit is not None and self.visit.identity_refused:
+                    outcome = "identity_refused"
+                else:
+                    outcome = reason
                 self._end_visit(outcome)
 
     def more_time(self) -> None:
@@ -279,7 +317,7 @@ class Session:
         with self._lock:
             if language in ("zh", "en") and language != self._language:
                 self._language = language
-                if self.state in CITIZEN_STATES:
+                if self._citizen_stage():
                     self._activity()
                 self._publish()
 
@@ -291,8 +329,26 @@ class Session:
             self.visit.card = card
             self._message = None
             self._verify = VerifyView()
-            self._enter("card_accepted")
-            self._runner.start_verify(self.visit)
+            self._advance()
+
+    def identify_problem(self, visit_id: str, message: str) -> None:
+        """The card (or the scanned code) could not be used yet: guide and keep waiting."""
+        with self._lock:
+            if self.visit is None or self.visit.id != visit_id or self.state not in ("identify", "scan"):
+                return
+            if self._message != message:
+                self._message = message
+                self._publish()
+
+    scan_problem = identify_problem
+
+    def scanned(self, visit_id: str, code: str) -> None:
+        with self._lock:
+            if not self._is_current(visit_id, "scan"):
+                return
+            self.visit.inputs[self._stage().id] = code
+            self._message = None
+            self._advance()
 
     def verify_update(self, visit_id: str, method: str, guidance: str | None = None,
                       challenge: str | None = None, progress: float = 0.0) -> None:
@@ -323,41 +379,39 @@ class Session:
                 return
             if step.action == "verified":
                 self._verify = VerifyView(result="verified")
-                self._enter("identity_verified")
+                self._advance()
                 return
             self.visit.identity_refused = True
             self._verify = VerifyView(result=step.action)
-            self._message = step.message
-            self._enter("identity_refused")
+            self._finish_with(step.message)
 
-    def identify_problem(self, visit_id: str, message: str) -> None:
-        """The card could not be used yet (no card, read error, expired): guide and keep waiting."""
+    def stage_done(self, visit_id: str, stage_id: str, result: ServiceResult | None = None) -> None:
+        """A machine stage finished; `result` is what central answered (ask stages)."""
         with self._lock:
-            if self._is_current(visit_id, "identify") and self._message != message:
-                self._message = message
-                self._publish()
-
-    def service_answered(self, visit_id: str, result: ServiceResult) -> None:
-        with self._lock:
-            if not self._is_current(visit_id, "working"):
+            stage = self._stage()
+            if self.visit is None or self.visit.id != visit_id or stage is None or stage.id != stage_id:
                 return
-            self.visit.result = result
-            self._enter("answered_printable" if result.printable else "answered_final")
+            if result is not None:
+                self.visit.result = result
+            self._advance()
 
-    def receipt_finished(self, visit_id: str, printed: bool, problem: str | None = None) -> None:
+    def stage_problem(self, visit_id: str, stage_id: str, message: str) -> None:
+        """A machine stage went on despite a problem the citizen should hear of at the end
+        (e.g. a receipt that did not print)."""
         with self._lock:
-            if not self._is_current(visit_id, "printing"):
-                return
-            self.visit.receipt_printed = printed
-            self._message = problem
-            self._enter("receipt_finished")
+            stage = self._stage()
+            if self.visit is not None and self.visit.id == visit_id and stage is not None and stage.id == stage_id:
+                self._carry = message
 
-    def completion_failed(self, visit_id: str, message: str) -> None:
+    def stage_failed(self, visit_id: str, stage_id: str | None, message: str) -> None:
+        """A machine stage cannot go on: the visit ends at `done` with `message`."""
         with self._lock:
-            if self.visit is None or self.visit.id != visit_id or self.state not in MACHINE_STATES:
+            stage = self._stage()
+            if self.visit is None or self.visit.id != visit_id or stage is None or stage.citizen:
                 return
-            self._message = message
-            self._enter("work_failed")
+            if stage_id is not None and stage.id != stage_id:
+                return
+            self._finish_with(message)
 
     def set_availability(self, availability: dict[str, str | None], out_of_service: str | None) -> None:
         """Which services can be offered now (None = available, else a reason code), and whether
@@ -366,13 +420,14 @@ class Session:
             changed = availability != self._availability or out_of_service != self._out_of_service
             self._availability = dict(availability)
             self._out_of_service = out_of_service
-            if out_of_service and self.state == "attract":
-                self._enter("suspend")
-            elif out_of_service and self.state == "home":
+            current = self._flow.current_state_value
+            if out_of_service and current == "attract":
+                self._send("suspend")
+            elif out_of_service and current == "home":
                 self._end_visit("cancelled")
-                self._enter("suspend")
-            elif not out_of_service and self.state == "out_of_service":
-                self._enter("resume")
+                self._send("suspend")
+            elif not out_of_service and current == "out_of_service":
+                self._send("resume")
             elif changed:
                 self._publish()
 
@@ -387,7 +442,7 @@ class Session:
                 self._timed_out()
                 return
             timeouts = self._config.timeouts
-            if (self.state in CITIZEN_STATES and not self._timer.prompting
+            if ((self._citizen_stage() or self.state == "home") and not self._timer.prompting
                     and remaining <= timeouts.warning_s and self._timer.extensions < timeouts.max_extensions):
                 self._timer.prompting = True
                 self._publish()
@@ -395,24 +450,81 @@ class Session:
                 self._publish()
 
     def _timed_out(self) -> None:
-        state = self.state
-        if state in MACHINE_STATES:
-            self._message = "machine_timeout"
-            self._enter("work_failed")
-        elif state == "rate":
-            self._enter("rating_finished")
-        elif state == "done":
+        stage = self._stage()
+        if stage is not None and not stage.citizen:
+            self._finish_with("machine_timeout")
+        elif stage is not None and stage.kind in ("rate", "result") and self._completed():
+            self._advance()
+        elif self.state == "done":
             self._end_visit(self._done_outcome())
         else:
             self._end_visit("timeout")
 
-    # ---- internals ---------------------------------------------------------------------------
-    def _enter(self, event: str) -> None:
+    # ---- moving through the stages -----------------------------------------------------------
+    _carry: str | None = None  # a problem to tell the citizen at the end (receipt not printed …)
+
+    def _service(self):
+        return self._services[self.visit.service_id]
+
+    def _stage(self) -> Stage | None:
+        if self.visit is None or self.visit.stage_id is None:
+            return None
+        return self._service().step(self.visit.stage_id)
+
+    def _citizen_stage(self) -> bool:
+        stage = self._stage()
+        return stage is not None and stage.citizen
+
+    def _advance(self) -> None:
+        """To the next stage that applies to this visit, or to done after the last."""
+        service = self._service()
+        steps = service.steps
+        current = self._stage()
+        start = 0 if current is None else steps.index(current) + 1
+        for stage in steps[start:]:
+            if stage.kind == "rate" and not service.config.rating:
+                continue
+            if stage.applies(self.visit):
+                self._go(stage)
+                return
+        self._finish_with(self._carry)
+
+    def _go(self, stage: Stage) -> None:
+        self.visit.stage_id = stage.id
+        self._entry, self._entry_error = "", None
+        if stage.kind == "enter":
+            self._entry = self.visit.inputs.pop(stage.id, "")
+        self._send(f"to_{state_name(self.visit.service_id, stage.id)}")
+        if not stage.citizen or stage.kind in ("identify", "verify", "scan"):
+            self._runner.start_stage(self.visit, stage)
+
+    def _finish_with(self, message: str | None) -> None:
+        if self.visit is not None:
+            self.visit.stage_id = None
+        self._send("finish")
+        self._message = message
+        self._publish()
+
+    def _back_target(self) -> Stage | None:
+        stage = self._stage()
+        if stage is None or not stage.citizen or stage.kind not in ("choose", "enter", "confirm"):
+            return None
+        steps = self._service().steps
+        for earlier in reversed(steps[:steps.index(stage)]):
+            if not earlier.citizen or earlier.kind in ("identify", "verify", "scan"):
+                return None  # never back over the card, the identity check or central
+            if earlier.kind in ("choose", "enter") and earlier.applies(self.visit):
+                return earlier
+        return None
+
+    def _send(self, event: str) -> None:
         self._flow.send(event)
         if self.visit is not None:
             self.visit.furthest_state = self.state
-        if self.state not in ("rate", "done"):  # there the message explains the outcome
+        if self.state != "done":  # there the message explains the outcome
             self._message = None
+        if self.state == "attract":
+            self._carry = None
         self._arm_timer()
         self._publish()
 
@@ -425,8 +537,10 @@ class Session:
                 visit.wipe()
         self._language = self._config.language
         self._message = None
+        self._carry = None
         self._verify = VerifyView()
-        if self.state != "attract":
+        self._entry, self._entry_error = "", None
+        if self._flow.current_state_value != "attract":
             self._flow.send("reset")
         self._arm_timer()
         self._publish()
@@ -437,20 +551,21 @@ class Session:
         return "identity_refused" if self.visit is not None and self.visit.identity_refused else "failed"
 
     def _completed(self) -> bool:
-        return bool(self.visit and self.visit.result is not None and self.state in ("rate", "done"))
+        return bool(self.visit and self.visit.result is not None
+                    and (self.state in ("result", "rate", "done")))
 
     def _activity(self) -> None:
-        if self.state in CITIZEN_STATES:
+        if self._citizen_stage() or self.state == "home":
             self._arm_timer(keep_extensions=True)
             self._publish()
 
     def _arm_timer(self, keep_extensions: bool = False) -> None:
-        state, timeouts = self.state, self._config.timeouts
-        if state in CITIZEN_STATES:
-            limit = timeouts.for_state(state)
-        elif state in MACHINE_STATES:
-            limit = timeouts.working_s
-        elif state == "done":
+        timeouts, stage = self._config.timeouts, self._stage()
+        if stage is not None:
+            limit = timeouts.for_state(stage.kind) if stage.citizen else timeouts.per_state.get(stage.kind, timeouts.working_s)
+        elif self.state == "home":
+            limit = timeouts.for_state("home")
+        elif self.state == "done":
             limit = timeouts.done_s
         else:
             limit = None
@@ -460,21 +575,14 @@ class Session:
             extensions=extensions,
         )
 
-    def _is_current(self, visit_id: str, state: str) -> bool:
-        return self.visit is not None and self.visit.id == visit_id and self.state == state
+    def _is_current(self, visit_id: str, kind: str) -> bool:
+        return self.visit is not None and self.visit.id == visit_id and self.state == kind
 
-    def _service(self):
-        return self._config.service(self.visit.service_id)
-
-    def _service_has_steps(self) -> bool:
-        return bool(self.visit and self.visit.service_id and self._service().steps)
-
-    def _current_step_index(self) -> int:
-        steps = self._service().steps
-        for index, step in enumerate(steps):
-            if step.id not in self.visit.choices:
-                return index
-        return len(steps)
+    def _choices(self, stage: Stage) -> tuple[tuple[str, str], ...]:
+        service = self._service()
+        if stage.kind == "result":
+            return service.result_actions(self.visit, self._language)
+        return service.choices(stage, self.visit, self._language)
 
     def _publish(self) -> None:
         self._sequence += 1
@@ -483,8 +591,9 @@ class Session:
         for listener in list(self._listeners):
             listener(view)
 
+    # ---- the view ----------------------------------------------------------------------------
     def _view(self) -> SessionView:
-        lang, state = self._language, self.state
+        lang, state, stage = self._language, self.state, self._stage()
         remaining = None
         if self._timer.deadline is not None:
             remaining = max(0, math.ceil(self._timer.deadline - self._clock()))
@@ -492,10 +601,10 @@ class Session:
             state=state,
             language=lang,
             kiosk_name=self._config.kiosk.name.pick(lang),
-            message=self._message,
+            message=self._message or (self._carry if state in ("result", "rate", "done") else None),
             countdown=remaining,
             prompt_more_time=self._timer.prompting,
-            can_cancel=state in CITIZEN_STATES or state == "done",
+            can_cancel=(stage is not None and stage.citizen) or state in ("home", "done"),
             out_of_service_reason=self._out_of_service,
             sequence=self._sequence,
         )
@@ -507,46 +616,60 @@ class Session:
                     subtitle=s.subtitle.pick(lang) if s.subtitle else "",
                     available=self._availability.get(s.id) is None,
                     reason=self._availability.get(s.id),
+                    hours=tuple(s.hours),
                 )
                 for s in self._config.services
-                if s.enabled
+                if s.enabled and s.id in self._services
             )
         visit = self.visit
-        if visit is not None:
-            view["visit_id"] = visit.id
-            if visit.service_id:
-                service = self._service()
-                view["service_title"] = service.title.pick(lang)
-                if state == "steps":
-                    index = self._current_step_index()
-                    step = service.steps[min(index, len(service.steps) - 1)]
-                    view["step"] = StepView(
-                        id=step.id,
-                        title=step.title.pick(lang),
-                        prompt=step.prompt.pick(lang),
-                        choices=tuple((c.id, c.label.pick(lang)) for c in step.choices),
-                        index=index,
-                        count=len(service.steps),
-                        selected=visit.choices.get(step.id),
-                    )
-                if state == "verify" or (state == "done" and self._verify.result):
-                    view["verify"] = self._verify
-                if state in ("confirm", "working", "printing") and visit.card is not None:
-                    view["summary"] = self._summary(service, lang)
-            if visit.result is not None:
-                view.update(
-                    outcome=visit.result.outcome,
-                    reference=visit.result.reference,
-                    reason=visit.result.reason,
-                    receipt_printed=visit.receipt_printed,
-                )
+        if visit is None:
+            return SessionView(**view)
+        view["visit_id"] = visit.id
+        if visit.service_id:
+            service = self._service()
+            view["service_id"] = service.id
+            view["service_title"] = service.title(lang)
+            if stage is not None:
+                view["stage_id"] = stage.id
+                view["can_back"] = self._back_target() is not None
+                view.update(self._stage_view(service, stage, lang))
+            if state == "done" and self._verify.result:
+                view["verify"] = self._verify
+        if visit.result is not None:
+            view.update(
+                outcome=visit.result.outcome,
+                reference=visit.result.reference,
+                reason=visit.result.reason,
+                receipt_printed=visit.receipt_printed,
+                document_printed=visit.document_printed,
+            )
         return SessionView(**view)
 
-    def _summary(self, service, lang: str) -> tuple[tuple[str, str], ...]:
-        card = self.visit.card
-        rows = [("service", service.title.pick(lang)), ("name", mask_name(card.name)), ("id_number", card.masked_id)]
-        for step in service.steps:
-            chosen = self.visit.choices.get(step.id)
-            label = next((c.label.pick(lang) for c in step.choices if c.id == chosen), "")
-            rows.append((f"step:{step.title.pick(lang)}", label))
-        return tuple(rows)
+    def _stage_view(self, service, stage: Stage, lang: str) -> dict:
+        kind = stage.kind
+        if kind == "verify":
+            return {"verify": self._verify}
+        if kind in ("choose", "result"):
+            title, prompt = service.stage_texts(stage, lang)
+            questions = [s for s in service.steps if s.kind in ("choose", "enter") and s.applies(self.visit)]
+            index = questions.index(stage) if stage in questions else 0
+            step = StepView(id=stage.id, title=title, prompt=prompt, choices=self._choices(stage),
+                            index=index, count=len(questions), selected=self.visit.choices.get(stage.id))
+            extra = {"step": step}
+            if kind == "result":
+                extra["rows"] = service.result_rows(self.visit, lang)
+            return extra
+        if kind == "enter":
+            title, prompt = service.stage_texts(stage, lang)
+            return {"entry": EntryView(id=stage.id, title=title, prompt=prompt, format=stage.format,
+                                       value=self._entry, error=self._entry_error)}
+        if kind == "confirm":
+            return {"summary": service.summary(self.visit, lang)}
+        if kind == "act":
+            return {"action": stage.action}
+        if kind == "rate":
+            score = self.visit.rating
+            return {"rating": RatingView(score=score, needs_reason=score is not None and score < REASON_REQUIRED_BELOW)}
+        if kind in ("ask", "record") and self.visit.card is not None:
+            return {"summary": service.summary(self.visit, lang)}
+        return {}

@@ -22,11 +22,13 @@ def new_visit_id(kiosk_id: str) -> str:
 class ServiceResult:
     """What a service's back office answered."""
 
-    outcome: str  # "issued" | "refused" | "accepted_offline"
+    outcome: str  # "issued" | "refused" | "accepted_offline" | "answered" (a query)
     reference: str | None = None  # certificate or application number
     verify_url: str | None = None
-    issued_at: str | None = None
+    issued_at: str | None = None  # ISO 8601 (UTC)
     reason: str | None = None  # shown to the citizen when refused
+    valid_until: str | None = None  # ISO date
+    data: dict[str, Any] = field(default_factory=dict)  # the rest of central's answer
 
     @property
     def printable(self) -> bool:
@@ -38,11 +40,15 @@ class Visit:
     id: str
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     service_id: str | None = None
+    stage_id: str | None = None
     card: Any = None  # drivers.idcard.model.IdCard once read
-    choices: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, str] = field(default_factory=dict)  # Choose stage id -> choice id
+    inputs: dict[str, str] = field(default_factory=dict)  # Enter/Scan stage id -> text
+    answers: dict[str, dict] = field(default_factory=dict)  # Ask operation -> central's answer
     result: ServiceResult | None = None
-    receipt_printed: bool | None = None
+    printed: dict[str, bool] = field(default_factory=dict)  # action -> printed or not
     rating: int | None = None
+    rating_reason: str | None = None
     furthest_state: str = "home"
     # The identity check: what the record keeps of it ({method, decision, score, at} per
     # decision), whether it refused the citizen, and the check itself while it runs (holds the
@@ -50,6 +56,14 @@ class Visit:
     identity: list[dict] = field(default_factory=list)
     identity_refused: bool = False
     verification: Any = None
+
+    @property
+    def receipt_printed(self) -> bool | None:
+        return self.printed.get("print_receipt")
+
+    @property
+    def document_printed(self) -> bool | None:
+        return self.printed.get("print_document")
 
     def wipe(self) -> None:
         if self.card is not None and hasattr(self.card, "wipe"):
@@ -59,4 +73,7 @@ class Visit:
             self.verification.wipe()
         self.verification = None
         self.choices.clear()
+        self.inputs.clear()
+        self.answers.clear()
         self.result = None
+        self.rating_reason = None

@@ -21,7 +21,9 @@ class HomePage(Page):
         rows = []
         for tile in view.tiles:
             text = tile.title + ("\n" + tile.subtitle if tile.subtitle else "")
-            if not tile.available:
+            if not tile.available and tile.reason == "closed":
+                text = tile.title + "\n" + self.tr("办理时间：") + "，".join(tile.hours)
+            elif not tile.available:
                 text = tile.title + "\n" + self.tr("暂不可用：") + message_text(tile.reason)
             rows.append((tile.id, text, tile.available))
         self.tiles.set_buttons(rows, self.session.choose_service, name="tile")

@@ -12,22 +12,28 @@ from screens.home import HomePage
 from screens.identify import IdentifyPage
 from screens.out_of_service import OutOfServicePage
 from screens.progress import ProgressPage
-from screens.result import DonePage, RatePage
-from screens.steps import ConfirmPage, StepPage
+from screens.result import DonePage, RatePage, ResultPage
+from screens.scan import ScanPage
+from screens.steps import ConfirmPage, EntryPage, StepPage
 from screens.translation import Translations
 from screens.verify import VerifyPage
 from screens.widgets import button, label
 
-# session state -> page class; a new screen is one line here.
+# session state (a stage kind, or attract/home/done/out_of_service) -> page class; a new kind of
+# stage is one line here.
 PAGES = {
     "attract": AttractPage,
     "home": HomePage,
     "identify": IdentifyPage,
     "verify": VerifyPage,
-    "steps": StepPage,
+    "scan": ScanPage,
+    "choose": StepPage,
+    "enter": EntryPage,
     "confirm": ConfirmPage,
-    "working": ProgressPage,
-    "printing": ProgressPage,
+    "ask": ProgressPage,
+    "act": ProgressPage,
+    "record": ProgressPage,
+    "result": ResultPage,
     "rate": RatePage,
     "done": DonePage,
     "out_of_service": OutOfServicePage,
@@ -132,7 +138,7 @@ class KioskWindow(QWidget):
         previous = self.view
         self.view = view
         self.translations.use(view.language)
-        if previous is None or previous.state != view.state:
+        if previous is None or (previous.state, previous.stage_id) != (view.state, view.stage_id):
             for state, page in self.pages.items():
                 if state != view.state and page is not self.pages[view.state]:
                     page.clear()  # nothing of the last visit stays in a hidden widget

@@ -28,6 +28,24 @@ MESSAGES = {
     "idcard_fault": QT_TRANSLATE_NOOP("Messages", "身份证读卡器故障"),
     "queue_full": QT_TRANSLATE_NOOP("Messages", "本机存储已满"),
     "no_service_available": QT_TRANSLATE_NOOP("Messages", "设备维护中"),
+    "closed": QT_TRANSLATE_NOOP("Messages", "不在办理时间"),
+    "docprinter_paper_out": QT_TRANSLATE_NOOP("Messages", "证明打印机缺纸"),
+    "docprinter_unavailable": QT_TRANSLATE_NOOP("Messages", "证明打印机无法使用"),
+    "docprinter_fault": QT_TRANSLATE_NOOP("Messages", "证明打印机故障"),
+    "docprinter_cover_open": QT_TRANSLATE_NOOP("Messages", "证明打印机盖未关"),
+    "scanner_unavailable": QT_TRANSLATE_NOOP("Messages", "扫码器无法使用"),
+    "scanner_fault": QT_TRANSLATE_NOOP("Messages", "扫码器故障，请改用身份证查询"),
+    "scan_again": QT_TRANSLATE_NOOP("Messages", "未能识别，请将二维码放平后重新扫描"),
+    "code_not_ours": QT_TRANSLATE_NOOP("Messages", "该二维码不是本机回执上的二维码"),
+    "document_not_printed": QT_TRANSLATE_NOOP("Messages", "证明未能打印，已开具的证明可在“业务进度查询”中凭身份证补打"),
+    "machine_error": QT_TRANSLATE_NOOP("Messages", "本机出现故障，请到窗口办理"),
+    "device_action_failed": QT_TRANSLATE_NOOP("Messages", "设备未能完成操作，请联系工作人员"),
+    "entry_empty": QT_TRANSLATE_NOOP("Messages", "请先输入"),
+    "entry_invalid": QT_TRANSLATE_NOOP("Messages", "输入有误，请检查后重新输入"),
+    "code_invalid": QT_TRANSLATE_NOOP("Messages", "编号应为4至32位字母或数字"),
+    "plate_province": QT_TRANSLATE_NOOP("Messages", "车牌号应以省份简称开头"),
+    "plate_invalid": QT_TRANSLATE_NOOP("Messages", "车牌号格式不正确，请检查"),
+    "phone_invalid": QT_TRANSLATE_NOOP("Messages", "请输入11位手机号码"),
     "camera_unavailable": QT_TRANSLATE_NOOP("Messages", "人脸核验摄像头无法使用"),
     "camera_fault": QT_TRANSLATE_NOOP("Messages", "人脸核验摄像头故障"),
     "fingerprint_unavailable": QT_TRANSLATE_NOOP("Messages", "指纹仪无法使用"),
@@ -64,6 +82,14 @@ SUMMARY_LABELS = {
     "id_number": QT_TRANSLATE_NOOP("Messages", "身份证号"),
 }
 
+RATING_REASONS = {
+    "slow": QT_TRANSLATE_NOOP("Messages", "等待时间长"),
+    "hard_to_use": QT_TRANSLATE_NOOP("Messages", "操作不方便"),
+    "device_problem": QT_TRANSLATE_NOOP("Messages", "设备有故障"),
+    "unhappy_with_result": QT_TRANSLATE_NOOP("Messages", "对结果不满意"),
+    "other": QT_TRANSLATE_NOOP("Messages", "其他原因"),
+}
+
 RATINGS = (  # 好差评, best first
     (5, QT_TRANSLATE_NOOP("Messages", "非常满意")),
     (4, QT_TRANSLATE_NOOP("Messages", "满意")),
@@ -84,10 +110,14 @@ def message_text(code: str | None) -> str:
 
 
 def summary_label(code: str) -> str:
-    if code.startswith("step:"):
-        return code[len("step:"):]  # a step title, already in the visit's language
+    if code.startswith("text:"):
+        return code[len("text:"):]  # a service's own text, already in the visit's language
     return _t(SUMMARY_LABELS[code]) if code in SUMMARY_LABELS else code
 
 
 def rating_labels() -> list[tuple[int, str]]:
     return [(score, _t(text)) for score, text in RATINGS]
+
+
+def rating_reason(code: str) -> str:
+    return _t(RATING_REASONS[code]) if code in RATING_REASONS else code

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout
 
-from screens.messages import message_text, rating_labels
+from screens.messages import message_text, rating_labels, rating_reason
+from screens.steps import SummaryTable
 from screens.widgets import ButtonGrid, Page, button, label
 
 
@@ -14,11 +15,52 @@ def outcome_texts(page, view) -> tuple[str, str, str]:
         return page.tr("申请已受理"), "good", page.tr("申请编号：") + (view.reference or "") + "\n" + page.tr("审核结果将以短信通知")
     if view.outcome == "refused":
         return page.tr("暂不能自助开具"), "bad", view.reason or ""
+    if view.outcome == "answered":
+        return page.tr("查询完成"), "good", ""
     return page.tr("未能完成办理"), "bad", ""
 
 
+def set_role(widget, role: str) -> None:
+    widget.setObjectName(role)
+    widget.setStyleSheet("")  # re-apply the style for the new role
+
+
+class ResultPage(Page):
+    """A Result stage: the outcome in rows (e.g. each application and its state), with the
+    service's follow-up actions (e.g. reprint) or a button to go on."""
+
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        self.service = label(role="hint")
+        self.title = label(role="title")
+        self.prompt = label(role="hint")
+        self.rows = SummaryTable()
+        self.actions = ButtonGrid(columns=1)
+        for widget in (self.service, self.title, self.prompt):
+            self.layout_.addWidget(widget)
+        self.layout_.addWidget(self.rows, 1)
+        self.layout_.addWidget(self.actions)
+        self._stage = None
+
+    def render(self, view) -> None:
+        step = view.step
+        self._stage = step.id if step else None
+        self.service.setText(view.service_title)
+        self.title.setText(step.title if step and step.title else self.tr("办理结果"))
+        self.prompt.setText(step.prompt if step and len(step.choices) > 1 else "")
+        self.rows.show_rows(view.rows)
+        self.actions.set_buttons([(cid, text, True) for cid, text in (step.choices if step else ())],
+                                 lambda choice: self.session.choose(self._stage, choice), name="action")
+
+    def clear(self) -> None:
+        super().clear()
+        self.rows.clear()
+        self.actions.clear()
+        self._stage = None
+
+
 class RatePage(Page):
-    """好差评: the outcome, then five big rating buttons."""
+    """好差评: the outcome, then five big rating buttons; the two lowest ask why."""
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -27,11 +69,13 @@ class RatePage(Page):
         self.message = label(role="message")
         self.question = label(role="title")
         self.ratings = ButtonGrid(columns=5)
+        self.reasons = ButtonGrid(columns=2)
         self.skip = button(secondary=True)
         self.skip.clicked.connect(session.skip_rating)
         for widget in (self.headline, self.detail, self.message, self.question):
             self.layout_.addWidget(widget)
         self.layout_.addWidget(self.ratings)
+        self.layout_.addWidget(self.reasons)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.skip)
@@ -39,19 +83,27 @@ class RatePage(Page):
 
     def render(self, view) -> None:
         headline, role, detail = outcome_texts(self, view)
-        self.headline.setObjectName(role)
-        self.headline.setStyleSheet("")  # re-apply the style for the new role
+        set_role(self.headline, role)
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.message.setText(message_text(view.message))
-        self.question.setText(self.tr("请对本次服务进行评价"))
-        self.ratings.set_buttons([(str(score), text, True) for score, text in rating_labels()],
-                                 lambda score: self.session.rate(int(score)))
+        rating = view.rating
+        if rating is not None and rating.needs_reason:
+            self.question.setText(self.tr("请告诉我们不满意的原因"))
+            self.ratings.clear()
+            self.reasons.set_buttons([(code, rating_reason(code), True) for code in rating.reasons],
+                                     self.session.rate_reason, name="reason")
+        else:
+            self.question.setText(self.tr("请对本次服务进行评价"))
+            self.reasons.clear()
+            self.ratings.set_buttons([(str(score), text, True) for score, text in rating_labels()],
+                                     lambda score: self.session.rate(int(score)))
         self.skip.setText(self.tr("跳过评价"))
 
     def clear(self) -> None:
         super().clear()
         self.ratings.clear()
+        self.reasons.clear()
 
 
 class DonePage(Page):
@@ -72,11 +124,11 @@ class DonePage(Page):
     def render(self, view) -> None:
         headline, role, detail = outcome_texts(self, view) if view.outcome else (self.tr("未能完成办理"), "bad", "")
         if view.outcome and role == "good":
-            headline = self.tr("办理完成，感谢您的评价") if view.outcome else headline
-        self.headline.setObjectName(role)
-        self.headline.setStyleSheet("")
+            headline = self.tr("办理完成，感谢您的使用")
+        set_role(self.headline, role)
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.message.setText(message_text(view.message))
-        self.reminder.setText(self.tr("请取回您的身份证和回执"))
+        self.reminder.setText(self.tr("请取回您的身份证和回执") if view.receipt_printed or view.document_printed
+                              else self.tr("请取回您的身份证"))
         self.finish.setText(self.tr("完成"))

@@ -1,37 +1,132 @@
-"""What every service provides to the core: ask the back office, build a receipt, build the
-record that goes to the outbox. Services never touch devices or threads themselves."""
+"""What a service is: its stages, the devices and central access it needs, and what it says to
+central, on paper and in its record. A service never touches devices, threads or SQLite: the
+stage handlers (kiosk/handlers/) do, and call back into the service for its content.
+
+A new service is a package `kiosk/services/<id>/` whose `__init__.py` defines a `Service`
+subclass with `id = "<id>"`, plus a `[[services]]` entry in the config (see
+docs/architecture.md, "Adding a service").
+"""
 
 from __future__ import annotations
 
-import abc
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import ClassVar
 
-from drivers.printer.receipt import Receipt
 from kiosk.config import KioskConfig, ServiceConfig
+from kiosk.privacy import mask_name
+from kiosk.services.stages import Choose, Stage, expand
+from kiosk.site_clock import SiteClock
 from kiosk.visit import ServiceResult, Visit
 
+# (label code or "text:<already translated>", value) rows for the confirm and result screens.
+Rows = tuple[tuple[str, str], ...]
 
-class Service(abc.ABC):
+
+class ServiceRefused(Exception):
+    """A service cannot go on with what the citizen gave (a message code the screens know)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Service:
     id: ClassVar[str]
+    stages: ClassVar[tuple[Stage, ...]]
+    # Devices the service cannot do without; a tuple inside means any one of them will do.
+    requires: ClassVar[tuple[str | tuple[str, ...], ...]] = ()
+    # Default central access; a site's config may set it per service.
+    central: ClassVar[str] = "live"  # live | offline_ok | none
 
-    def __init__(self, config: ServiceConfig, kiosk: KioskConfig):
+    def __init__(self, config: ServiceConfig, kiosk: KioskConfig, clock: SiteClock | None = None):
         self.config = config
         self.kiosk = kiosk
+        self.clock = clock or SiteClock(kiosk.kiosk.timezone)
 
-    @abc.abstractmethod
-    def request(self, visit: Visit, central) -> ServiceResult:
-        """Ask central for the outcome. Raises the central client's errors unchanged."""
+    @cached_property
+    def steps(self) -> tuple[Stage, ...]:
+        """The stages as the visit runs them (with the identity check and the record added)."""
+        steps = expand(self.stages)
+        for step in steps:
+            if isinstance(step, Choose) and not step.from_answer:
+                configured = self.config.step(step.id)
+                if configured is None or not configured.choices:
+                    raise ValueError(f"service {self.id!r}: stage {step.id!r} needs its choices in the config "
+                                     f"([[services.steps]] id = {step.id!r})")
+        return steps
 
-    @abc.abstractmethod
-    def accept_offline(self, visit: Visit) -> ServiceResult:
-        """Central is unreachable and the service allows it: accept for later processing."""
+    @property
+    def central_mode(self) -> str:
+        return self.config.central or self.central
 
-    @abc.abstractmethod
-    def receipt(self, visit: Visit, result: ServiceResult) -> Receipt: ...
+    def step(self, step_id: str) -> Stage:
+        return next(s for s in self.steps if s.id == step_id)
 
-    def record(self, visit: Visit, result: ServiceResult | None, outcome: str) -> dict:
+    # ---- texts -------------------------------------------------------------------------------
+    def title(self, language: str) -> str:
+        return self.config.title.pick(language)
+
+    def stage_texts(self, stage: Stage, language: str) -> tuple[str, str]:
+        """(title, prompt) of a citizen stage, from the service's config."""
+        configured = self.config.step(stage.id)
+        if configured is None:
+            return "", ""
+        return configured.title.pick(language), configured.prompt.pick(language)
+
+    def choices(self, stage: Stage, visit: Visit, language: str) -> tuple[tuple[str, str], ...]:
+        """The choices of a Choose stage: the configured ones, or for `from_answer` the
+        service's own (override)."""
+        configured = self.config.step(stage.id)
+        return tuple((c.id, c.label.pick(language)) for c in configured.choices) if configured else ()
+
+    def choice_label(self, visit: Visit, step_id: str, language: str = "zh") -> str:
+        chosen = visit.choices.get(step_id)
+        return next((label for cid, label in self.choices(self.step(step_id), visit, language) if cid == chosen), "")
+
+    def summary(self, visit: Visit, language: str) -> Rows:
+        """What the confirm screen shows. Personal values masked."""
+        rows = [("service", self.title(language))]
+        if visit.card is not None:
+            rows += [("name", mask_name(visit.card.name)), ("id_number", visit.card.masked_id)]
+        for stage in self.steps:
+            if isinstance(stage, Choose) and stage.id in visit.choices:
+                title, _prompt = self.stage_texts(stage, language)
+                rows.append((f"text:{title}", self.choice_label(visit, stage.id, language)))
+        return tuple(rows)
+
+    def result_rows(self, visit: Visit, language: str) -> Rows:
+        return ()
+
+    def result_actions(self, visit: Visit, language: str) -> tuple[tuple[str, str], ...]:
+        """Follow-up choices on the result screen (id, label); the citizen's pick is
+        `visit.choices[<result stage id>]`."""
+        return ()
+
+    # ---- central -----------------------------------------------------------------------------
+    def ask(self, operation: str, visit: Visit, central) -> ServiceResult:
+        """Ask central for `operation`. Raises the central client's errors unchanged."""
+        raise NotImplementedError(f"{self.id} has no operation {operation!r}")
+
+    def accept_offline(self, operation: str, visit: Visit) -> ServiceResult:
+        """Central is unreachable and the stage allows it: accept for later processing."""
+        reference = f"SQ{self.clock.today_code()}{visit.id[-8:].upper()}"
+        return ServiceResult(outcome="accepted_offline", reference=reference,
+                             issued_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    # ---- paper -------------------------------------------------------------------------------
+    def receipt(self, visit: Visit):
+        """The receipt (drivers.printer.receipt.Receipt) for a Act(print_receipt) stage."""
+        raise NotImplementedError(f"{self.id} prints no receipt")
+
+    def document(self, visit: Visit):
+        """The A4 document (kiosk.documents.Document) for a Act(print_document) stage."""
+        raise NotImplementedError(f"{self.id} prints no document")
+
+    # ---- the record --------------------------------------------------------------------------
+    def record(self, visit: Visit, outcome: str) -> dict:
         """The visit record for central. Personal fields only where central needs them."""
+        result = visit.result
         return {
             "visit_id": visit.id,
             "kiosk_id": self.kiosk.kiosk.id,
@@ -47,15 +142,7 @@ class Service(abc.ABC):
                 "issued_at": result.issued_at,
             },
             "receipt_printed": visit.receipt_printed,
+            "document_printed": visit.document_printed,
             # Only the decisions of the identity check: method, decision, score, time.
             "identity": [dict(r) for r in visit.identity] or None,
         }
-
-    def choice_label(self, visit: Visit, step_id: str, language: str = "zh") -> str:
-        chosen = visit.choices.get(step_id)
-        for step in self.config.steps:
-            if step.id == step_id:
-                for choice in step.choices:
-                    if choice.id == chosen:
-                        return choice.label.pick(language)
-        return ""

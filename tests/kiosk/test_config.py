@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_default_config_loads():
     config = load_config()
-    assert config.service("no_criminal_record").requires == ["idcard", "printer"]
+    assert [s.id for s in config.services] == ["no_criminal_record", "temporary_id", "progress_query"]
+    assert config.kiosk.timezone == "Asia/Shanghai"
     assert config.devices["idcard"].url.startswith("ga467://")
 
 
@@ -41,10 +42,20 @@ def test_bad_files_give_one_clear_error(tmp_path, text, expected):
 def test_service_needing_an_unconfigured_device_is_rejected(tmp_path):
     from kiosk.config import default_config_text
 
-    text = default_config_text().replace("[devices.printer]", "[devices.unused]")
+    text = default_config_text().replace("[devices.printer]\n", "[devices.unused]\n")
     path = tmp_path / "kiosk.toml"
     path.write_text(text)
     with pytest.raises(ConfigError, match="requires devices not configured: printer"):
+        load_config(path)
+
+
+def test_an_old_config_with_service_requirements_is_refused_plainly(tmp_path):
+    from kiosk.config import default_config_text
+
+    text = default_config_text().replace('id = "no_criminal_record"', 'id = "no_criminal_record"\nrequires = ["idcard"]')
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="services.0.requires: Extra inputs are not permitted"):
         load_config(path)
 
 

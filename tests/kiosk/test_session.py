@@ -5,6 +5,7 @@ import pytest
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.config import load_config
 from kiosk.identity.policy import PolicyStep
+from kiosk.services import build_services
 from kiosk.session import Session
 from kiosk.visit import ServiceResult
 
@@ -18,17 +19,11 @@ class RecordingRunner:
         self.calls = []
         self.ended = []
 
-    def start_identify(self, visit):
-        self.calls.append("identify")
-
-    def start_verify(self, visit):
-        self.calls.append("verify")
-
-    def start_completion(self, visit):
-        self.calls.append("complete")
+    def start_stage(self, visit, stage):
+        self.calls.append(stage.id)
 
     def record_rating(self, visit):
-        self.calls.append(("rating", visit.rating))
+        self.calls.append(("rating", visit.rating, visit.rating_reason))
 
     def visit_ended(self, visit, outcome):
         self.ended.append((visit, outcome))
@@ -59,7 +54,7 @@ def runner():
 def session(clock, runner):
     config = load_config(overrides={"timeouts.default_s": 60, "timeouts.warning_s": 15,
                                     "timeouts.extend_s": 60, "timeouts.max_extensions": 1})
-    session = Session(config, runner, clock=clock)
+    session = Session(config, runner, build_services(config), clock=clock)
     session.views = []
     session.subscribe(session.views.append)
     return session
@@ -82,32 +77,78 @@ def to_confirm(session):
     assert session.state == "confirm"
 
 
+ISSUED = ServiceResult("issued", "NCR-1", "http://c/verify/NCR-1", "2026-12-02T06:00:00+00:00")
+
+
 def test_full_visit(session, runner):
     to_confirm(session)
     view = session.view()
     assert ("id_number", load_demo_card("zhang-wei").masked_id) in view.summary
-    assert dict(view.summary)["step:选择用途"] == "签证办理"
+    assert dict(view.summary)["text:选择用途"] == "签证办理"
     session.confirm()
-    assert session.state == "working" and runner.calls == ["identify", "verify", "complete"]
+    assert session.state == "ask" and runner.calls == ["identify", "identify_verify", "apply"]
     visit = session.visit
-    session.service_answered(visit.id, ServiceResult("issued", "NCR-1", "http://c/verify/NCR-1"))
-    assert session.state == "printing"
-    session.receipt_finished(visit.id, printed=True)
+    session.stage_done(visit.id, "apply", ISSUED)
+    assert (session.state, session.view().action) == ("act", "print_document")
+    session.stage_done(visit.id, "document")
+    assert (session.state, session.view().action) == ("act", "print_receipt")
+    session.stage_done(visit.id, "receipt")
+    assert session.state == "record"
+    session.stage_done(visit.id, "record")
     assert session.state == "rate" and session.view().outcome == "issued"
+    assert runner.calls[-4:] == ["apply", "document", "receipt", "record"]
     session.rate(5)
-    assert ("rating", 5) in runner.calls and session.state == "done"
+    assert ("rating", 5, None) in runner.calls and session.state == "done"
     session.finish()
     assert session.state == "attract" and session.visit is None
     assert runner.ended[-1][1] == "completed"
     assert visit.card is None and visit.choices == {}  # wiped
 
 
-def test_refused_goes_straight_to_rating(session):
+def test_refused_prints_nothing_and_is_recorded_before_the_rating(session, runner):
     to_confirm(session)
     session.confirm()
-    session.service_answered(session.visit.id, ServiceResult("refused", reason="请到窗口办理"))
+    session.stage_done(session.visit.id, "apply", ServiceResult("refused", reason="请到窗口办理"))
+    assert session.state == "record"
+    session.stage_done(session.visit.id, "record")
     view = session.view()
     assert view.state == "rate" and view.outcome == "refused" and view.reason == "请到窗口办理"
+    assert "document" not in runner.calls and "receipt" not in runner.calls
+
+
+def test_accepted_offline_prints_the_receipt_but_no_certificate(session, runner):
+    to_confirm(session)
+    session.confirm()
+    session.stage_done(session.visit.id, "apply", ServiceResult("accepted_offline", "SQ1"))
+    assert session.view().action == "print_receipt"
+    assert "document" not in runner.calls
+
+
+def test_the_two_lowest_ratings_ask_for_a_reason(session, runner):
+    to_confirm(session)
+    session.confirm()
+    for stage in ("apply", "document", "receipt", "record"):
+        session.stage_done(session.visit.id, stage, ISSUED if stage == "apply" else None)
+    session.rate(1)
+    view = session.view()
+    assert view.state == "rate" and view.rating.needs_reason and "slow" in view.rating.reasons
+    assert not any(isinstance(c, tuple) and c[0] == "rating" for c in runner.calls)
+    session.rate_reason("not-a-reason")
+    assert session.state == "rate"
+    session.rate_reason("device_problem")
+    assert ("rating", 1, "device_problem") in runner.calls and session.state == "done"
+
+
+def test_a_print_problem_is_told_at_the_end(session):
+    to_confirm(session)
+    session.confirm()
+    visit_id = session.visit.id
+    session.stage_done(visit_id, "apply", ISSUED)
+    session.stage_problem(visit_id, "document", "document_not_printed")
+    session.stage_done(visit_id, "document")
+    for stage in ("receipt", "record"):
+        session.stage_done(visit_id, stage)
+    assert session.view().message == "document_not_printed"
 
 
 def test_unavailable_service_cannot_be_chosen(session, runner):
@@ -198,7 +239,7 @@ def test_machine_states_cannot_be_cancelled_but_time_out(session, clock):
     to_confirm(session)
     session.confirm()
     session.cancel()
-    assert session.state == "working"
+    assert session.state == "ask"
     clock.advance(31)
     session.tick()
     assert session.state == "done" and session.view().message == "machine_timeout"
@@ -225,7 +266,16 @@ def test_identify_guidance_messages(session):
 def test_back_from_confirm_reopens_the_step(session):
     to_confirm(session)
     session.back()
-    assert session.state == "steps" and session.view().step.id == "purpose"
+    assert session.state == "choose" and session.view().step.id == "purpose"
+    assert "purpose" not in session.visit.choices
+
+
+def test_there_is_no_going_back_over_the_identity_check(session):
+    to_confirm(session)
+    session.back()
+    assert session.view().can_back is False
+    session.back()
+    assert session.state == "choose"
 
 
 def test_language_resets_after_the_visit(session):
@@ -243,7 +293,7 @@ def test_verify_shows_the_check_then_goes_on(session, runner):
     session.choose_service(SERVICE)
     session.card_read(session.visit.id, card())
     visit_id = session.visit.id
-    assert session.state == "verify" and runner.calls == ["identify", "verify"]
+    assert session.state == "verify" and runner.calls == ["identify", "identify_verify"]
     session.verify_step(visit_id, PolicyStep("start", "face", "identity_start_face"))
     session.verify_update(visit_id, "face", "blink", "blink", 0.3)
     view = session.view()
@@ -253,7 +303,7 @@ def test_verify_shows_the_check_then_goes_on(session, runner):
     session.verify_step(visit_id, PolicyStep("fallback", "fingerprint", "identity_use_fingerprint"))
     assert session.view().verify.method == "fingerprint" and session.view().message == "identity_use_fingerprint"
     session.verify_finished(visit_id, VERIFIED)
-    assert session.state == "steps" and session.view().verify is None
+    assert session.state == "choose" and session.view().verify is None
 
 
 def test_a_refused_identity_ends_the_visit_without_printing(session, runner):
@@ -264,7 +314,7 @@ def test_a_refused_identity_ends_the_visit_without_printing(session, runner):
     session.verify_finished(visit.id, PolicyStep("refused", None, "identity_failed"))
     view = session.view()
     assert view.state == "done" and view.message == "identity_failed" and view.verify.result == "refused"
-    assert "complete" not in runner.calls
+    assert "apply" not in runner.calls
     session.finish()
     assert session.state == "attract" and runner.ended == [(visit, "identity_refused")]
     assert visit.card is None

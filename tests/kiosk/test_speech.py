@@ -7,6 +7,7 @@ import wave
 import pytest
 
 from kiosk.config import load_config
+from kiosk.services import build_services
 from kiosk.prompts import spoken_prompt
 from kiosk.session import Session
 from kiosk.speech import Speaker
@@ -54,16 +55,16 @@ def test_no_engine_means_silence_not_a_crash(tmp_path, caplog):
     assert not list(tmp_path.glob("*"))
 
 
-def test_prompts_follow_the_visit():
-    class Runner:
-        def start_identify(self, visit): pass
-        def start_verify(self, visit): pass
-        def start_completion(self, visit): pass
-        def record_rating(self, visit): pass
-        def visit_ended(self, visit, outcome): pass
+class Runner:
+    def start_stage(self, visit, stage): pass
+    def record_rating(self, visit): pass
+    def visit_ended(self, visit, outcome): pass
 
+
+def test_prompts_follow_the_visit():
     now = [0.0]
-    session = Session(load_config(), Runner(), clock=lambda: now[0])
+    config = load_config()
+    session = Session(config, Runner(), build_services(config), clock=lambda: now[0])
     said, last = [], [None]
 
     def listen(view):
@@ -83,16 +84,31 @@ def test_prompts_follow_the_visit():
                     "Please place your ID card on the reader and keep it still", "Do you need more time?"]
 
 
+def test_choices_typed_entries_and_low_ratings_are_spoken():
+    config = load_config()
+    session = Session(config, Runner(), build_services(config))
+    said, last = [], [None]
+
+    def listen(view):
+        text = spoken_prompt(view, last[0])
+        last[0] = view
+        if text:
+            said.append(text)
+
+    session.subscribe(listen)
+    session.touch()
+    session.choose_service("progress_query")
+    session.choose("method", "number")
+    session.key("reference", "A")  # typing on the same stage says nothing new
+    assert said[-2:] == ["刷身份证可查询本人全部业务并补打证明", "回执上的证明编号或申请编号"]
+
+
 def test_the_identity_check_speaks_its_steps_and_challenges():
     from drivers.idcard.demo_cards import load_demo_card
     from kiosk.identity.policy import PolicyStep
 
-    class Runner:
-        def start_identify(self, visit): pass
-        def start_verify(self, visit): pass
-        def visit_ended(self, visit, outcome): pass
-
-    session = Session(load_config(), Runner())
+    config = load_config()
+    session = Session(config, Runner(), build_services(config))
     said, last = [], [None]
 
     def listen(view):

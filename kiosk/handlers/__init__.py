@@ -1,0 +1,53 @@
+"""What each kind of stage does, one module per kind. The Session says which stage a visit is
+at; the core runs the stage's handler on its worker pool with a `StageContext`, and the handler
+reports back to the Session (`stage_done`, `stage_failed`, …). Handlers hold no state of their
+own between visits."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from kiosk.config import KioskConfig
+
+
+@dataclass
+class StageContext:
+    """What the handlers may use: the core's parts, not the core."""
+
+    config: KioskConfig
+    session: object  # kiosk.session.Session
+    services: dict
+    devices: object  # kiosk.devices.DeviceMonitor
+    central: object  # kiosk.central_client.CentralClient
+    outbox: object  # offline_queue.outbox.Outbox
+    stop: threading.Event
+    central_lost: Callable[[], None]  # a call found central unreachable
+    visit_recorded: Callable[[str], None]  # the visit's record is in the outbox
+    clock: object = None  # kiosk.site_clock.SiteClock
+    identity: object = None  # kiosk.handlers.verify.IdentityParts
+
+    def still_at(self, visit, stage) -> bool:
+        """The visit is still at this stage: a worker stops as soon as this turns false."""
+        session = self.session
+        return (not self.stop.is_set() and session.visit is visit
+                and visit.stage_id == stage.id)
+
+    def usable(self, device: str) -> bool:
+        status = self.devices.statuses().get(device)
+        return device in self.config.devices and status is not None and status.usable
+
+
+def handler_for(kind: str) -> Callable:
+    """The function that runs a stage of `kind`: run(context, visit, stage)."""
+    from kiosk.handlers import act, ask, identify, record, scan, verify
+
+    return {
+        "identify": identify.run,
+        "verify": verify.run,
+        "scan": scan.run,
+        "ask": ask.run,
+        "act": act.run,
+        "record": record.run,
+    }[kind]

@@ -1,0 +1,39 @@
+"""Device actions: print the receipt, print the A4 document. A print that fails is recorded as
+not printed and the visit goes on (the result is already central's: it can be reprinted from
+the progress query); the citizen is told at the end. Each job carries a key made of the visit
+and the stage, so a retried stage never prints twice."""
+
+from __future__ import annotations
+
+import logging
+
+from drivers.base import DeviceError
+
+log = logging.getLogger(__name__)
+
+PROBLEMS = {"print_receipt": "receipt_not_printed", "print_document": "document_not_printed"}
+
+
+def run(ctx, visit, stage) -> None:
+    service = ctx.services[visit.service_id]
+    action = stage.action
+    try:
+        if action == "print_receipt":
+            receipt = service.receipt(visit)
+            with ctx.devices.in_use("printer") as printer:
+                printer.print_receipt(receipt)
+        elif action == "print_document":
+            from kiosk.documents import render_pdf
+
+            pdf = render_pdf(service.document(visit))
+            with ctx.devices.in_use("docprinter") as printer:
+                printer.print_pdf(pdf, title=f"{service.id} {visit.result.reference or visit.id}",
+                                  job_key=f"{visit.id}:{stage.id}")
+        else:
+            raise NotImplementedError(f"device action {action!r} is not built yet")
+        visit.printed[action] = True
+    except DeviceError as exc:
+        log.error("%s failed: %s: %s", action, exc.kind, exc.message)
+        visit.printed[action] = False
+        ctx.session.stage_problem(visit.id, stage.id, PROBLEMS.get(action, "device_action_failed"))
+    ctx.session.stage_done(visit.id, stage.id)

@@ -1,0 +1,144 @@
+"""业务进度查询 — what became of my application, and a reprint of what did not print.
+
+With the ID card (and the identity check) the citizen sees every application of theirs and can
+reprint a certificate that was issued but never printed: no new application, no second fee.
+Card-free, by the QR code on a receipt (the barcode scanner) or its number typed in, the citizen
+sees that one application's state and nothing personal; reprinting needs the card.
+"""
+
+from __future__ import annotations
+
+from kiosk.services import service_class
+from kiosk.services.base import Service, ServiceRefused
+from kiosk.services.stages import Act, Ask, Choose, Enter, Identify, Rate, Result, Scan
+from kiosk.visit import ServiceResult, Visit
+
+REPRINT = "reprint:"
+
+# What central's application states mean to a citizen (zh, en).
+STATES = {
+    "issued": ("已开具", "Issued"),
+    "accepted": ("已受理，审核中", "Accepted, being reviewed"),
+    "processing": ("办理中", "In progress"),
+    "refused": ("未通过，请到窗口咨询", "Not granted: please ask at a counter"),
+}
+TEXTS = {
+    "none": ("未查询到办理记录", "No applications found"),
+    "printed": ("已打印", "printed"),
+    "not_printed": ("未打印，可补打", "not printed: can be reprinted"),
+    "reprint": ("补打", "Reprint"),
+    "finish": ("完成查询", "Done"),
+}
+
+
+def _pick(texts: tuple[str, str], language: str) -> str:
+    return texts[1] if language == "en" else texts[0]
+
+
+def by(method: str):
+    return lambda visit: visit.choices.get("method") == method
+
+
+def reference_from_code(code: str) -> str:
+    """The application number in a scanned code: the receipt's QR holds the verification link
+    (…/verify/<number>) for a certificate, or the bare number for an accepted application."""
+    text = code.strip().rstrip("/")
+    reference = text.rsplit("/", 1)[-1].split("?", 1)[0].upper()
+    if not (4 <= len(reference) <= 32 and reference.isascii() and reference.isalnum()):
+        raise ServiceRefused("code_not_ours")
+    return reference
+
+
+class ProgressQuery(Service):
+    id = "progress_query"
+    stages = (
+        Choose("method"),
+        Identify(when=by("card")),
+        Scan("scan", when=by("qr")),
+        Enter("reference", format="code", when=by("number")),
+        Ask("query", operation="query", offline="refuse"),
+        Result("result"),
+        Ask("reprint", operation="reprint", offline="refuse",
+            when=lambda visit: visit.choices.get("result", "").startswith(REPRINT)),
+        Act("document", action="print_document",
+            when=lambda visit: "reprint" in visit.answers and visit.result.outcome == "issued"),
+        Rate(),
+    )
+    requires = (("idcard", "scanner"),)
+    central = "live"
+
+    # ---- central -----------------------------------------------------------------------------
+    def ask(self, operation: str, visit: Visit, central) -> ServiceResult:
+        if operation == "query":
+            if visit.card is not None:
+                payload = {"id_number": visit.card.id_number}
+            else:
+                code = visit.inputs.get("scan") or visit.inputs.get("reference") or ""
+                payload = {"reference": reference_from_code(code)}
+            answer = central.call(self.id, "query", payload)
+            visit.answers["query"] = answer
+            return ServiceResult(outcome="answered", data=answer)
+        reference = visit.choices["result"][len(REPRINT):]
+        answer = central.call(self.id, "reprint", {
+            "visit_id": visit.id, "reference": reference, "id_number": visit.card.id_number,
+        })
+        visit.answers["reprint"] = answer
+        return ServiceResult(outcome="issued", reference=answer.get("certificate_no"),
+                             verify_url=answer.get("verify_url"), issued_at=answer.get("issued_at"),
+                             valid_until=answer.get("valid_until"), data=answer)
+
+    # ---- the result --------------------------------------------------------------------------
+    def _applications(self, visit: Visit) -> list[dict]:
+        return list(visit.answers.get("query", {}).get("applications", []))
+
+    def _service_title(self, service_id: str, language: str) -> str:
+        for configured in self.kiosk.services:
+            if configured.id == service_id:
+                return configured.title.pick(language)
+        return service_id
+
+    def result_rows(self, visit: Visit, language: str):
+        applications = self._applications(visit)
+        if not applications:
+            return (("text:" + _pick(TEXTS["none"], language), ""),)
+        rows = []
+        for app in applications:
+            state = _pick(STATES.get(app["state"], (app["state"], app["state"])), language)
+            if app["state"] == "issued":
+                state += "，" if language == "zh" else ", "
+                state += _pick(TEXTS["printed" if app.get("printed") else "not_printed"], language)
+            day = self.clock.local(app["submitted_at"]).strftime("%Y-%m-%d") if app.get("submitted_at") else ""
+            rows.append((f"text:{self._service_title(app['service'], language)} {app['reference']}",
+                         f"{state}  {day}".strip()))
+        return tuple(rows)
+
+    def result_actions(self, visit: Visit, language: str):
+        actions = []
+        if visit.card is not None:  # reprinting needs the card holder, not just the receipt
+            for app in self._applications(visit):
+                if app.get("reprintable") and self._printable_here(app["service"]):
+                    label = f"{_pick(TEXTS['reprint'], language)} {self._service_title(app['service'], language)}"
+                    actions.append((REPRINT + app["reference"], label))
+        actions.append(("finish", _pick(TEXTS["finish"], language)))
+        return tuple(actions)
+
+    def _printable_here(self, service_id: str) -> bool:
+        return any(s.id == service_id for s in self.kiosk.services) and "docprinter" in self.kiosk.devices
+
+    # ---- paper -------------------------------------------------------------------------------
+    def document(self, visit: Visit):
+        """The original service's certificate, from what central kept and the card on the reader."""
+        answer = visit.answers["reprint"]
+        original_config = next(s for s in self.kiosk.services if s.id == answer["service"])
+        original = service_class(answer["service"])(original_config, self.kiosk, self.clock)
+        copy = Visit(id=visit.id, service_id=original.id, card=visit.card, result=visit.result,
+                     choices={"purpose": answer.get("purpose", "")})
+        return original.document(copy)
+
+    def record(self, visit: Visit, outcome: str) -> dict:
+        record = super().record(visit, outcome)
+        record["method"] = visit.choices.get("method")
+        record["applications"] = len(self._applications(visit))
+        if "reprint" in visit.answers:
+            record["reprinted"] = visit.answers["reprint"].get("certificate_no")
+        return record

@@ -1,0 +1,161 @@
+"""The stages a service is declared from, in the order a citizen meets them.
+
+A service lists its stages (`Service.stages`); the visit machine is built from those lists
+(kiosk/flow.py), and what each stage does lives in one handler per kind (kiosk/handlers/).
+Cancel, countdowns, the "need more time?" prompt and the wipe are the same for every stage.
+
+Citizen stages wait for the citizen and have a countdown with the "need more time?" prompt;
+machine stages wait for a device or central and have a hard ceiling instead. A stage whose
+`when` is false for the visit is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Literal
+
+IdentityPolicy = Literal["policy", "none"]
+EntryFormat = Literal["digits", "letters", "code", "plate", "phone"]
+Action = Literal["print_receipt", "print_document", "dispense", "capture_photo"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    # Skip the stage unless this says yes for the visit (e.g. only when a choice was made).
+    when: Callable[[object], bool] | None = field(default=None, compare=False, repr=False)
+    kind: ClassVar[str]
+    citizen: ClassVar[bool] = True
+
+    def applies(self, visit) -> bool:
+        return self.when is None or bool(self.when(visit))
+
+
+@dataclass(frozen=True)
+class Identify(Stage):
+    """Read the resident ID card; then, unless `identity="none"`, the card holder proves it is
+    them (face with liveness, or the fingerprint: the identity policy of kiosk/identity)."""
+
+    id: str = "identify"
+    identity: IdentityPolicy = "policy"
+    kind: ClassVar[str] = "identify"
+
+
+@dataclass(frozen=True)
+class Verify(Stage):
+    """The identity check after the card read; added by the flow for `Identify(identity="policy")`."""
+
+    id: str = "verify"
+    kind: ClassVar[str] = "verify"
+
+
+@dataclass(frozen=True)
+class Scan(Stage):
+    """The citizen holds a code (the QR on a receipt) under the barcode scanner."""
+
+    id: str = "scan"
+    kind: ClassVar[str] = "scan"
+
+
+@dataclass(frozen=True)
+class Choose(Stage):
+    """One question with big choices: fixed ones from the service's config (`[[services.steps]]`
+    with this id), or, with `from_answer`, built by the service from what central answered."""
+
+    from_answer: bool = False
+    kind: ClassVar[str] = "choose"
+
+
+@dataclass(frozen=True)
+class Enter(Stage):
+    """Typed input on the on-screen keyboard, validated as `format` (kiosk/inputs.py)."""
+
+    format: EntryFormat = "code"
+    kind: ClassVar[str] = "enter"
+
+
+@dataclass(frozen=True)
+class Confirm(Stage):
+    """The citizen checks what will be done (masked name and number, the choices) and confirms."""
+
+    id: str = "confirm"
+    kind: ClassVar[str] = "confirm"
+
+
+@dataclass(frozen=True)
+class Ask(Stage):
+    """Ask central (`Service.ask(operation, …)`). `offline="accept"` accepts the application for
+    later when central cannot be reached (`Service.accept_offline`); "refuse" says so plainly."""
+
+    operation: str = "apply"
+    offline: Literal["accept", "refuse"] = "refuse"
+    kind: ClassVar[str] = "ask"
+    citizen: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Act(Stage):
+    """A device action. By default it runs only when the visit has something to hand out
+    (no result yet, or a result that is printable)."""
+
+    action: Action = "print_receipt"
+    kind: ClassVar[str] = "act"
+    citizen: ClassVar[bool] = False
+
+    def applies(self, visit) -> bool:
+        if self.when is not None:
+            return bool(self.when(visit))
+        return visit.result is None or visit.result.printable
+
+
+@dataclass(frozen=True)
+class Record(Stage):
+    """The visit's record goes into the outbox, before the citizen sees the outcome. The flow
+    adds it after the last machine stage; it runs once the visit has a result."""
+
+    id: str = "record"
+    kind: ClassVar[str] = "record"
+    citizen: ClassVar[bool] = False
+
+    def applies(self, visit) -> bool:
+        return visit.result is not None and (self.when is None or bool(self.when(visit)))
+
+
+@dataclass(frozen=True)
+class Result(Stage):
+    """The outcome in rows (`Service.result_rows`), with the service's follow-up choices if any
+    (`Service.result_actions`)."""
+
+    id: str = "result"
+    kind: ClassVar[str] = "result"
+
+
+@dataclass(frozen=True)
+class Rate(Stage):
+    """好差评: five levels; the two lowest ask for a reason. Skipped where the service's config
+    says `rating = false`."""
+
+    id: str = "rate"
+    kind: ClassVar[str] = "rate"
+
+
+MACHINE_KINDS = frozenset({"ask", "act", "record"})
+
+
+def expand(stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
+    """The stages as the visit machine runs them: a Verify after an Identify that checks the
+    holder, and a Record after the last machine stage (or before the first result/rate)."""
+    steps: list[Stage] = []
+    for stage in stages:
+        steps.append(stage)
+        if isinstance(stage, Identify) and stage.identity == "policy":
+            steps.append(Verify(id=f"{stage.id}_verify", when=stage.when))
+    if not any(isinstance(s, Record) for s in steps):
+        machine = [i for i, s in enumerate(steps) if s.kind in MACHINE_KINDS]
+        if machine:
+            steps.insert(machine[-1] + 1, Record())
+    ids = [s.id for s in steps]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ValueError(f"stage ids must be unique within a service: {', '.join(sorted(duplicates))}")
+    return tuple(steps)
