@@ -14,7 +14,11 @@ terminators = st.sampled_from(sorted(codec.TERMINATORS))
 framing = st.sampled_from([(b"", b""), (b"\x02", b"\x03"), (b"]Q1", b""), (b"", b"#END")])
 codes = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff"),
                 min_size=1, max_size=12)
-noise_bytes = st.binary(max_size=3 * MAX)
+# Noise of every size around the bound, often ending in half a CR LF.
+noise_bytes = st.tuples(
+    st.one_of(st.binary(max_size=16), st.binary(min_size=MAX - 4, max_size=MAX + 4),
+              st.binary(min_size=2 * MAX, max_size=3 * MAX)),
+    st.sampled_from([b"", b"\r", b"\n"])).map(b"".join)
 # Noise that is surely not a code: a control byte inside, and no CR or LF to split it.
 plain_noise = st.tuples(st.binary(max_size=2 * MAX), st.sampled_from([b"\x00", b"\x1b", b"\x13", b"\x7f"]),
                         st.binary(max_size=MAX)).map(
@@ -47,8 +51,10 @@ def test_garbage_never_loses_a_good_code_after_a_terminator(terminator, frame, s
     events = run(parser, chunked(data, cuts))
     good = [Code(s) for s in segments if isinstance(s, str)]
     assert is_subsequence(good, [e for e in events if isinstance(e, Code)])
-    # the same events however the bytes were split
+    # the same events however the bytes were split, down to one byte at a time
     assert events == CodeParser(terminator, prefix=prefix, suffix=suffix, max_length=MAX).feed(data)
+    bytewise = CodeParser(terminator, prefix=prefix, suffix=suffix, max_length=MAX)
+    assert events == run(bytewise, [data[i:i + 1] for i in range(len(data))])
 
 
 @FUZZ
