@@ -85,7 +85,7 @@ class SerialScanner(SerialLine, Device):
                 if self._events:
                     event = self._events.popleft()
                     if isinstance(event, codec.Rejected):
-                        log.warning("scanner: %s", event.reason)
+                        log.info("scanner: %s", event.reason)  # the caller gets it as the error
                         raise event.error()
                     self.codes_read += 1
                     return event.text
