@@ -46,7 +46,8 @@ class SerialScanner(SerialLine, Device):
         except LookupError as exc:  # an unknown encoding name
             raise ValueError(str(exc)) from None
         self._events: deque[codec.Event] = deque(maxlen=MAX_QUEUED)
-        self.codes_read = 0
+        self.codes_read = 0  # handed to callers
+        self.scans = 0  # codes that came off the line, read or not (drivers/events.py: code_scanned)
 
     @classmethod
     def from_url(cls, url: DeviceUrl) -> "SerialScanner":
@@ -116,7 +117,7 @@ class SerialScanner(SerialLine, Device):
             self._receive(wait=False)
             detail = {"port": self.port, "terminator": self.terminator,
                       "pending": sum(1 for event in self._events if isinstance(event, codec.Code)),
-                      "codes_read": self.codes_read}
+                      "codes_read": self.codes_read, "scans": self.scans}
             return DeviceStatus(self.device_class, DeviceState.ONLINE, "ready", detail)
         except NotPresent as exc:
             return self._status(DeviceState.NO_DEVICE, exc)
@@ -136,7 +137,9 @@ class SerialScanner(SerialLine, Device):
                 return
             chunk = port.read(port.in_waiting or 1)
             while chunk:
-                self._events.extend(self._parser.feed(chunk))
+                events = self._parser.feed(chunk)
+                self.scans += sum(1 for event in events if isinstance(event, codec.Code))
+                self._events.extend(events)
                 chunk = port.read(port.in_waiting or 1) if _readable(port) else b""
         except _PORT_ERRORS as exc:
             self._lost(exc)

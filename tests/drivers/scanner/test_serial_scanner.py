@@ -288,3 +288,19 @@ def test_the_pty_endpoint_sends_unasked_output_at_once(emulator):
             assert sorted(took)[10] < 0.02  # the poll interval is 50 ms
         finally:
             scanner.close()
+
+
+def test_a_scan_between_two_polls_is_a_code_scanned_event(scanner, emulator):
+    from drivers.events import status_events
+
+    before = scanner.status()
+    emulator.scan(RECEIPT)
+    deadline = time.monotonic() + 2
+    after = scanner.status()
+    while after.detail["scans"] == before.detail["scans"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+        after = scanner.status()
+    events = status_events("scanner", before, after)
+    assert [event.kind for event in events] == ["code_scanned"]
+    assert RECEIPT not in repr(events)
+    assert status_events("scanner", after, scanner.status()) == []
