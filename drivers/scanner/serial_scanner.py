@@ -40,6 +40,8 @@ class SerialScanner(SerialLine, Device):
                  max_length: int = codec.MAX_LENGTH):
         # timeout bounds nothing here (the caller gives each read its own); retries: nothing to resend
         self._init_line(port, baudrate=baudrate, timeout=1.0, retries=0)
+        if not encodings:
+            raise ValueError("at least one encoding is needed")
         try:
             framing = {"prefix": prefix.encode(encodings[0]), "suffix": suffix.encode(encodings[0])}
             self._parser = codec.CodeParser(terminator, max_length=max_length, encodings=encodings, **framing)
@@ -82,6 +84,7 @@ class SerialScanner(SerialLine, Device):
         ProtocolError for a frame that is not a code, NotPresent when the port is gone."""
         with self._lock:
             deadline = time.monotonic() + timeout_s
+            self._receive(wait=False)  # what has arrived counts even with no time to wait
             while True:
                 if self._events:
                     event = self._events.popleft()

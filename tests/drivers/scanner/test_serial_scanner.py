@@ -231,6 +231,7 @@ def test_built_from_its_url(endpoint):
         ("scanner:///dev/ttyACM0?baudrate=fast", "bad value for option 'baudrate'"),
         ("scanner:///dev/ttyACM0?encoding=klingon", "unknown encoding"),
         ("scanner:///dev/ttyACM0?max_length=0", "max_length must be positive"),
+        ("scanner:///dev/ttyACM0?encoding=,", "at least one encoding"),
         ("scanner://", "needs a device path"),
         ("scanner+socket://localhost", "needs host:port"),
     ],
@@ -304,3 +305,11 @@ def test_a_scan_between_two_polls_is_a_code_scanned_event(scanner, emulator):
     assert [event.kind for event in events] == ["code_scanned"]
     assert RECEIPT not in repr(events)
     assert status_events("scanner", after, scanner.status()) == []
+
+
+def test_a_zero_timeout_still_takes_what_has_arrived(scanner, emulator):
+    with pytest.raises(NoMedia, match="nothing scanned within 0 s"):
+        scanner.read_code(timeout_s=0)
+    emulator.scan(RECEIPT)
+    time.sleep(0.1)
+    assert scanner.read_code(timeout_s=0) == RECEIPT
