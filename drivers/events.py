@@ -16,7 +16,7 @@ from drivers.base import DeviceState, DeviceStatus
 class DeviceEvent:
     device: str  # the configured name, e.g. "printer"
     kind: str  # device_lost, device_back, paper_low, paper_out, paper_ok, cover_open, cover_closed,
-    #            card_inserted, card_removed
+    #            card_inserted, card_removed, code_scanned
     message: str = ""
 
 
@@ -52,5 +52,9 @@ def status_events(device: str, before: DeviceStatus | None, after: DeviceStatus)
     had_card, has_card = before.detail.get("card_present"), after.detail.get("card_present")
     if had_card is not None and has_card is not None and bool(has_card) != bool(had_card):
         add("card_inserted" if has_card else "card_removed")
+
+    scans_before, scans_after = before.detail.get("scans"), after.detail.get("scans")
+    if isinstance(scans_before, int) and isinstance(scans_after, int) and scans_after > scans_before:
+        add("code_scanned")  # a scanner read something since the last poll (never what)
     return events
 

@@ -18,6 +18,8 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "ga467+socket": "drivers.idcard.ga467:Ga467Reader",
     "as608": "drivers.fingerprint.as608:As608Reader",
     "as608+socket": "drivers.fingerprint.as608:As608Reader",
+    "scanner": "drivers.scanner.serial_scanner:SerialScanner",
+    "scanner+socket": "drivers.scanner.serial_scanner:SerialScanner",
     "escpos+tcp": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+usb": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+serial": "drivers.printer.escpos_printer:EscposPrinter",

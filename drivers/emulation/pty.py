@@ -6,6 +6,11 @@ at a baud rate in both directions (ptys ignore baud, so line-rate behaviour must
 here: 10 bits a byte at 8N1). The endpoint keeps its own slave fd open so the master never sees EIO between driver
 sessions.
 
+Devices that speak unasked (a barcode scanner sends each code it reads) also have
+`take_output() -> bytes`, called on every turn of the loop, and may have
+`set_output_listener(wake)`: calling `wake()` makes the endpoint take that output at once
+instead of at the next poll.
+
 Unplugging: if the emulator has a true `unplugged` attribute the endpoint closes the pty (reads
 and writes on the driver's side fail, the device node disappears) and removes `link`; when it
 turns false again a new pty is made and `link` points at it, like a udev by-id symlink.
@@ -34,6 +39,10 @@ class ByteEmulator(Protocol):
     def feed(self, data: bytes) -> bytes: ...
 
 
+class PushEmulator(ByteEmulator, Protocol):
+    def take_output(self) -> bytes: ...  # what the device sends unasked, taken once
+
+
 class PtyEndpoint:
     def __init__(self, emulator: ByteEmulator, *, pace_baud: int | None = None, link: str | None = None):
         if pace_baud is not None and pace_baud <= 0:
@@ -47,6 +56,8 @@ class PtyEndpoint:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._wake_r: int | None = None  # a pipe: wake() makes the serving loop take output now
+        self._wake_w: int | None = None
 
     @property
     def path(self) -> str:
@@ -62,16 +73,39 @@ class PtyEndpoint:
     def start(self) -> "PtyEndpoint":
         self._plug()
         self._stop.clear()
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_r, False)
+        os.set_blocking(wake_w, False)
+        with self._lock:
+            self._wake_r, self._wake_w = wake_r, wake_w
+        listen = getattr(self.emulator, "set_output_listener", None)
+        if listen is not None:
+            listen(self.wake)
         self._thread = threading.Thread(target=self._serve, name="pty-emulator", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        listen = getattr(self.emulator, "set_output_listener", None)
+        if listen is not None:
+            listen(None)
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
         self._unplug()
+        with self._lock:
+            pipe, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), None, None
+        for fd in pipe:
+            if fd is not None:
+                os.close(fd)
+
+    def wake(self) -> None:
+        """The emulator has output to send (thread-safe; extra calls are harmless)."""
+        with self._lock:
+            if self._wake_w is not None:
+                with contextlib.suppress(BlockingIOError):
+                    os.write(self._wake_w, b"!")
 
     def __enter__(self) -> "PtyEndpoint":
         return self.start()
@@ -127,8 +161,13 @@ class PtyEndpoint:
             if master is None:
                 self._stop.wait(POLL_INTERVAL)
                 continue
-            readable, _, _ = select.select([master], [], [], POLL_INTERVAL)
-            if not readable:
+            wake_r = self._wake_r
+            readable, _, _ = select.select([master, wake_r], [], [], POLL_INTERVAL)
+            if wake_r in readable:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_r, 4096)
+            self._push(master)
+            if master not in readable:
                 continue
             try:
                 request = os.read(master, 4096)
@@ -145,6 +184,11 @@ class PtyEndpoint:
             answer = self.emulator.feed(request)
             if answer:
                 self._write(master, answer)
+
+    def _push(self, master: int) -> None:
+        take = getattr(self.emulator, "take_output", None)
+        if take is not None and (unasked := take()):
+            self._write(master, unasked)
 
     def _write(self, master: int, data: bytes) -> None:
         view = memoryview(data)

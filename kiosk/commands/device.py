@@ -6,6 +6,7 @@ from kiosk.commands.lazy import lazy_group
 @lazy_group({
     "idcard": ("kiosk.commands.device_idcard", "idcard", "ID card readers: GA 467 serial, PC/SC chip documents."),
     "fingerprint": ("kiosk.commands.device_fingerprint", "fingerprint", "Fingerprint module (AS608/R30x)."),
+    "scanner": ("kiosk.commands.device_scanner", "scanner", "Barcode/QR scanner (serial: USB-CDC, RS-232)."),
     "camera": ("kiosk.commands.device_camera", "camera", "Camera (OpenCV: index, V4L2, RTSP, file)."),
     "printer": ("kiosk.commands.device_printer", "printer", "Receipt printer (ESC/POS)."),
 })

@@ -7,6 +7,7 @@ from kiosk.commands.lazy import lazy_group
     "idcard": ("kiosk.commands.emulate_idcard", "idcard", "GA 467 ID card reader on a pty or TCP."),
     "pcsc": ("kiosk.commands.emulate_pcsc", "pcsc", "A chip document (eMRTD) in pcscd's virtual reader."),
     "fingerprint": ("kiosk.commands.emulate_fingerprint", "fingerprint", "AS608 fingerprint module on a pty."),
+    "scanner": ("kiosk.commands.emulate_scanner", "scanner", "Barcode/QR scanner (presentation mode) on a pty."),
     "camera": ("kiosk.commands.emulate_camera", "camera", "A camera streaming bundled face images."),
     "printer": ("kiosk.commands.emulate_printer", "printer", "ESC/POS network printer on TCP."),
     "control": ("kiosk.commands.emulate_control", "control", "Send one control command to an emulator."),
