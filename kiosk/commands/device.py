@@ -8,6 +8,7 @@ from kiosk.commands.lazy import lazy_group
     "fingerprint": ("kiosk.commands.device_fingerprint", "fingerprint", "Fingerprint module (AS608/R30x)."),
     "camera": ("kiosk.commands.device_camera", "camera", "Camera (OpenCV: index, V4L2, RTSP, file)."),
     "printer": ("kiosk.commands.device_printer", "printer", "Receipt printer (ESC/POS)."),
+    "docprinter": ("kiosk.commands.device_docprinter", "docprinter", "A4 document printer (CUPS, PDF folder)."),
 })
 def device():
     """Talk to one device by URL; JSON on stdout, one line on stderr on failure."""
