@@ -29,6 +29,9 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "opencv+rtsp": "drivers.camera.opencv_camera:OpenCvCamera",
     "opencv+http": "drivers.camera.opencv_camera:OpenCvCamera",
     "opencv+https": "drivers.camera.opencv_camera:OpenCvCamera",
+    "cups": "drivers.docprinter.cups_printer:CupsPrinter",
+    "ipp": "drivers.docprinter.cups_printer:CupsPrinter",
+    "pdf+file": "drivers.docprinter.file_printer:FilePdfPrinter",
 }
 
 

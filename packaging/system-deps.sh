@@ -26,6 +26,9 @@ declare -A PACKAGES_BY_GROUP=(
     [postgresql]="postgresql"
     # PC/SC tests: a real pcscd with vpcd, the virtual reader a Python card plugs into.
     [pcsc]="pcscd vsmartcard-vpcd"
+    # Document printers: CUPS and its client (lp), the cups-pdf backend the tests print to, and
+    # poppler-utils (pdftotext, pdffonts) to read printed certificates back.
+    [cups]="cups cups-client printer-driver-cups-pdf poppler-utils"
     # Spoken prompts.
     [speech]="espeak-ng"
     # What `script/demo` and `script/test` need beyond base and qt.

@@ -9,6 +9,7 @@ from kiosk.commands.lazy import lazy_group
     "scanner": ("kiosk.commands.device_scanner", "scanner", "Barcode/QR scanner (serial: USB-CDC, RS-232)."),
     "camera": ("kiosk.commands.device_camera", "camera", "Camera (OpenCV: index, V4L2, RTSP, file)."),
     "printer": ("kiosk.commands.device_printer", "printer", "Receipt printer (ESC/POS)."),
+    "docprinter": ("kiosk.commands.device_docprinter", "docprinter", "A4 document printer (CUPS, PDF folder)."),
 })
 def device():
     """Talk to one device by URL; JSON on stdout, one line on stderr on failure."""
