@@ -6,7 +6,8 @@ import re
 
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only (\d takes full-width ones too), and fullmatch: "$" allows a trailing newline.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def check_character(first17: str) -> str:
@@ -19,7 +20,7 @@ def is_valid(id_number: str) -> bool:
     if not isinstance(id_number, str):
         return False
     id_number = id_number.upper()
-    return bool(_SHAPE.match(id_number)) and check_character(id_number[:17]) == id_number[17]
+    return bool(_SHAPE.fullmatch(id_number)) and check_character(id_number[:17]) == id_number[17]
 
 
 def mask_id_number(id_number: str) -> str:
