@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Connection,
     Engine,
@@ -58,19 +59,50 @@ records = Table(
 )
 Index("ix_records_kind", records.c.kind)
 
-certificates = Table(
-    "certificates",
+# One row per application, whatever the service: decided online (issued/refused at once) or
+# accepted offline by a kiosk and decided later. No ID number or name in clear (identity.py).
+applications = Table(
+    "applications",
     metadata,
-    Column("visit_id", String(200), primary_key=True),  # one answer per visit, however often asked
+    Column("visit_id", String(200), primary_key=True),  # one application per visit, however often asked
+    Column("reference", String(40), nullable=False, unique=True),  # what the receipt shows
+    Column("service", String(40), nullable=False, index=True),
     Column("kiosk_id", String(64), nullable=False),
-    Column("certificate_no", String(40), unique=True),  # NULL when refused
+    Column("state", String(16), nullable=False),  # issued | accepted | refused
+    Column("certificate_no", String(40), unique=True),  # NULL until issued
     Column("purpose", String(200), nullable=False),
-    Column("outcome", String(16), nullable=False),  # issued | refused
-    Column("reason", Text),
-    Column("issued_at", Float, nullable=False),
+    Column("reason", Text),  # shown to the citizen when refused
+    Column("submitted_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("issued_at", Float),
+    Column("valid_until", String(10)),  # ISO date, Beijing calendar
+    Column("printed", Boolean, nullable=False, default=False),  # learned from synced visit records
     Column("id_masked", String(32), nullable=False),
     Column("id_hash", String(64), nullable=False, index=True),  # keyed hash, see identity.py
     Column("name_masked", String(64), nullable=False),
+)
+
+# A granted reprint, so a resend of the same visit's request gets the same answer.
+reprints = Table(
+    "reprints",
+    metadata,
+    Column("visit_id", String(200), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("reference", String(40), nullable=False),
+    Column("id_hash", String(64), nullable=False),
+    Column("granted_at", Float, nullable=False),
+)
+
+# A citizen's rating of a visit, from the outbox records of kind "rating".
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("record_key", String(200), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("service", String(40), nullable=False, index=True),
+    Column("level", Integer, nullable=False),  # 1..5
+    Column("reason", Text),  # optional, at most RATING_REASON_MAX characters
+    Column("rated_at", Float, nullable=False),
 )
 
 nonces = Table(

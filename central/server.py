@@ -83,8 +83,10 @@ def _die_with_parent() -> None:
 class EmbeddedCentral:
     """Central on 127.0.0.1 in a daemon thread, e.g. `with EmbeddedCentral(url) as central:`."""
 
-    def __init__(self, database_url: str, *, dev: bool = True, port: int = 0, public_url: str | None = None):
+    def __init__(self, database_url: str, *, dev: bool = True, port: int = 0, public_url: str | None = None,
+                 backoffice: Any = None):
         self.database_url = database_url
+        self.backoffice = backoffice  # None: the demo data set (central/demo_backoffice.py)
         self.dev = dev
         self.port = port
         self.public_url = public_url
@@ -103,7 +105,8 @@ class EmbeddedCentral:
         if self._thread is not None:
             raise RuntimeError("central already started")
         self._socket = bind_socket("127.0.0.1", self.port)
-        app = create_app(self.database_url, dev=self.dev, public_url=self.public_url or self.url)
+        app = create_app(self.database_url, dev=self.dev, public_url=self.public_url or self.url,
+                         backoffice=self.backoffice)
         self._server = server_for(app)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="central", daemon=True

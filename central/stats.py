@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from central.db import certificates, counters, create_engine_for, heartbeats, kiosks, records
+from central.db import applications, counters, create_engine_for, heartbeats, kiosks, ratings, records
+from central.services.registry import SERVICES
 
 # A stored record of a visit the citizen completed (interrupted visits are records too).
 COMPLETED_VISIT = (records.c.kind == "visit", records.c.payload["outcome"].as_string() == "completed")
@@ -21,9 +22,17 @@ def stats(database_url: str) -> dict[str, Any]:
                 select(func.count()).select_from(records).where(*COMPLETED_VISIT)
             ).scalar_one()
             by_kind = dict(conn.execute(select(records.c.kind, func.count()).group_by(records.c.kind)).all())
-            by_outcome = dict(
-                conn.execute(select(certificates.c.outcome, func.count()).group_by(certificates.c.outcome)).all()
-            )
+            by_state = conn.execute(
+                select(applications.c.service, applications.c.state, func.count())
+                .group_by(applications.c.service, applications.c.state)
+            ).all()
+            printed = dict(conn.execute(
+                select(applications.c.service, func.count()).where(applications.c.printed.is_(True))
+                .group_by(applications.c.service)
+            ).all())
+            by_level = conn.execute(
+                select(ratings.c.service, ratings.c.level, func.count()).group_by(ratings.c.service, ratings.c.level)
+            ).all()
             duplicates = conn.execute(
                 select(counters.c.value).where(counters.c.name == "duplicates_rejected")
             ).scalar_one()
@@ -36,11 +45,38 @@ def stats(database_url: str) -> dict[str, Any]:
         "records": sum(by_kind.values()),
         "records_by_kind": by_kind,
         "duplicates_rejected": duplicates,
-        "certificates_issued": by_outcome.get("issued", 0),
-        "certificates_refused": by_outcome.get("refused", 0),
+        "certificates_issued": sum(n for _service, state, n in by_state if state == "issued"),
+        "certificates_refused": sum(n for _service, state, n in by_state if state == "refused"),
+        "services": per_service(by_state, printed, by_level),
         "kiosks": kiosk_count,
         "kiosks_reporting": reporting,
     }
+
+
+def per_service(by_state: list, printed: dict[str, int], by_level: list) -> dict[str, Any]:
+    """Per service: applications by state, documents printed, and its ratings (count, mean and
+    how many of each level 1-5). Every registered service appears, used or not."""
+    seen = {service for service, *_ in by_state} | {service for service, *_ in by_level}
+    figures: dict[str, Any] = {}
+    for service in sorted(set(SERVICES) | seen):
+        distribution = {str(level): 0 for level in range(1, 6)}
+        for rated, level, count in by_level:
+            if rated == service:
+                distribution[str(level)] += count
+        count = sum(distribution.values())
+        states = {state: n for applied, state, n in by_state if applied == service}
+        figures[service] = {
+            "issued": states.get("issued", 0),
+            "accepted": states.get("accepted", 0),
+            "refused": states.get("refused", 0),
+            "printed": printed.get(service, 0),
+            "ratings": {
+                "count": count,
+                "mean": round(sum(int(level) * n for level, n in distribution.items()) / count, 2) if count else None,
+                "distribution": distribution,
+            },
+        }
+    return figures
 
 
 def completed_visit_keys(database_url: str) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The kiosk's HTTP client for the central backend.
 
-Every request is signed with the kiosk's secret (see `sign`), so central knows which kiosk
+Every request is signed with the kiosk's secret (see `common.signing`), so central knows which kiosk
 speaks and refuses replays. Failures fall in two kinds the callers act on differently:
 `CentralUnavailable` (try again later) and `CentralRejected` (will not succeed as sent).
 Payloads are never logged: they carry ID numbers and names.
@@ -8,10 +8,9 @@ Payloads are never logged: they carry ID numbers and names.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Generator
@@ -19,11 +18,17 @@ from typing import Any
 
 import httpx
 
+from common.signing import sign
+
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
 # Statuses that say "not now" rather than "never": request timeout, too many requests.
 RETRYABLE_4XX = {408, 425, 429}
+# A service id or operation is one path segment: lower-case letters, digits and underscores.
+_SEGMENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# What `request_certificate` answered before the service framework: the same keys, still.
+_CERTIFICATE_KEYS = ("outcome", "certificate_no", "verify_url", "issued_at", "valid_until", "reason")
 
 
 class CentralUnavailable(Exception):
@@ -37,12 +42,6 @@ class CentralRejected(Exception):
         super().__init__(f"central rejected the request: {status} {reason}")
         self.status = status
         self.reason = reason
-
-
-def sign(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 over method, path, timestamp, nonce and the body's SHA-256."""
-    message = "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()])
-    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
 
 
 class KioskSignature(httpx.Auth):
@@ -93,10 +92,25 @@ class CentralClient:
             raise CentralUnavailable("central answered the batch without per-item results")
         return results
 
+    def call(self, service_id: str, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """One operation of one service on central: POST /api/v1/services/{service_id}/{operation}.
+
+        Signed like every request; JSON in, a JSON object out. Raises CentralUnavailable (try
+        later) or CentralRejected (status, reason) as every call does. Operations that create
+        something (apply, reprint) are idempotent per the payload's visit_id, so a resend after
+        a lost answer gets the same answer.
+        """
+        for label, segment in (("service id", service_id), ("operation", operation)):
+            if not isinstance(segment, str) or not _SEGMENT.match(segment):
+                raise ValueError(f"{label} must be lower-case letters, digits and '_' (1-40), got {segment!r}")
+        return _call(self._http, "POST", f"{API}/services/{service_id}/{operation}", payload)
+
+    # kept until the service framework lands: the old kiosk services still call it.
     def request_certificate(self, *, visit_id: str, id_number: str, name: str, purpose: str) -> dict[str, Any]:
         """Ask central for a no-criminal-record certificate; safe to repeat for one visit."""
         body = {"visit_id": visit_id, "id_number": id_number, "name": name, "purpose": purpose}
-        return _call(self._http, "POST", f"{API}/certificates/no-criminal-record", body)
+        answer = self.call("no_criminal_record", "apply", body)
+        return {key: answer.get(key) for key in _CERTIFICATE_KEYS}
 
     def heartbeat(self, status: dict[str, Any]) -> dict[str, Any]:
         return _call(self._http, "POST", f"{API}/heartbeat", {"status": status})

@@ -1,26 +1,11 @@
-"""Masking personal data for screens, receipts and logs."""
+"""Masking personal data for screens, receipts and logs (the rules live in common/masking.py)."""
 
 from __future__ import annotations
 
 import logging
-import re
+from common.masking import mask_id_numbers, mask_name
 
-# An 18-character resident ID number (or a 15-digit old one) anywhere in a text.
-_ID_NUMBER = re.compile(r"(?<![0-9])([1-9][0-9]{3})([0-9]{10})([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧**娜: enough for the citizen to recognise, not for a passer-by."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_id_numbers(text: str) -> str:
-    return _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 10 + m.group(3)[-4:], text)
+__all__ = ["MaskingFilter", "mask_id_numbers", "mask_name"]
 
 
 class MaskingFilter(logging.Filter):

@@ -1,10 +1,11 @@
 """The core never imports Qt, so everything but screens/ runs and tests headless."""
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADLESS = ["kiosk", "drivers", "offline_queue", "central", "config"]
+HEADLESS = ["kiosk", "drivers", "offline_queue", "central", "common", "config"]
 QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "qtpy")
 
 
@@ -48,5 +49,16 @@ def test_drivers_and_queue_do_not_import_the_core():
         for path in (ROOT / package).rglob("*.py")
         for node, name in imported_modules(path)
         if name.split(".")[0] in ("kiosk", "screens", "central")
+    ]
+    assert offenders == []
+
+
+def test_common_imports_only_the_standard_library():
+    """Everyone may import `common`; it imports nothing of ours and no third-party package."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+        for path in (ROOT / "common").rglob("*.py")
+        for node, name in imported_modules(path)
+        if name.split(".")[0] not in sys.stdlib_module_names | {"common", "__future__"}
     ]
     assert offenders == []

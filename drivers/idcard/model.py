@@ -10,6 +10,8 @@ import datetime
 from dataclasses import dataclass, fields
 from typing import Any
 
+from common.idnumber import check_character, mask_id_number  # mask_id_number: re-exported
+
 LONG_TERM = "长期"  # valid_to printed on cards that never expire
 
 SEX_NAMES: dict[str, str] = {"0": "未知", "1": "男", "2": "女", "9": "未说明"}
@@ -28,17 +30,11 @@ NATION_NAMES: dict[str, str] = {
     "97": "其他", "98": "外国血统中国籍人士",
 }
 
-# ISO 7064 MOD 11-2: weight of position i is 2^(17-i) mod 11; the remainder picks the character.
-_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_CHECK_CHARACTERS = "10X98765432"
-
-
 def id_check_character(first17: str) -> str:
     """The check character ('0'-'9' or 'X') for the first 17 digits of an ID number."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"need the first 17 digits of an ID number, got {len(first17)} characters")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS))
-    return _CHECK_CHARACTERS[total % 11]
+    return check_character(first17)
 
 
 def validate_id_number(id_number: str) -> None:
@@ -57,14 +53,6 @@ def validate_id_number(id_number: str) -> None:
     expected = id_check_character(body)
     if check != expected:
         raise ValueError(f"ID number {masked} has check character {check!r}, expected {expected!r}")
-
-
-def mask_id_number(id_number: str) -> str:
-    """First 4 and last 4 characters kept, the rest starred: 1101**********1234.
-    Anything too short to keep 8 characters is starred entirely."""
-    if len(id_number) <= 8:
-        return "*" * len(id_number)
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
 @dataclass(repr=False)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, fields
 
+from common.masking import mask_name  # noqa: F401  (re-exported: one rule everywhere)
+
 
 def mask_document_number(number: str) -> str:
     """First 2 and last 2 characters kept, the rest starred: E1*****89. Anything of 5 characters
@@ -16,11 +18,6 @@ def mask_document_number(number: str) -> str:
     if len(number) <= 5:
         return "*" * len(number)
     return number[:2] + "*" * (len(number) - 4) + number[-2:]
-
-
-def mask_name(name: str) -> str:
-    """The first letter of each word: ZHANG SAN -> Z**** S**."""
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
 
 
 @dataclass(repr=False)

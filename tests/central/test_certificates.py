@@ -1,4 +1,4 @@
-"""No-criminal-record certificates, the public verification page, heartbeats, health."""
+"""No-criminal-record certificates through the old client call, the verification page, heartbeats, health."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import datetime as dt
 import httpx
 import pytest
 
-from central import demo_data
-from central.app import _valid_until
+from central import demo_backoffice as demo_data
+from central.applications import valid_until as _service_valid_until
+from central.services import no_criminal_record
 from central.identity import check_character, is_valid_id_number, mask_id_number, mask_name
 from central.stats import stats as central_stats
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
@@ -23,12 +24,13 @@ def test_clean_person_gets_a_certificate_with_a_working_verify_url(enrolled):
     assert answer["outcome"] == "issued" and answer["reason"] is None
     assert answer["certificate_no"].startswith("NCR")
     assert answer["verify_url"] == f"{client.base_url}/verify/{answer['certificate_no']}"
-    assert dt.datetime.fromisoformat(answer["issued_at"]).utcoffset() == dt.timedelta(hours=8)
+    assert dt.datetime.fromisoformat(answer["issued_at"]).utcoffset() == dt.timedelta(0)
+    assert set(answer) == {"outcome", "certificate_no", "verify_url", "issued_at", "valid_until", "reason"}
 
     page = httpx.get(answer["verify_url"])
     assert page.status_code == 200
     assert "1101**********002X" in page.text and "张*" in page.text and "就业" in page.text
-    assert "有效 / Valid" in page.text
+    assert "有效 / Valid" in page.text and "无犯罪记录证明" in page.text
     assert CLEAN not in page.text and "张三" not in page.text
 
 
@@ -79,7 +81,7 @@ def test_health_and_openapi(central, enrolled):
     assert enrolled().ping() is True
     schema = httpx.get(f"{central.url}/openapi.json").json()
     assert "/api/v1/records/batch" in schema["paths"]
-    assert "/api/v1/certificates/no-criminal-record" in schema["paths"]
+    assert "/api/v1/services/no_criminal_record/apply" in schema["paths"]
 
 
 def test_client_reports_unreachable_central_as_unavailable():
@@ -118,7 +120,7 @@ def test_identity_helpers():
     assert is_valid_id_number("11010519491231002x")
     assert not is_valid_id_number("1101051949123100")
     assert mask_id_number(CLEAN) == "1101**********002X"
-    assert (mask_name("张三"), mask_name("欧阳娜娜")) == ("张*", "欧***")
+    assert (mask_name("张三"), mask_name("欧阳娜娜")) == ("张*", "欧**娜")
 
 
 @pytest.mark.parametrize(
@@ -128,4 +130,4 @@ def test_identity_helpers():
 def test_certificates_are_valid_three_calendar_months(issued, valid_until):
     tz = dt.timezone(dt.timedelta(hours=8))
     noon = dt.datetime.fromisoformat(issued).replace(hour=12, tzinfo=tz).timestamp()
-    assert _valid_until(noon).isoformat() == valid_until
+    assert _service_valid_until(no_criminal_record.INFO, noon).isoformat() == valid_until

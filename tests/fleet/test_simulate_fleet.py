@@ -73,7 +73,7 @@ def test_heartbeats_carry_queue_devices_and_config_version(central, central_db, 
 def test_openapi_document_describes_the_kiosk_endpoints(central):
     document = httpx.get(f"{central.url}/openapi.json").json()
     assert {"/api/v1/records/batch", "/api/v1/heartbeat", "/api/v1/enrol",
-            "/api/v1/certificates/no-criminal-record"} <= set(document["paths"])
+            "/api/v1/services/no_criminal_record/apply"} <= set(document["paths"])
     assert "results" in document["components"]["schemas"]["BatchOut"]["properties"]
 
 

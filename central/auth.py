@@ -1,0 +1,106 @@
+"""Checking kiosk signatures, as a FastAPI dependency every signed route (and router) shares.
+
+`signed` checks the headers without the database; the route then calls
+`central.verifier.authenticate(conn, request)` inside its own transaction, so the nonce is
+remembered in the same commit as the work (a request whose work rolls back leaves no nonce,
+and a resend of it is then no replay). The message itself is built by common/signing.py, the
+same code the kiosk signs with.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Connection, Engine
+
+from central.db import insert_for, kiosk_secret, nonces
+from common import signing
+
+CLOCK_SKEW_S = 300
+MAX_BODY_BYTES = 8 * 1024 * 1024
+_NONCE = re.compile(r"[0-9a-fA-F]{16,64}")
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """A request whose signature headers are well formed; not yet checked against a secret."""
+
+    kiosk_id: str
+    nonce: str
+    message: bytes
+    signature: str
+    received_at: float
+
+
+class SignatureVerifier:
+    """Checks X-Kiosk-Id / X-Timestamp / X-Nonce / X-Signature; answers 401 on any doubt."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._prune_lock = threading.Lock()
+        self._last_prune = 0.0
+
+    def check(self, method: str, path: str, headers: Any, body: bytes) -> SignedRequest:
+        kiosk_id = headers.get("x-kiosk-id", "")
+        timestamp = headers.get("x-timestamp", "")
+        nonce = headers.get("x-nonce", "")
+        signature = headers.get("x-signature", "")
+        if not (kiosk_id and timestamp and nonce and signature):
+            raise unauthorised("missing signature headers")
+        if not _NONCE.fullmatch(nonce):
+            raise unauthorised("malformed nonce")
+        try:
+            sent_at = int(timestamp)
+        except ValueError:
+            raise unauthorised("malformed timestamp") from None
+        now = time.time()
+        if abs(now - sent_at) > CLOCK_SKEW_S:
+            raise unauthorised(f"timestamp outside ±{CLOCK_SKEW_S} s: check the kiosk's clock")
+        message = signing.message(method, path, timestamp, nonce, body)
+        return SignedRequest(kiosk_id, nonce.lower(), message, signature, now)
+
+    def authenticate(self, conn: Connection, request: SignedRequest) -> str:
+        """The kiosk id, once its secret matches and the nonce is new; inside `conn`'s transaction."""
+        self._prune(request.received_at)
+        secret = kiosk_secret(conn, request.kiosk_id)
+        if secret is None:
+            raise unauthorised("unknown kiosk")
+        if not signing.verify(secret, request.message, request.signature):
+            raise unauthorised("bad signature")
+        fresh = conn.execute(
+            insert_for(conn, nonces).values(kiosk_id=request.kiosk_id, nonce=request.nonce, seen_at=request.received_at)
+            .on_conflict_do_nothing().returning(nonces.c.nonce)
+        ).first()
+        if fresh is None:
+            raise unauthorised("replayed request (nonce already used)")
+        return request.kiosk_id
+
+    def _prune(self, now: float) -> None:
+        # A nonce older than twice the skew window can no longer pass the timestamp check.
+        with self._prune_lock:
+            if now - self._last_prune < 60:
+                return
+            self._last_prune = now
+        with self._engine.begin() as conn:
+            conn.execute(nonces.delete().where(nonces.c.seen_at < now - 2 * CLOCK_SKEW_S))
+
+
+def unauthorised(reason: str) -> HTTPException:
+    return HTTPException(401, reason)
+
+
+async def raw_body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(413, "request body too large")
+    return body
+
+
+def signed(request: Request, body: bytes = Depends(raw_body)) -> SignedRequest:
+    """Dependency: the request's signature headers, checked against its method, path and body."""
+    return request.app.state.central.verifier.check(request.method, request.url.path, request.headers, body)

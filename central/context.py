@@ -1,0 +1,27 @@
+"""What every route needs of the running central, kept on `app.state.central`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy import Engine
+
+from central.auth import SignatureVerifier
+from central.backoffice import BackOffice
+
+
+@dataclass(frozen=True)
+class Central:
+    engine: Engine
+    hash_key: str  # the key of the ID-number hash (settings table), see identity.py
+    verifier: SignatureVerifier
+    backoffice: BackOffice
+    public_url: str | None = None  # the base of verification links; else the request's own
+
+    def base_url(self, request: Request) -> str:
+        return (self.public_url or str(request.base_url)).rstrip("/")
+
+
+def central_of(request: Request) -> Central:
+    return request.app.state.central
