@@ -125,9 +125,9 @@ class Visitor:
         times.append(self.tap(lambda: pages["home"].tiles.buttons[SERVICE]))
         self.env.place_card()  # the citizen puts the card down; the read is not timed
         # Nor is the identity check: the face with its challenges, at the camera's pace.
-        pump(self.app, lambda: self.state() == "steps", timeout=90, what="the identity check")
-        pump(self.app, lambda: PURPOSE in pages["steps"].choices.buttons, what="the purpose choices")
-        times.append(self.tap(lambda: pages["steps"].choices.buttons[PURPOSE]))
+        pump(self.app, lambda: self.state() == "choose", timeout=90, what="the identity check")
+        pump(self.app, lambda: PURPOSE in pages["choose"].choices.buttons, what="the purpose choices")
+        times.append(self.tap(lambda: pages["choose"].choices.buttons[PURPOSE]))
         self.wait_state("confirm")
         times.append(self.tap(lambda: pages["confirm"].ok))
         self.wait_state("rate")  # central answers, the receipt prints: not timed

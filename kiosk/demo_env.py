@@ -2,8 +2,9 @@
 
 An ID-card reader emulator on a pty, an ESC/POS printer emulator on 127.0.0.1, a camera playing a
 cooperative citizen (a video written from a bundled photo, who blinks and turns the head), an
-AS608 fingerprint module emulator on a pty, an embedded central backend on SQLite, and a kiosk
-configuration pointing at all of them. The kiosk itself is
+AS608 fingerprint module emulator on a pty, a barcode scanner emulator on a pty, an A4 printer
+that files each PDF in a folder (`pdf+file://`), an embedded central backend on SQLite, and a
+kiosk configuration pointing at all of them. The kiosk itself is
 not special-cased: it opens the same URLs it would open in a police post.
 """
 
@@ -22,6 +23,7 @@ from drivers.fingerprint.emulator import As608Emulator
 from drivers.idcard.demo_cards import load_demo_card
 from drivers.idcard.emulator import Ga467Emulator
 from drivers.printer.emulator import EscposEmulator
+from drivers.scanner.emulator import ScannerEmulator
 from kiosk.config import KioskConfig, load_config
 
 DEFAULT_CARD = "zhang-wei"
@@ -45,14 +47,19 @@ def free_port(preferred: int | None = None) -> int:
 
 class DemoEnvironment:
     def __init__(self, data_dir: str | Path, *, card: str = DEFAULT_CARD, printer_port: int | None = None,
-                 config_path: str | None = None, overrides: dict | None = None, face: str = DEFAULT_FACE):
+                 config_path: str | None = None, overrides: dict | None = None, face: str = DEFAULT_FACE,
+                 documents_dir: str | Path | None = None):
+        """`documents_dir`: where the A4 printer files its PDFs (default: in `data_dir`)."""
         self.data_dir = Path(data_dir)
+        self.documents_dir = Path(documents_dir) if documents_dir else self.data_dir / "documents"
         self.card_name = card
         self.face = face
         self.idcard = Ga467Emulator()
         self.idcard_pty = PtyEndpoint(self.idcard)
         self.fingerprint = As608Emulator()
         self.fingerprint_pty = PtyEndpoint(self.fingerprint)
+        self.scanner = ScannerEmulator()
+        self.scanner_pty = PtyEndpoint(self.scanner)
         self.printer = EscposEmulator(host="127.0.0.1", port=free_port(printer_port))
         self.central = EmbeddedCentral(f"sqlite:///{self.data_dir / 'central.db'}", dev=True)
         self._config_path = config_path
@@ -64,6 +71,8 @@ class DemoEnvironment:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.idcard_pty.start()
         self.fingerprint_pty.start()
+        self.scanner_pty.start()
+        self.documents_dir.mkdir(parents=True, exist_ok=True)
         self.printer.start()
         self.central.start()
         video = self.camera_video()
@@ -74,6 +83,10 @@ class DemoEnvironment:
             "devices.idcard.poll_interval_s": 2,
             "devices.printer.url": f"escpos+tcp://{host}:{port}?timeout=2",
             "devices.printer.poll_interval_s": 2,
+            "devices.docprinter.url": f"pdf+file://{self.documents_dir.resolve()}",
+            "devices.docprinter.poll_interval_s": 2,
+            "devices.scanner.url": f"scanner://{self.scanner_pty.device}?baudrate=9600",
+            "devices.scanner.poll_interval_s": 2,
             "devices.camera.url": f"opencv://{video}?loop=1&pace=1",
             "devices.camera.poll_interval_s": 2,
             "devices.fingerprint.url": f"as608://{self.fingerprint_pty.device}?baudrate=57600&timeout=2",
@@ -87,7 +100,7 @@ class DemoEnvironment:
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
-        for part in (self.idcard_pty, self.fingerprint_pty, self.printer, self.central):
+        for part in (self.idcard_pty, self.fingerprint_pty, self.scanner_pty, self.printer, self.central):
             with contextlib.suppress(Exception):
                 part.stop()
 
@@ -132,6 +145,20 @@ class DemoEnvironment:
     def lift_card(self) -> None:
         self.idcard.remove_card()
 
+    def scan(self, code: str) -> None:
+        """The citizen holds a code (a receipt's QR) under the scanner."""
+        self.scanner.scan(code)
+
+    def documents(self) -> list[Path]:
+        """The A4 documents printed so far, oldest first."""
+        return sorted(self.documents_dir.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+
+    @property
+    def last_receipt_code(self) -> str | None:
+        """The QR code on the last receipt printed: what a citizen would hold under the scanner."""
+        jobs = [job for job in self.printer.jobs if job.qr_codes]
+        return jobs[-1].qr_codes[0] if jobs else None
+
     def follow(self, session, *, delay_s: float = 1.5) -> None:
         """Act like a citizen at the reader: place the card a moment after the kiosk asks for it,
         the finger when the fingerprint is asked for, take them back when the visit ends. For the
@@ -149,7 +176,12 @@ class DemoEnvironment:
             if view.state != "verify" and state.get("finger"):
                 state["finger"] = False
                 self.lift_finger()
-            if view.state == "identify":
+            if view.state == "scan" and self.last_receipt_code:
+                timer = threading.Timer(delay_s, self.scan, args=(self.last_receipt_code,))
+                timer.daemon = True
+                self._timers.append(timer)
+                timer.start()
+            elif view.state == "identify":
                 timer = threading.Timer(delay_s, self.place_card)
                 timer.daemon = True
                 self._timers.append(timer)

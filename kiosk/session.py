@@ -142,8 +142,13 @@ class _Timer:
 
 
 class Session:
-    def __init__(self, config: KioskConfig, runner: Runner, services: dict, *,
+    def __init__(self, config: KioskConfig, runner: Runner, services: dict | None = None, *,
                  clock: Callable[[], float] = time.monotonic):
+        """`services`: {id: Service} as the core built them (by default built here from config)."""
+        if services is None:
+            from kiosk.services import build_services
+
+            services = build_services(config)
         self._config = config
         self._runner = runner
         self._services = services

@@ -1,8 +1,8 @@
 """One citizen visit driven through the real widgets, with a screenshot of every screen.
 
-`kiosk demo --scripted` uses it on a machine without a display (under Xvfb): it touches, chooses,
-places the card on the emulated reader, confirms and rates exactly as a person would, by clicking
-the widgets the person would click.
+`kiosk demo --scripted` uses it on a machine without a display (under Xvfb): for any service it
+touches, chooses, places the card on the emulated reader, scans, types, confirms and rates exactly
+as a person would, by clicking the widgets the person would click.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ class ScriptFailed(Exception):
     pass
 
 
+# Where the script acts (or waits for the citizen's part to be noticed).
+CITIZEN_STEPS = ("identify", "verify", "scan", "choose", "enter", "confirm", "result", "rate")
+
+
 class ScriptedVisit:
     def __init__(self, window, env, out_dir: Path, *, timeout_s: float = 20.0):
         self.window = window
@@ -26,7 +30,9 @@ class ScriptedVisit:
         self.out_dir = Path(out_dir)
         self.timeout_s = timeout_s
         self.shots: list[Path] = []
-        self._seen: set[str] = set()
+        self._seen: set[tuple] = set()
+        self.prefix = ""
+        self.last_done = None
 
     # ---- helpers -----------------------------------------------------------------------------
     def pump(self, seconds: float = 0.05) -> None:
@@ -49,23 +55,24 @@ class ScriptedVisit:
 
     def shot(self, name: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / f"{len(self.shots) + 1:02d}-{name}.png"
+        path = self.out_dir / f"{len(self.shots) + 1:02d}-{self.prefix}{name}.png"
         self.window.grab().save(str(path))
         self.shots.append(path)
         return path
 
     def _shoot_new_state(self) -> None:
         view = self.window.view
-        if view is None or view.state in self._seen:
+        if view is None or (view.state, view.stage_id) in self._seen:
             return
         # Widgets added to a visible page are shown by a queued event: let it through first.
         for _ in range(3):
             QApplication.processEvents()
             time.sleep(0.02)
-        if self.window.view.state != view.state:
+        if (self.window.view.state, self.window.view.stage_id) != (view.state, view.stage_id):
             return  # already gone (the machine was quick): no picture under a wrong name
-        self._seen.add(view.state)
-        self.shot(view.state)
+        self._seen.add((view.state, view.stage_id))
+        name = view.state if view.stage_id in (None, view.state) else f"{view.state}-{view.stage_id}"
+        self.shot(name.replace("_", "-"))
 
     def click(self, widget) -> None:
         if not widget.isEnabled():
@@ -74,43 +81,107 @@ class ScriptedVisit:
         self.pump(0.05)
 
     # ---- the visit ---------------------------------------------------------------------------
-    def run(self, service_id: str = "no_criminal_record", choice: str = "employment", rating: int = 5) -> None:
+    def run(self, service_id: str = "no_criminal_record", *, choices: dict[str, str] | None = None,
+            entries: dict[str, str] | None = None, scan: str | None = None, rating: int = 5,
+            reason: str = "slow", english_tour: bool = True) -> None:
+        """One visit of `service_id`, tapping what a citizen would tap: `choices` per Choose or
+        Result stage (default: the first choice; on a result, the last, which goes on), `entries`
+        typed per Enter stage, `scan` held under the scanner, and a rating (with `reason` for the
+        two lowest)."""
+        choices, entries = dict(choices or {}), dict(entries or {})
         pages = self.window.pages
+        self._seen.clear()
         self.wait_for("attract")
         self.click(pages["attract"])
         self.wait_for("home")
-        self.click(self.window.language)  # the English toggle, then back to Chinese
-        self.wait_for_language("en")
-        self.shot("home-english")
-        self.click(self.window.language)
-        self.wait_for_language("zh")
+        if english_tour:
+            self.click(self.window.language)  # the English toggle, then back to Chinese
+            self.wait_for_language("en")
+            self.shot("home-english")
+            self.click(self.window.language)
+            self.wait_for_language("zh")
+        self.wait_enabled(lambda: pages["home"].tiles.buttons.get(service_id))
         self.click(pages["home"].tiles.buttons[service_id])
-        self.wait_for("identify")
-        self.env.place_card()
-        self.wait_for("verify")
-        self.wait_for_preview()
-        verify = self.window.view.verify
-        self.shot("verify-fingerprint" if verify is not None and verify.method == "fingerprint" else "verify-camera")
-        view = self.wait_verified()
-        if view.state == "steps":
-            self.click(pages["steps"].choices.buttons[choice])
-            self.wait_for("confirm")
-        self.click(pages["confirm"].ok)
-        self.wait_for("rate", timeout_s=30)
-        self.click(pages["rate"].ratings.buttons[str(rating)])
-        self.wait_for("done")
-        self.click(pages["done"].finish)
-        self.wait_for("attract")
-        self.env.lift_card()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            view = self.wait_for(*CITIZEN_STEPS, "done", timeout_s=60)
+            if view.state == "identify":
+                self.env.place_card()
+                self.wait_for_next(view)
+            elif view.state == "verify":
+                self.wait_for_preview()
+                verify = self.window.view.verify
+                self.shot("verify-fingerprint" if verify is not None and verify.method == "fingerprint" else "verify-camera")
+                self.wait_verified()
+            elif view.state == "scan":
+                self.env.scan(scan or "")
+                self.wait_for_next(view)
+            elif view.state == "choose":
+                buttons = pages["choose"].choices.buttons
+                self.click(buttons[choices.get(view.stage_id, next(iter(buttons)))])
+                self.wait_for_next(view)
+            elif view.state == "enter":
+                page = pages["enter"]
+                for key in entries.get(view.stage_id, ""):
+                    self.wait_enabled(lambda k=key: page.keys.buttons.get(k))
+                    self.click(page.keys.buttons[key])
+                self.click(page.ok)
+                self.wait_for_next(view)
+            elif view.state == "confirm":
+                self.click(pages["confirm"].ok)
+                self.wait_for_next(view)
+            elif view.state == "result":
+                buttons = pages["result"].actions.buttons
+                self.wait_enabled(lambda: buttons or None)
+                self.click(buttons[choices.get(view.stage_id, list(buttons)[-1])])
+                self.wait_for_next(view)
+            elif view.state == "rate":
+                self.click(pages["rate"].ratings.buttons[str(rating)])
+                if rating < 3:
+                    self.wait_enabled(lambda: pages["rate"].reasons.buttons.get(reason))
+                    self.shot("rate-reason")
+                    self.click(pages["rate"].reasons.buttons[reason])
+                self.wait_for("done")
+            elif view.state == "done":
+                self.pump(0.3)
+                self.last_done = self.window.view
+                self.click(pages["done"].finish)
+                self.wait_for("attract")
+                self.env.lift_card()
+                return
+        raise ScriptFailed(f"the {service_id} visit did not end in 3 minutes")
+
+    def wait_for_next(self, view) -> None:
+        """Until the screen has moved on from `view`'s stage (or the visit ended)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            self.pump(0.03)
+            now = self.window.view
+            if (now.state, now.stage_id) != (view.state, view.stage_id) or now.sequence < view.sequence:
+                self.pump(0.1)
+                return
+        raise ScriptFailed(f"still at {view.state} {view.stage_id or ''} after 60 s: {self.window.view.message}")
+
+    def wait_enabled(self, find) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline:
+            self.pump(0.03)
+            widget = find()
+            if widget is not None and (not hasattr(widget, "isEnabled") or widget.isEnabled()):
+                return
+        raise ScriptFailed("a button the citizen needs did not appear (or stayed disabled)")
 
     def show_out_of_service(self) -> None:
-        """Paper runs out: the only service needs the printer, so the kiosk stops taking visits."""
-        self.env.printer.handle_control({"op": "fault", "kind": "paper_out"})
+        """The card reader and the scanner come unplugged: no service can be offered, so the kiosk
+        stops taking visits until they are back."""
+        for emulator in (self.env.idcard, self.env.scanner):
+            emulator.set_fault("unplugged")
         try:
-            self.wait_for("out_of_service", timeout_s=10)
+            self.wait_for("out_of_service", timeout_s=15)
         finally:
-            self.env.printer.handle_control({"op": "clear_fault"})
-        self.wait_for("attract", timeout_s=10)
+            for emulator in (self.env.idcard, self.env.scanner):
+                emulator.clear_fault()
+        self.wait_for("attract", timeout_s=15)
 
     def wait_verified(self):
         """Face and liveness; should the check fall back to the fingerprint, press the finger."""
@@ -118,8 +189,9 @@ class ScriptedVisit:
         while time.monotonic() < deadline:
             self.pump(0.05)
             view = self.window.view
-            if view.state in ("steps", "confirm"):
+            if view.state not in ("verify", "done"):
                 self.pump(0.1)
+                self.env.lift_finger()
                 return self.window.view
             if view.state != "verify":
                 raise ScriptFailed(f"identity check ended at {view.state}: {view.message}")

@@ -2,8 +2,9 @@
 
 Interactive (a display is there): the kiosk in a window; a simulated citizen places the demo
 card on the emulated reader whenever the kiosk asks for it. Scripted (`--scripted`, what
-`script/demo` uses without a display): one visit is driven through the real widgets, every screen
-is saved to the output folder, and the receipt the printer emulator received is printed.
+`script/demo` uses without a display): one visit of each enabled service (or of `--service ID`)
+is driven through the real widgets, every screen is saved to the output folder with the A4
+PDFs printed, and the receipts the printer emulator received are printed.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ DEMO_PIN = "2468"
 
 
 @click.command()
-@click.option("--scripted", is_flag=True, help="Drive one visit, save screenshots, print the receipt, exit.")
+@click.option("--scripted", is_flag=True, help="Drive visits, save screenshots and PDFs, print the receipts, exit.")
+@click.option("--service", "service_id", help="Scripted: only this service (default: every enabled one in turn).")
 @click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False),
               help="Where screenshots go (scripted mode).")
 @click.option("--card", default="zhang-wei", show_default=True, help="Demo card to place (config/cards/NAME.json).")
 @click.option("--fullscreen", is_flag=True, help="Fullscreen window.")
 @click.option("--printer-port", default=9100, show_default=True, help="Printer emulator port (another if busy).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Kiosk config to start from.")
-def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
+def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_path):
     """Run the kiosk against emulated devices and an embedded central backend."""
     from kiosk.core import KioskCore
     from kiosk.demo_env import DemoEnvironment
@@ -47,7 +49,8 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
     # Headless, the spoken prompts are kept as WAV files beside the screenshots.
     overrides = {"speech.record_dir": str(out / "speech")} if scripted else {}
     overrides["diagnostics.pin_hash"] = hash_pin(DEMO_PIN)
-    env = DemoEnvironment(work, card=card, printer_port=printer_port, config_path=config_path, overrides=overrides)
+    env = DemoEnvironment(work, card=card, printer_port=printer_port, config_path=config_path, overrides=overrides,
+                          documents_dir=out / "documents" if scripted else None)
     core = diagnostics = None
     try:
         env.start()
@@ -55,6 +58,8 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
         click.echo(f"demo: printer emulator on escpos+tcp://{env.printer.address[0]}:{env.printer.address[1]}", err=True)
         click.echo(f"demo: fingerprint module emulator on {env.fingerprint_pty.device}", err=True)
         click.echo(f"demo: camera playing {env.camera_video()}", err=True)
+        click.echo(f"demo: barcode scanner emulator on {env.scanner_pty.device}", err=True)
+        click.echo(f"demo: A4 printer files PDFs in {env.documents_dir}", err=True)
         click.echo(f"demo: central backend at {env.central.url}", err=True)
         click.echo(f"demo: diagnostics: five quick taps in the top-left corner, PIN {DEMO_PIN}", err=True)
         app = make_application()
@@ -65,7 +70,7 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
                                                     "fingerprint": env.fingerprint})
         attach_diagnostics(window, diagnostics)
         if scripted:
-            _run_scripted(window, env, core, out)
+            _run_scripted(window, env, core, out, service_id)
         else:
             env.follow(core.session)
             app.exec()
@@ -80,32 +85,69 @@ def demo(scripted, out_dir, card, fullscreen, printer_port, config_path):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run_scripted(window, env, core, out: Path) -> None:
+# What the scripted citizen does in each service (kiosk demo --scripted).
+SCRIPTS = {
+    "no_criminal_record": dict(choices={"purpose": "employment"}, rating=5),
+    "temporary_id": dict(choices={"purpose": "travel"}, rating=2, reason="slow"),
+    "progress_query": dict(choices={"method": "card"}, rating=4),
+}
+
+
+def _run_scripted(window, env, core, out: Path, only: str | None) -> None:
     from screens.scripted_visit import ScriptedVisit
 
+    enabled = [s.id for s in env.config.services if s.enabled]
+    if only is not None and only not in enabled:
+        fail(f"no enabled service {only!r} (enabled: {', '.join(enabled)})")
     script = ScriptedVisit(window, env, out)
-    script.run()
-    job = env.printer.wait_for_job(timeout=10)
+    receipts = []
+    for number, service_id in enumerate([only] if only else enabled, start=1):
+        plan = dict(SCRIPTS.get(service_id, {}))
+        if service_id == "progress_query" and env.last_receipt_code and not only:
+            # Card-free: the citizen scans the receipt of the first visit.
+            plan.update(choices={"method": "qr"}, scan=env.last_receipt_code)
+        script.prefix = f"{service_id.replace('_', '-')}-"
+        script.run(service_id, english_tour=number == 1, **plan)
+        done = script.last_done
+        click.echo(f"demo: {service_id}: {done.outcome or 'no outcome'}"
+                   + (f" {done.reference}" if done.reference else "") + (f" ({done.message})" if done.message else ""),
+                   err=True)
+        receipts += _new_receipts(env)
     delivered = _wait_until_synced(core, timeout_s=15)
+    script.prefix = ""
     script.show_out_of_service()
     window.shutdown()
 
-    click.echo("---- receipt received by the printer emulator ----")
-    click.echo(job.text)
-    if job.qr_codes:
-        click.echo(f"[QR] {job.qr_codes[0]}")
-    click.echo("---- end of receipt ----")
+    for job in receipts:
+        click.echo("---- receipt received by the printer emulator ----")
+        click.echo(job.text)
+        if job.qr_codes:
+            click.echo(f"[QR] {job.qr_codes[0]}")
+        click.echo("---- end of receipt ----")
     core.speaker.stop()  # let the last prompt finish
     spoken = sorted((out / "speech").glob("*.wav"))
     click.echo(f"spoken prompts: {len(spoken)} in {out}/speech/" + ("" if spoken else f" ({core.speaker.silent_reason})"))
     click.echo(f"screenshots: {len(script.shots)} in {out}/")
     for path in script.shots:
         click.echo(f"  {path}")
+    documents = env.documents()
+    click.echo(f"A4 documents: {len(documents)} in {env.documents_dir}/")
+    for path in documents:
+        click.echo(f"  {path}")
     stats = core.outbox.stats()
     click.echo(f"outbox: delivered={stats.get('delivered')} pending={stats.get('pending')}")
     if not delivered:
-        fail("the visit record did not reach central within 15 s")
+        fail("the visit records did not reach central within 15 s")
     sys.stdout.flush()
+
+
+def _new_receipts(env) -> list:
+    jobs = []
+    while True:
+        try:
+            jobs.append(env.printer.wait_for_job(timeout=0.5))
+        except TimeoutError:  # no more jobs
+            return jobs
 
 
 def _wait_until_synced(core, timeout_s: float) -> bool:

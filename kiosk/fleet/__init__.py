@@ -133,6 +133,8 @@ class SimulatedKiosk:
             "devices": {  # no camera: the identity check is the fingerprint's alone
                 "idcard": {"url": f"ga467://{self.reader_pty.device}?baudrate=115200&timeout=3", "poll_interval_s": 2},
                 "printer": {"url": f"{self.printer.url}?timeout=3", "poll_interval_s": 2},
+                # The A4 certificates go to a folder per kiosk.
+                "docprinter": {"url": f"pdf+file://{(self.data_dir / 'a4').resolve()}", "poll_interval_s": 2},
                 "fingerprint": {"url": f"as608://{self.finger_pty.device}?baudrate=57600&timeout=2",
                                 "poll_interval_s": 2},
             },
@@ -190,7 +192,7 @@ class SimulatedKiosk:
             self._wait_state("attract")
             time.sleep(0.5)
             return
-        self._wait_state("steps")
+        self._wait_state("choose")
         session.choose("purpose", self.random.choice(PURPOSES))
         self._wait_state("confirm")
         session.confirm()

@@ -111,7 +111,7 @@ def verified(qtbot, env, window):
         view = window.view
         if view.state == "verify" and view.verify is not None and view.verify.method == "fingerprint":
             env.place_finger()
-        return view.state == "steps"
+        return view.state == "choose"
 
     qtbot.waitUntil(done, timeout=VERIFY_MS)
     env.lift_finger()
@@ -121,8 +121,8 @@ def through_to_confirm(qtbot, env, window, purpose="study_abroad"):
     start_visit(qtbot, window)
     env.place_card()
     verified(qtbot, env, window)
-    qtbot.waitUntil(lambda: purpose in window.pages["steps"].choices.buttons)
-    click(qtbot, window.pages["steps"].choices.buttons[purpose])
+    qtbot.waitUntil(lambda: purpose in window.pages["choose"].choices.buttons)
+    click(qtbot, window.pages["choose"].choices.buttons[purpose])
     wait_state(qtbot, window, "confirm")
 
 
@@ -155,10 +155,10 @@ def test_certificate_visit_end_to_end(qtbot, env, kiosk):
     challenges = set()
     qtbot.waitUntil(lambda: (challenges.add(window.view.verify.challenge)
                              if window.view.state == "verify" and window.view.verify else None)
-                    or window.view.state == "steps", timeout=VERIFY_MS)
+                    or window.view.state == "choose", timeout=VERIFY_MS)
     assert {"blink"} <= challenges and challenges & {"turn_left", "turn_right"}
     assert page.camera.frame is None  # the picture is dropped when the page is left
-    click(qtbot, window.pages["steps"].choices.buttons["study_abroad"])
+    click(qtbot, window.pages["choose"].choices.buttons["study_abroad"])
     wait_state(qtbot, window, "confirm")
     confirm_text = all_texts(window)
     assert card.masked_id in confirm_text and card.id_number not in confirm_text
@@ -309,14 +309,27 @@ def test_services_grey_out_and_return_with_the_printer(qtbot, env, kiosk):
     core, window = kiosk
     wait_state(qtbot, window, "attract")
     env.printer.handle_control({"op": "fault", "kind": "paper_out"})
-    view = wait_state(qtbot, window, "out_of_service", timeout=10_000)
-    assert view.out_of_service_reason == "printer_paper_out"
-    assert "打印机缺纸" in all_texts(window)
-    env.printer.handle_control({"op": "clear_fault"})
-    wait_state(qtbot, window, "attract", timeout=10_000)
     click(qtbot, window.pages["attract"])
     wait_state(qtbot, window, "home")
+    tiles = window.pages["home"].tiles.buttons
+    qtbot.waitUntil(lambda: not tiles[SERVICE].isEnabled(), timeout=10_000)
+    assert "打印机缺纸" in tiles[SERVICE].text() and not tiles["temporary_id"].isEnabled()
+    assert tiles["progress_query"].isEnabled()  # it prints nothing unless asked to reprint
+    env.printer.handle_control({"op": "clear_fault"})
     qtbot.waitUntil(lambda: window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
+
+
+def test_the_kiosk_goes_out_of_service_when_no_service_can_be_offered(qtbot, env, kiosk):
+    core, window = kiosk
+    wait_state(qtbot, window, "attract")
+    env.idcard.set_fault("unplugged")
+    env.scanner.set_fault("unplugged")
+    view = wait_state(qtbot, window, "out_of_service", timeout=15_000)
+    assert view.out_of_service_reason == "idcard_unavailable"
+    assert "身份证读卡器无法使用" in all_texts(window)
+    env.idcard.clear_fault()
+    env.scanner.clear_fault()
+    wait_state(qtbot, window, "attract", timeout=15_000)
 
 
 def test_card_reads_and_central_calls_run_off_the_gui_thread(qtbot, env, kiosk):
@@ -330,9 +343,9 @@ def test_card_reads_and_central_calls_run_off_the_gui_thread(qtbot, env, kiosk):
     click(qtbot, window.pages["confirm"].ok)
     wait_state(qtbot, window, "rate", timeout=20_000)
     gui = threading.main_thread()
-    assert entered_from["steps"] is not gui  # after the card read
-    assert entered_from["printing"] is not gui  # after central answered
-    assert entered_from["rate"] is not gui  # after the receipt was printed
+    assert entered_from["choose"] is not gui  # after the card read
+    assert entered_from["act"] is not gui  # after central answered
+    assert entered_from["rate"] is not gui  # after the record was written
     assert entered_from["confirm"] is gui  # a citizen's tap, handled where it happened
 
 
@@ -393,7 +406,7 @@ def test_central_hears_of_device_faults_through_the_heartbeat(qtbot, env, kiosk)
     qtbot.waitUntil(lambda: reported().get("services", {}).get(SERVICE) == "printer_paper_out", timeout=15_000)
     status = reported()
     assert status["devices"]["printer"]["detail"]["paper"] == "out"
-    assert status["out_of_service"] == "printer_paper_out"
+    assert status["services"]["progress_query"] is None and status["out_of_service"] is None
     assert status["queue"]["pending"] == 0
 
     result = subprocess.run([sys.executable, "-m", "kiosk.cli", "central", "fleet", "--database",
@@ -404,7 +417,7 @@ def test_central_hears_of_device_faults_through_the_heartbeat(qtbot, env, kiosk)
 
 
 def finish_visit(qtbot, window):
-    click(qtbot, window.pages["steps"].choices.buttons["visa"])
+    click(qtbot, window.pages["choose"].choices.buttons["visa"])
     wait_state(qtbot, window, "confirm")
     click(qtbot, window.pages["confirm"].ok)
     wait_state(qtbot, window, "rate", timeout=30_000)
@@ -428,7 +441,7 @@ def test_a_face_that_is_not_the_card_holders_falls_back_to_the_fingerprint(qtbot
         qtbot.waitUntil(lambda: page.finger.isVisible())
         assert "指纹仪" in page.prompt.text() and not page.camera.isVisible()
         env.place_finger()
-        wait_state(qtbot, window, "steps", timeout=30_000)
+        wait_state(qtbot, window, "choose", timeout=30_000)
         env.lift_finger()
         finish_visit(qtbot, window)
         assert wait_delivered(core, 1)
@@ -446,7 +459,7 @@ def test_a_photo_that_does_not_decode_here_goes_straight_to_the_fingerprint(qtbo
         qtbot.waitUntil(lambda: window.view.state == "verify" and window.view.verify is not None
                         and window.view.verify.method == "fingerprint", timeout=30_000)
         env.place_finger()
-        wait_state(qtbot, window, "steps", timeout=30_000)
+        wait_state(qtbot, window, "choose", timeout=30_000)
         env.lift_finger()
         finish_visit(qtbot, window)
         assert wait_delivered(core, 1)
@@ -504,7 +517,7 @@ def test_with_the_camera_down_the_fingerprint_alone_serves(qtbot, tmp_path, cloc
         qtbot.waitUntil(lambda: window.view.state == "verify" and window.view.verify is not None
                         and window.view.verify.method == "fingerprint", timeout=30_000)
         env.place_finger()
-        wait_state(qtbot, window, "steps", timeout=30_000)
+        wait_state(qtbot, window, "choose", timeout=30_000)
         env.lift_finger()
         finish_visit(qtbot, window)
         assert wait_delivered(core, 1)

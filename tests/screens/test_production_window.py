@@ -13,8 +13,7 @@ from screens.app import make_window
 class IdleRunner:
     """Nothing is started in these tests: no visit gets past the home screen."""
 
-    def start_identify(self, visit): raise AssertionError("not expected")
-    def start_completion(self, visit): raise AssertionError("not expected")
+    def start_stage(self, visit, stage): raise AssertionError("not expected")
     def record_rating(self, visit): raise AssertionError("not expected")
     def visit_ended(self, visit, outcome): pass
 

@@ -21,9 +21,7 @@ SERVICE = "no_criminal_record"
 class QuietRunner:
     """The core's side, doing nothing: the test reports what its workers would."""
 
-    def start_identify(self, visit): pass
-    def start_verify(self, visit): pass
-    def start_completion(self, visit): pass
+    def start_stage(self, visit, stage): pass
     def record_rating(self, visit): pass
     def visit_ended(self, visit, outcome): pass
 
