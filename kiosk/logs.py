@@ -25,8 +25,8 @@ def setup_logging(log_dir: str | Path | None = None, level: int = logging.INFO) 
         handler.addFilter(MaskingFilter())
         handler.addFilter(_drop_escpos_chatter)
         root.addHandler(handler)
-    # Libraries that log every request or connection at INFO would drown the kiosk's own lines.
-    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+    # Libraries that log every request, connection or font table at INFO would drown the kiosk's own lines.
+    for noisy in ("httpx", "httpcore", "uvicorn.access", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
