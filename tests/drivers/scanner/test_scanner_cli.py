@@ -1,5 +1,6 @@
 """`kiosk device scanner …` and `kiosk emulate scanner …` as real subprocesses."""
 
+import contextlib
 import json
 import os
 import signal
@@ -27,20 +28,34 @@ def assert_clean_failure(result: subprocess.CompletedProcess, started: float, ex
     assert time.monotonic() - started < 10
 
 
-def scan_later(emulator, code: str, after: float = 0.5) -> threading.Timer:
-    timer = threading.Timer(after, emulator.scan, [code])
-    timer.start()
-    return timer
+@contextlib.contextmanager
+def held_in_view(emulator, code: str, every: float = 0.2):
+    """The citizen holds `code` in front of the scanner until the block ends: the command gets it
+    however long it takes to start (codes sent before it opens the port are dropped)."""
+    stop = threading.Event()
+
+    def hold():
+        emulator.scan(code)
+        while not stop.wait(every):
+            emulator.scan(code)
+
+    holding = threading.Thread(target=hold)
+    holding.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        holding.join()
 
 
 def test_read_prints_a_code_scanned_after_it_started(endpoint, emulator, kiosk_cli):
-    emulator.scan("BEFORE-THE-COMMAND")  # dropped when the command opens the port
+    emulator.scan("BEFORE-THE-COMMAND")  # on the line before: dropped when the command opens the port
+    deadline = time.monotonic() + 2
+    while emulator.describe()["queued"] and time.monotonic() < deadline:
+        time.sleep(0.01)
     time.sleep(0.1)
-    timer = scan_later(emulator, RECEIPT)
-    try:
-        result = kiosk_cli("device", "scanner", "read", "--url", f"scanner://{endpoint.device}", "--timeout", "5")
-    finally:
-        timer.join()
+    with held_in_view(emulator, RECEIPT):
+        result = kiosk_cli("device", "scanner", "read", "--url", f"scanner://{endpoint.device}", "--timeout", "8")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"code": RECEIPT, "characters": len(RECEIPT)}
 
@@ -67,12 +82,9 @@ def test_read_failures_are_one_line(endpoint, emulator, kiosk_cli, fault, expect
     deadline = time.monotonic() + 5
     while fault == "unplugged" and os.path.lexists(endpoint.device) and time.monotonic() < deadline:
         time.sleep(0.05)  # let the unplug take effect
-    timer = scan_later(emulator, RECEIPT, after=0.6)  # while the command waits
     started = time.monotonic()
-    try:
+    with held_in_view(emulator, RECEIPT):  # every scan of it bent by the (sticky) fault
         result = kiosk_cli("device", "scanner", "read", "--url", f"scanner://{endpoint.device}", "--timeout", "1.5")
-    finally:
-        timer.join()
     assert_clean_failure(result, started, expected)
     assert result.stdout == ""
 
