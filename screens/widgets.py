@@ -54,6 +54,10 @@ class ButtonGrid(QWidget):
 
     def set_buttons(self, rows, on_click, *, name: str | None = None) -> None:
         for widget in self.buttons.values():
+            # Hidden and out of the grid at once: deleteLater only runs when the event loop
+            # gets to it, and until then an old button would still be drawn and clickable.
+            widget.hide()
+            self.grid.removeWidget(widget)
             widget.deleteLater()
         self.buttons = {}
         for index, (key, text, enabled) in enumerate(rows):
