@@ -84,7 +84,9 @@ class DocumentPrinter(Device):
     target: str
 
     def print_pdf(self, data: bytes, *, title: str, copies: int = 1, job_key: str) -> str:
-        """Print `data` (a PDF) unless `job_key` was printed before; return the job id."""
+        """Print `data` (a PDF) unless `job_key` was printed before; return the job id.
+
+        `title` shows in the printer system's job list: a document type, no personal data."""
         title = _check_job(data, title, copies, job_key)
         with JOB_KEYS.lock:
             known = JOB_KEYS.get(self.target, job_key)
