@@ -1,9 +1,9 @@
 """The document printer class: A4 PDFs (certificates) to a printer queue, once per job key.
 
 `print_pdf(data, title=…, copies=…, job_key=…)` returns the job id. The job key makes it
-idempotent within the process: a key already printed returns its first job id and prints
-nothing, whichever instance of whichever backend is asked (the device monitor may have reopened
-the printer in between). `wait_job(job_id, timeout)` follows the job to its end and raises
+idempotent within the process: a key already printed on a printer (a CUPS server and queue, or
+a folder) returns its first job id and prints nothing, whichever instance for that printer is
+asked (the device monitor may have reopened it in between). `wait_job(job_id, timeout)` follows the job to its end and raises
 PrintFailed when the printer system aborted or cancelled it.
 """
 
@@ -84,7 +84,9 @@ class DocumentPrinter(Device):
     target: str
 
     def print_pdf(self, data: bytes, *, title: str, copies: int = 1, job_key: str) -> str:
-        """Print `data` (a PDF) unless `job_key` was printed before; return the job id."""
+        """Print `data` (a PDF) unless `job_key` was printed before; return the job id.
+
+        `title` shows in the printer system's job list: a document type, no personal data."""
         title = _check_job(data, title, copies, job_key)
         with JOB_KEYS.lock:
             known = JOB_KEYS.get(self.target, job_key)

@@ -9,9 +9,15 @@ pdftocairo: cups-filters' default PostScript step turns the CID font's text into
 pdftotext cannot read back; pdftocairo keeps it (Debian bug #928738). cups-pdf reads its
 configuration only from /etc/cups (compiled in), so cupsd runs in its own mount namespace
 (`unshare -m`, root) with a temporary folder holding our cups-pdf.conf bound over /etc/cups:
-the output then lands in this server's own folder. Without that right, PDF queues fall back to
-CUPS's `file:` device (allowed by `FileDevice Yes` in this server's cups-files.conf, which CUPS
-forbids by default) on a raw queue, which writes each job's PDF unchanged to one file per queue.
+the output then lands in this server's own folder.
+
+Without that right, PDF queues fall back to CUPS's `file:` device, allowed by `FileDevice Yes`
+in this server's cups-files.conf (CUPS forbids it by default). What CUPS 2.4 does with it, as
+seen here: a raw queue (no PPD) on a file: device marks the job completed and writes nothing;
+the scheduler opens the file with O_WRONLY|O_EXCL and no O_CREAT, so the file must exist, and
+it is overwritten in place without truncation. So the fallback queue has a one-line PPD whose
+only filter is pdftopdf (the PDF comes out rewritten, text intact), its file is created empty
+beforehand, and `output_of` moves each job's output aside and empties the file for the next.
 
 cupsd must run as root here: cups-pdf is installed 0700 root, and CUPS runs such backends as root
 only when cupsd itself is root.
@@ -32,6 +38,41 @@ from pathlib import Path
 CUPS_PDF_PPD = "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd"
 CUPS_PDF_BACKEND = "/usr/lib/cups/backend/cups-pdf"
 START_TIMEOUT = 10.0
+# A PDF "printer" for the file: fallback: pdftopdf only, so the file gets a PDF.
+PASS_THROUGH_PPD = """\
+*PPD-Adobe: "4.3"
+*FormatVersion: "4.3"
+*FileVersion: "1.0"
+*LanguageVersion: English
+*LanguageEncoding: ISOLatin1
+*PCFileName: "KIOSKPDF.PPD"
+*Manufacturer: "Kiosk"
+*Product: "(Kiosk PDF file)"
+*ModelName: "Kiosk PDF file"
+*ShortNickName: "Kiosk PDF file"
+*NickName: "Kiosk PDF file"
+*PSVersion: "(3010.000) 0"
+*LanguageLevel: "3"
+*ColorDevice: True
+*DefaultColorSpace: RGB
+*FileSystem: False
+*Throughput: "1"
+*cupsFilter2: "application/pdf application/vnd.cups-pdf 0 pdftopdf"
+*OpenUI *PageSize/Media Size: PickOne
+*OrderDependency: 10 AnySetup *PageSize
+*DefaultPageSize: A4
+*PageSize A4/A4: "<</PageSize[595 842]/ImagingBBox null>>setpagedevice"
+*CloseUI: *PageSize
+*OpenUI *PageRegion: PickOne
+*OrderDependency: 10 AnySetup *PageRegion
+*DefaultPageRegion: A4
+*PageRegion A4/A4: "<</PageSize[595 842]/ImagingBBox null>>setpagedevice"
+*CloseUI: *PageRegion
+*DefaultImageableArea: A4
+*ImageableArea A4/A4: "0 0 595 842"
+*DefaultPaperDimension: A4
+*PaperDimension A4/A4: "595 842"
+"""
 
 
 class CupsdUnavailable(RuntimeError):
@@ -73,7 +114,13 @@ class Cupsd:
                        "-o", "pdftops-renderer-default=pdftocairo", "-o", "printer-error-policy=abort-job")
             self.queues[name] = "cups-pdf"
         else:
-            self.add_device_queue(name, f"file://{self.output_dir / (name + '.pdf')}")
+            device_file = self.output_dir / f"{name}.device"
+            device_file.touch()
+            device_file.chmod(0o666)
+            ppd = self.workdir / "etc" / "kiosk-pdf.ppd"
+            ppd.write_text(PASS_THROUGH_PPD)
+            self.admin("lpadmin", "-p", name, "-E", "-v", f"file://{device_file}", "-P", str(ppd),
+                       "-o", "printer-error-policy=abort-job")
             self.queues[name] = "file"
 
     def add_device_queue(self, name: str, device_uri: str) -> None:
@@ -89,13 +136,25 @@ class Cupsd:
             if self.queues.get(queue) == "cups-pdf":
                 found = glob.glob(str(self.output_dir / f"*job_{number}.pdf"))
             else:
-                path = self.output_dir / f"{queue}.pdf"
-                found = [str(path)] if path.exists() and path.stat().st_size else []
+                found = self._take_file_output(queue, job_id)
             if found:
                 return Path(found[0])
             if time.monotonic() > deadline:
                 raise FileNotFoundError(f"no output of {job_id} in {self.output_dir}")
             time.sleep(0.05)
+
+    def _take_file_output(self, queue: str, job_id: str) -> list[str]:
+        taken = self.output_dir / f"{job_id}.pdf"
+        if taken.exists():
+            return [str(taken)]
+        device_file = self.output_dir / f"{queue}.device"
+        data = device_file.read_bytes()
+        if not data.rstrip().endswith(b"%%EOF"):
+            return []  # not there yet, or still being written
+        taken.write_bytes(data)
+        with open(device_file, "r+b") as emptied:
+            emptied.truncate(0)
+        return [str(taken)]
 
     def log_tail(self, lines: int = 20) -> str:
         path = self.workdir / "log" / "error_log"

@@ -158,3 +158,33 @@ def test_bad_arguments_are_refused_before_anything_is_sent(printer, job_key):
         printer.print_pdf(b"%PDF-1.4", title="x", copies=0, job_key=job_key)
     with pytest.raises(ValueError, match="job_key"):
         printer.print_pdf(b"%PDF-1.4", title="x", job_key="")
+
+
+def test_without_cups_pdf_a_file_device_queue_yields_the_pdf(certificate_pdf, job_key):
+    """The fallback where cupsd may not get its own /etc/cups: CUPS's file: device."""
+    try:
+        server = cupsd._start(cups_pdf=False)
+    except cupsd.CupsdUnavailable as exc:
+        pytest.skip(str(exc))
+    with server:
+        server.add_pdf_queue("Plain")
+        device = open_device(server.url("Plain"))
+        for number in range(2):  # the second job must not show the first one's output
+            job_id = device.print_pdf(certificate_pdf, title="fallback", job_key=f"{job_key}-{number}")
+            assert device.wait_job(job_id, timeout=60).state == "completed"
+            text = pdf_text(server.output_of("Plain", job_id))
+            assert sample_certificate().paragraphs[0] in text and text.count("无犯罪记录证明") == 1
+
+
+def test_a_job_waiting_on_a_queue_that_stops_is_reported(cups_server, certificate_pdf, job_key):
+    device = open_device(cups_server.url("Unreachable"))
+    job_id = device.print_pdf(certificate_pdf, title="stranded", job_key=job_key)
+    cups_server.admin("cupsdisable", "Unreachable")
+    try:
+        started = time.monotonic()
+        with pytest.raises(PrintFailed, match=f"job {job_id} (was stopped by CUPS|.*printer hardware_error: queue stopped)"):
+            device.wait_job(job_id, timeout=30)
+        assert time.monotonic() - started < 5  # not the whole timeout
+    finally:
+        cups_server.admin("cancel", job_id)
+        cups_server.admin("cupsenable", "Unreachable")
