@@ -98,11 +98,13 @@ def _applicant_problem(applicant: Any) -> str | None:
 
 def _problem(item: RecordIn) -> str | None:
     """What the services cannot use in an otherwise storable record (rejected per item)."""
+    if "applicant" in item.payload:  # whatever the kind: it is stored masked, so it must be one
+        problem = _applicant_problem(item.payload["applicant"])
+        if problem:
+            return problem
     if item.kind == "rating":
         found = rating_of(item.payload)
         return found if isinstance(found, str) else None
-    if item.kind == "visit" and "applicant" in item.payload:
-        return _applicant_problem(item.payload["applicant"])
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 from common.masking import mask_id_numbers, mask_name
 
 __all__ = ["MaskingFilter", "mask_id_numbers", "mask_name"]

@@ -329,6 +329,16 @@ def test_an_offline_record_with_an_invalid_applicant_is_rejected_per_item(enroll
     assert INVALID not in answer["reason"]
 
 
+def test_an_applicant_in_any_kind_of_record_is_checked_and_stored_masked(enrolled, central_db):
+    odd = {"key": "n-1", "kind": "note", "created_at": time.time(), "payload": {"applicant": {"id_number": 5}}}
+    fine = {"key": "n-2", "kind": "note", "created_at": time.time(),
+            "payload": {"applicant": {"id_number": LI_NA.id_number, "name": LI_NA.name}}}
+    assert [a["status"] for a in enrolled().post_batch([odd, fine])] == ["rejected", "stored"]
+    [row] = database_rows(central_db, records)
+    assert row["payload"]["applicant"]["id_masked"] == "3101**********2463"
+    assert "id_number" not in row["payload"]["applicant"] and LI_NA.name not in json.dumps(row, ensure_ascii=False)
+
+
 # ---- ratings -----------------------------------------------------------------------------------
 
 def test_ratings_are_stored_per_service_and_counted_in_stats(enrolled, central_db):
