@@ -40,7 +40,7 @@ from kiosk.central_client import CentralClient
 from kiosk.config import KioskConfig, load_config
 from kiosk.core import KioskCore
 from kiosk.identity.worker import FaceWorker
-from kiosk.session import SessionView
+from kiosk.session import RATING_REASONS, REASON_REQUIRED_BELOW, SessionView
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ class SimulatedKiosk:
 
     def start(self) -> SimulatedKiosk:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "a4").mkdir(exist_ok=True)
         ensure_secret(self.data_dir / "kiosk.secret", self.central_url, self.kiosk_id)
         self.reader_pty.start()
         self.finger_pty.start()
@@ -202,7 +203,10 @@ class SimulatedKiosk:
             self._write_citizen_log("completed", visit_id)
             items = self._outbox_items()
             if self.random.random() < 0.8:
-                session.rate(self.random.randint(1, 5))
+                score = self.random.randint(1, 5)
+                session.rate(score)
+                if score < REASON_REQUIRED_BELOW:  # the two lowest ask why
+                    session.rate_reason(self.random.choice(RATING_REASONS))
                 # The rating is queued off this thread: wait for it, so a drain sees it.
                 self._wait_for(lambda: self._outbox_items() > items, timeout=5.0)
             else:
