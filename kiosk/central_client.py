@@ -27,8 +27,6 @@ API = "/api/v1"
 RETRYABLE_4XX = {408, 425, 429}
 # A service id or operation is one path segment: lower-case letters, digits and underscores.
 _SEGMENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-# What `request_certificate` answered before the service framework: the same keys, still.
-_CERTIFICATE_KEYS = ("outcome", "certificate_no", "verify_url", "issued_at", "valid_until", "reason")
 
 
 class CentralUnavailable(Exception):
@@ -104,13 +102,6 @@ class CentralClient:
             if not isinstance(segment, str) or not _SEGMENT.match(segment):
                 raise ValueError(f"{label} must be lower-case letters, digits and '_' (1-40), got {segment!r}")
         return _call(self._http, "POST", f"{API}/services/{service_id}/{operation}", payload)
-
-    # kept until the service framework lands: the old kiosk services still call it.
-    def request_certificate(self, *, visit_id: str, id_number: str, name: str, purpose: str) -> dict[str, Any]:
-        """Ask central for a no-criminal-record certificate; safe to repeat for one visit."""
-        body = {"visit_id": visit_id, "id_number": id_number, "name": name, "purpose": purpose}
-        answer = self.call("no_criminal_record", "apply", body)
-        return {key: answer.get(key) for key in _CERTIFICATE_KEYS}
 
     def heartbeat(self, status: dict[str, Any]) -> dict[str, Any]:
         return _call(self._http, "POST", f"{API}/heartbeat", {"status": status})

@@ -129,6 +129,8 @@ class KioskCore:
             self._spawn(self._tick, "session-ticker")
         self.refresh_availability()
         self.face_worker.prewarm()  # the models load while the kiosk already shows its screen
+        if "docprinter" in self.config.devices:  # and the CJK font, so the first certificate is quick
+            self._pool.submit(self._guarded, _warm_up_documents)
         return self
 
     def stop(self) -> None:
@@ -286,6 +288,12 @@ class KioskCore:
             log.warning("%s %s not queued: %s", kind, key, exc)
             return
         self.sync.wake()
+
+
+def _warm_up_documents() -> None:
+    from kiosk.documents import warm_up
+
+    warm_up()
 
 
 def device_reason(device: str, status: DeviceStatus | None) -> str:

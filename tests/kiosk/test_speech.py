@@ -55,6 +55,19 @@ def test_no_engine_means_silence_not_a_crash(tmp_path, caplog):
     assert not list(tmp_path.glob("*"))
 
 
+def spoken():
+    """(what was said, a session listener saying what the kiosk would say)."""
+    said, last = [], [None]
+
+    def listen(view):
+        text = spoken_prompt(view, last[0])
+        last[0] = view
+        if text:
+            said.append(text)
+
+    return said, listen
+
+
 class Runner:
     def start_stage(self, visit, stage): pass
     def record_rating(self, visit): pass
@@ -65,14 +78,7 @@ def test_prompts_follow_the_visit():
     now = [0.0]
     config = load_config()
     session = Session(config, Runner(), build_services(config), clock=lambda: now[0])
-    said, last = [], [None]
-
-    def listen(view):
-        text = spoken_prompt(view, last[0])
-        last[0] = view
-        if text:
-            said.append(text)
-
+    said, listen = spoken()
     session.subscribe(listen)
     session.touch()
     session.touch()  # activity on the same screen says nothing new
@@ -87,14 +93,7 @@ def test_prompts_follow_the_visit():
 def test_choices_typed_entries_and_low_ratings_are_spoken():
     config = load_config()
     session = Session(config, Runner(), build_services(config))
-    said, last = [], [None]
-
-    def listen(view):
-        text = spoken_prompt(view, last[0])
-        last[0] = view
-        if text:
-            said.append(text)
-
+    said, listen = spoken()
     session.subscribe(listen)
     session.touch()
     session.choose_service("progress_query")
@@ -109,14 +108,7 @@ def test_the_identity_check_speaks_its_steps_and_challenges():
 
     config = load_config()
     session = Session(config, Runner(), build_services(config))
-    said, last = [], [None]
-
-    def listen(view):
-        text = spoken_prompt(view, last[0])
-        last[0] = view
-        if text:
-            said.append(text)
-
+    said, listen = spoken()
     session.touch()
     session.choose_service("no_criminal_record")
     session.card_read(session.visit.id, load_demo_card("zhang-wei"))

@@ -11,55 +11,26 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.services.base import Service
-from kiosk.services.receipts import certificate_receipt
-from kiosk.services.stages import Act, Ask, Choose, Confirm, Identify, Rate
-from kiosk.visit import ServiceResult, Visit
+from kiosk.services.certificate import CertificateService, certificate_stages
+from kiosk.visit import Visit
 
 log = logging.getLogger(__name__)
 
 TITLE = "临时身份证明"
 
 
-class TemporaryId(Service):
+class TemporaryId(CertificateService):
     id = "temporary_id"
-    stages = (
-        Identify(),
-        Choose("purpose"),
-        Confirm(),
-        Ask("apply", operation="apply", offline="refuse"),
-        Act("document", action="print_document", when=lambda visit: visit.result.outcome == "issued"),
-        Act("receipt", action="print_receipt"),
-        Rate(),
-    )
-    requires = ("idcard", "printer", "docprinter")
+    stages = certificate_stages(offline="refuse")
     central = "live"
 
-    def ask(self, operation: str, visit: Visit, central) -> ServiceResult:
+    def application(self, visit: Visit) -> dict:
         card = visit.card
-        answer = central.call(self.id, "apply", {
-            "visit_id": visit.id,
-            "id_number": card.id_number,
-            "name": card.name,
-            "sex": card.sex_name,
-            "birth_date": card.birth_date.isoformat(),
-            "address": card.address,
-            "purpose": visit.choices.get("purpose", ""),
-        })
-        return ServiceResult(
-            outcome=answer["outcome"],
-            reference=answer.get("certificate_no"),
-            verify_url=answer.get("verify_url"),
-            issued_at=answer.get("issued_at"),
-            valid_until=answer.get("valid_until"),
-            reason=answer.get("reason"),
-        )
+        return {**super().application(visit), "sex": card.sex_name,
+                "birth_date": card.birth_date.isoformat(), "address": card.address}
 
-    def receipt(self, visit: Visit):
-        return certificate_receipt(self, visit, [
-            ("用途", self.choice_label(visit, "purpose")),
-            ("有效期至", visit.result.valid_until or ""),
-        ])
+    def receipt_fields(self, visit: Visit) -> list[tuple[str, str]]:
+        return super().receipt_fields(visit) + [("有效期至", visit.result.valid_until or "")]
 
     def document(self, visit: Visit):
         from kiosk.documents import Document
