@@ -36,6 +36,7 @@ FAULTS = {  # what the emulators can be told from here; the first of each is the
     "printer": ["paper_out", "paper_near_end", "cover_open", "offline", "no_answer"],
     "fingerprint": ["wet_finger", "dry_finger", "mismatch", "no_answer", "unplugged"],
     "camera": ["black", "no_face", "freeze", "drop_connection", "unplugged"],
+    "scanner": ["garbage", "no_read", "slow", "unplugged"],
 }
 
 

@@ -67,7 +67,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
         core = KioskCore(env.config, fingerprint_template=env.fingerprint_template).start()
         window = make_window(core.session, fullscreen=fullscreen, preview=core.preview)
         diagnostics = Diagnostics(core, emulators={"idcard": env.idcard, "printer": env.printer,
-                                                    "fingerprint": env.fingerprint})
+                                                    "fingerprint": env.fingerprint, "scanner": env.scanner})
         attach_diagnostics(window, diagnostics)
         if scripted:
             _run_scripted(window, env, core, out, service_id)
