@@ -17,7 +17,7 @@ class HomePage(Page):
         self.layout_.addWidget(self.message)
 
     def render(self, view) -> None:
-        self.title.setText(self.tr("请选择要办理的业务"))
+        self.title.setText(message_text("spoken.home"))
         rows = []
         for tile in view.tiles:
             text = tile.title + ("\n" + tile.subtitle if tile.subtitle else "")

@@ -10,6 +10,7 @@ from screens.attract import AttractPage
 from screens.bridge import PreviewBridge, SessionBridge
 from screens.home import HomePage
 from screens.identify import IdentifyPage
+from screens.messages import message_text
 from screens.out_of_service import OutOfServicePage
 from screens.progress import ProgressPage
 from screens.result import DonePage, RatePage, ResultPage
@@ -65,7 +66,7 @@ class MoreTimePrompt(QFrame):
         self.hide()
 
     def render(self, view) -> None:
-        self.question.setText(self.tr("需要更多时间吗？"))
+        self.question.setText(message_text("spoken.more_time"))
         self.countdown.setText(self.tr("%1 秒后将自动结束办理").replace("%1", str(view.countdown or 0)))
         self.more.setText(self.tr("继续办理"))
         self.end.setText(self.tr("结束办理"))

@@ -7,17 +7,18 @@ from screens.steps import SummaryTable
 from screens.widgets import ButtonGrid, Page, button, label
 
 
-def outcome_texts(page, view) -> tuple[str, str, str]:
+def outcome_texts(view) -> tuple[str, str, str]:
     """(headline, role, detail) for the outcome of the visit."""
     if view.outcome == "issued":
-        return page.tr("证明已开具"), "good", page.tr("证明编号：") + (view.reference or "")
+        return message_text("outcome.issued"), "good", message_text("outcome.certificate_no") + (view.reference or "")
     if view.outcome == "accepted_offline":
-        return page.tr("申请已受理"), "good", page.tr("申请编号：") + (view.reference or "") + "\n" + page.tr("审核结果将以短信通知")
+        return (message_text("outcome.accepted_offline"), "good", message_text("outcome.application_no")
+                + (view.reference or "") + "\n" + message_text("outcome.sms_follows"))
     if view.outcome == "refused":
-        return page.tr("暂不能自助开具"), "bad", view.reason or ""
+        return message_text("outcome.refused"), "bad", view.reason or ""
     if view.outcome == "answered":
-        return page.tr("查询完成"), "good", ""
-    return page.tr("未能完成办理"), "bad", ""
+        return message_text("outcome.answered"), "good", ""
+    return message_text("outcome.failed"), "bad", ""
 
 
 def set_role(widget, role: str) -> None:
@@ -82,19 +83,19 @@ class RatePage(Page):
         self.layout_.addLayout(row)
 
     def render(self, view) -> None:
-        headline, role, detail = outcome_texts(self, view)
+        headline, role, detail = outcome_texts(view)
         set_role(self.headline, role)
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.message.setText(message_text(view.message))
         rating = view.rating
         if rating is not None and rating.needs_reason:
-            self.question.setText(self.tr("请告诉我们不满意的原因"))
+            self.question.setText(message_text("spoken.rate_reason"))
             self.ratings.clear()
             self.reasons.set_buttons([(code, rating_reason(code), True) for code in rating.reasons],
                                      self.session.rate_reason, name="reason")
         else:
-            self.question.setText(self.tr("请对本次服务进行评价"))
+            self.question.setText(message_text("spoken.rate"))
             self.reasons.clear()
             self.ratings.set_buttons([(str(score), text, True) for score, text in rating_labels()],
                                      lambda score: self.session.rate(int(score)))
@@ -122,7 +123,7 @@ class DonePage(Page):
         self.layout_.addWidget(self.finish)
 
     def render(self, view) -> None:
-        headline, role, detail = outcome_texts(self, view) if view.outcome else (self.tr("未能完成办理"), "bad", "")
+        headline, role, detail = outcome_texts(view)
         if view.outcome and role == "good":
             headline = self.tr("办理完成，感谢您的使用")
         set_role(self.headline, role)

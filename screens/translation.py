@@ -1,7 +1,9 @@
-"""Chinese by default; English through Qt's translation system (screens/i18n/kiosk_en.qm).
+"""Chinese by default; English through Qt's translation system (kiosk/i18n/kiosk_en.qm).
 
-Source strings are Chinese, so the kiosk speaks Chinese even if no translation file loads; the
-English catalogue is compiled from kiosk_en.ts by `script/bootstrap` (pyside6-lrelease).
+Source strings are Chinese, so the kiosk shows Chinese even if no translation file loads; the
+English is compiled from kiosk/i18n/kiosk_en.ts by `script/bootstrap` (pyside6-lrelease). The
+same .ts holds the widgets' own texts and the core's message catalogue (kiosk/texts.py), which
+the core reads without Qt for speech.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTranslator
 
+from kiosk.texts import I18N_DIR
+
 log = logging.getLogger(__name__)
-I18N_DIR = Path(__file__).with_name("i18n")
 
 
 class Translations:

@@ -41,14 +41,14 @@ class VerifyPage(Page):
         self.finger.setVisible(fingerprint)
         if fingerprint:
             self.title.setText(self.tr("指纹核验"))
-            self.prompt.setText(self.tr("请将手指放在指纹仪上"))
+            self.prompt.setText(message_text("identity_start_fingerprint"))
             self.guidance.setText(self.tr("按压平稳，直到提示完成"))
         else:
             self.title.setText(self.tr("人脸核验"))
             # The challenge, when there is one, is what matters most: the biggest text.
             challenge = verify.challenge if verify else None
             guidance = verify.guidance if verify else None
-            self.prompt.setText(message_text(challenge) if challenge else self.tr("请正对摄像头"))
+            self.prompt.setText(message_text(challenge or "face_camera"))
             self.guidance.setText(message_text(guidance) if guidance and guidance != challenge else "")
             self.camera.progress = verify.progress if verify else 0.0
             self.camera.update()

@@ -22,38 +22,11 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.config import IdentityConfig
+from kiosk.texts import text
 
 VERIFIED, RETRY, FALLBACK, REFUSED, LOCKED = "verified", "retry", "fallback", "refused", "locked"
 # Decisions that count towards the card's daily lockout: what an impostor would produce.
 SUSPICIOUS = frozenset({"no_match", "liveness_failed"})
-
-# What the citizen is told (message code → Chinese, English); the screens translate the codes.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "identity_verified": ("身份核验通过", "Identity confirmed"),
-    "identity_start_face": ("请正对摄像头，按提示操作", "Please face the camera and follow the prompts"),
-    "identity_start_fingerprint": ("请将手指放在指纹仪上", "Please place your finger on the reader"),
-    "identity_retry_face": ("未能确认是您本人，请正对摄像头再试一次", "We could not confirm it is you. Please face the camera and try again"),
-    "identity_retry_liveness": ("未检测到动作，请按提示眨眼或转头", "We did not see the movement. Please blink or turn your head as shown"),
-    "identity_retry_fingerprint": ("指纹未能比对成功，请重新按压手指", "The fingerprint did not match. Please place your finger again"),
-    "identity_use_fingerprint": ("请改用指纹核验，将手指放在指纹仪上", "Please use your fingerprint instead: place your finger on the reader"),
-    "identity_use_face": ("请改用人脸核验，正对摄像头", "Please use face verification instead: face the camera"),
-    "identity_failed": ("身份核验未通过，请到服务窗口办理", "Your identity could not be confirmed. Please go to a service counter"),
-    "identity_locked": ("今日核验失败次数过多，请到服务窗口办理", "Too many failed checks today. Please go to a service counter"),
-    "identity_unavailable": ("暂时无法核验身份，请到服务窗口办理", "Identity checks are unavailable. Please go to a service counter"),
-    # guidance during a face check (kiosk/identity/quality.py, liveness.py)
-    "no_face": ("请站在摄像头前", "Please stand in front of the camera"),
-    "multiple_faces": ("请一人办理，其他人请稍候", "One person at a time, please"),
-    "move_closer": ("请靠近一些", "Please move closer"),
-    "move_back": ("请后退一些", "Please step back a little"),
-    "centre_face": ("请将脸移到画面中间", "Please move your face to the middle"),
-    "too_dark": ("光线太暗，请靠近补光灯", "It is too dark: please step into the light"),
-    "too_bright": ("光线太强，请避开强光", "Too much light: please move out of the glare"),
-    "face_camera": ("请正对摄像头", "Please look straight at the camera"),
-    "hold_still": ("请保持不动", "Please hold still"),
-    "blink": ("请眨眨眼", "Please blink"),
-    "turn_left": ("请向左转头", "Please turn your head to the left"),
-    "turn_right": ("请向右转头", "Please turn your head to the right"),
-}
 
 _START = {"face": "identity_start_face", "fingerprint": "identity_start_fingerprint"}
 _SWITCH = {"face": "identity_use_face", "fingerprint": "identity_use_fingerprint"}
@@ -64,7 +37,7 @@ _UNAVAILABLE = frozenset({"error"})
 class PolicyStep:
     action: str  # verified | retry | fallback | refused | locked
     method: str | None  # the method to use now (retry, fallback, the first step)
-    message: str  # a MESSAGES code
+    message: str  # a message code (kiosk/texts.py, group "identity"), shown and spoken
 
 
 class FailureLog:
@@ -178,5 +151,5 @@ def _retry_message(method: str, decision: str) -> str:
 
 
 def message(code: str, language: str = "zh") -> str:
-    zh, en = MESSAGES[code]
-    return en if language == "en" else zh
+    """What the citizen is told for a step's message code."""
+    return text(code, language)

@@ -233,7 +233,8 @@ def test_english_toggle(qtbot, env, kiosk):
     wait_state(qtbot, window, "home")
     click(qtbot, window.language)
     qtbot.waitUntil(lambda: window.view.language == "en")
-    qtbot.waitUntil(lambda: window.pages["home"].title.text() == "Choose a service")
+    # the home title is the sentence the voice says there: one English for both
+    qtbot.waitUntil(lambda: window.pages["home"].title.text() == "Please choose a service")
     assert "No-Criminal-Record Certificate" in window.pages["home"].tiles.buttons[SERVICE].text()
     assert window.cancel.text() == "Cancel"
     click(qtbot, window.language)

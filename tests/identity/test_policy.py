@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from kiosk.config import IdentityConfig
-from kiosk.identity.policy import MESSAGES, FailureLog, IdentityPolicy
+from kiosk.identity.policy import FailureLog, IdentityPolicy, message
+from kiosk.texts import codes, translation
 
 CARD = "11010519491231002X"
 OTHER_CARD = "440524188001010014"
@@ -63,5 +64,18 @@ def test_the_id_number_is_never_stored(tmp_path):
     assert (tmp_path / "keys" / "identity.key").stat().st_mode & 0o077 == 0
 
 
-def test_every_message_has_chinese_and_english():
-    assert all(zh and en for zh, en in MESSAGES.values())
+def test_every_message_the_policy_gives_has_chinese_and_english(tmp_path):
+    said = set()
+    for methods, decisions in ((["face", "fingerprint"], ["liveness_failed", "no_match", "no_match", "no_match"]),
+                               (["fingerprint", "face"], ["no_match", "error", "match"]),
+                               (["face"], ["error"])):
+        policy, _ = _policy(tmp_path / "-".join(methods), max_attempts=2, lockout_failures_per_day=99,
+                            methods={"svc": methods})
+        check = policy.begin("svc", CARD)
+        said.add(check.first.message)
+        said.update(check.after(decision).message for decision in decisions)
+    locked, _ = _policy(tmp_path / "locked", lockout_failures_per_day=1)
+    said.add(locked.begin("svc", CARD).after("no_match").message)
+    assert said <= codes("identity") and len(said) >= 8
+    for code in said:
+        assert message(code, "zh") and translation(code, "en"), code

@@ -11,28 +11,20 @@ from __future__ import annotations
 from kiosk.services import service_class
 from kiosk.services.base import Service, ServiceRefused
 from kiosk.services.stages import Act, Ask, Choose, Enter, Identify, Rate, Result, Scan
+from kiosk.texts import CATALOGUE, text
 from kiosk.visit import ServiceResult, Visit
 
 REPRINT = "reprint:"
 
-# What central's application states mean to a citizen (zh, en).
-STATES = {
-    "issued": ("已开具", "Issued"),
-    "accepted": ("已受理，审核中", "Accepted, being reviewed"),
-    "processing": ("办理中", "In progress"),
-    "refused": ("未通过，请到窗口咨询", "Not granted: please ask at a counter"),
-}
-TEXTS = {
-    "none": ("未查询到办理记录", "No applications found"),
-    "printed": ("已打印", "printed"),
-    "not_printed": ("未打印，可补打", "not printed: can be reprinted"),
-    "reprint": ("补打", "Reprint"),
-    "finish": ("完成查询", "Done"),
-}
+
+def _text(name: str, language: str) -> str:
+    return text(f"progress_query.{name}", language)
 
 
-def _pick(texts: tuple[str, str], language: str) -> str:
-    return texts[1] if language == "en" else texts[0]
+def _state(state: str, language: str) -> str:
+    """What central's application state means to a citizen; an unknown one as central says it."""
+    code = f"progress_query.state.{state}"
+    return text(code, language) if code in CATALOGUE else state
 
 
 def by(method: str):
@@ -100,13 +92,13 @@ class ProgressQuery(Service):
     def result_rows(self, visit: Visit, language: str):
         applications = self._applications(visit)
         if not applications:
-            return (("text:" + _pick(TEXTS["none"], language), ""),)
+            return (("text:" + _text("none", language), ""),)
         rows = []
         for app in applications:
-            state = _pick(STATES.get(app["state"], (app["state"], app["state"])), language)
+            state = _state(app["state"], language)
             if app["state"] == "issued":
                 state += "，" if language == "zh" else ", "
-                state += _pick(TEXTS["printed" if app.get("printed") else "not_printed"], language)
+                state += _text("printed" if app.get("printed") else "not_printed", language)
             day = self.clock.local(app["submitted_at"]).strftime("%Y-%m-%d") if app.get("submitted_at") else ""
             rows.append((f"text:{self._service_title(app['service'], language)} {app['reference']}",
                          f"{state}  {day}".strip()))
@@ -117,9 +109,9 @@ class ProgressQuery(Service):
         if visit.card is not None:  # reprinting needs the card holder, not just the receipt
             for app in self._applications(visit):
                 if app.get("reprintable") and self._printable_here(app["service"]):
-                    label = f"{_pick(TEXTS['reprint'], language)} {self._service_title(app['service'], language)}"
+                    label = f"{_text('reprint', language)} {self._service_title(app['service'], language)}"
                     actions.append((REPRINT + app["reference"], label))
-        actions.append(("finish", _pick(TEXTS["finish"], language)))
+        actions.append(("finish", _text("finish", language)))
         return tuple(actions)
 
     def _printable_here(self, service_id: str) -> bool:

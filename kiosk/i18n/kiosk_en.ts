@@ -1,0 +1,792 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>AttractPage</name>
+    <message>
+        <location filename="../../screens/attract.py" line="24"/>
+        <source>请轻触屏幕开始办理</source>
+        <translation>Touch the screen to start</translation>
+    </message>
+    <message>
+        <location filename="../../screens/attract.py" line="25"/>
+        <source>24小时自助服务 · 无需排队</source>
+        <translation>Open 24 hours · no queue</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmPage</name>
+    <message>
+        <location filename="../../screens/steps.py" line="144"/>
+        <source>请核对办理信息</source>
+        <translation>Please check the details</translation>
+    </message>
+    <message>
+        <location filename="../../screens/steps.py" line="146"/>
+        <source>确认后将查询并打印证明和回执</source>
+        <translation>After you confirm, the kiosk checks the records and prints your certificate and a receipt</translation>
+    </message>
+    <message>
+        <location filename="../../screens/steps.py" line="147"/>
+        <source>返回修改</source>
+        <translation>Go back</translation>
+    </message>
+    <message>
+        <location filename="../../screens/steps.py" line="149"/>
+        <source>确认办理</source>
+        <translation>Confirm</translation>
+    </message>
+</context>
+<context>
+    <name>DonePage</name>
+    <message>
+        <location filename="../../screens/result.py" line="128"/>
+        <source>办理完成，感谢您的使用</source>
+        <translation>Done. Thank you for using the kiosk</translation>
+    </message>
+    <message>
+        <location filename="../../screens/result.py" line="133"/>
+        <source>请取回您的身份证和回执</source>
+        <translation>Please take your ID card and your receipt</translation>
+    </message>
+    <message>
+        <location filename="../../screens/result.py" line="134"/>
+        <source>请取回您的身份证</source>
+        <translation>Please take your ID card</translation>
+    </message>
+    <message>
+        <location filename="../../screens/result.py" line="135"/>
+        <source>完成</source>
+        <translation>Finish</translation>
+    </message>
+</context>
+<context>
+    <name>EntryPage</name>
+    <message>
+        <location filename="../../screens/steps.py" line="95"/>
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../screens/steps.py" line="97"/>
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../screens/steps.py" line="98"/>
+        <source>确定</source>
+        <translation>OK</translation>
+    </message>
+</context>
+<context>
+    <name>HomePage</name>
+    <message>
+        <location filename="../../screens/home.py" line="25"/>
+        <source>办理时间：</source>
+        <translation>Opening hours: </translation>
+    </message>
+    <message>
+        <location filename="../../screens/home.py" line="27"/>
+        <source>暂不可用：</source>
+        <translation>Unavailable: </translation>
+    </message>
+</context>
+<context>
+    <name>IdentifyPage</name>
+    <message>
+        <location filename="../../screens/identify.py" line="30"/>
+        <source>请将第二代居民身份证放在读卡区</source>
+        <translation>Place your resident ID card on the reader</translation>
+    </message>
+    <message>
+        <location filename="../../screens/identify.py" line="31"/>
+        <source>放好后请不要移动，读卡约需2秒</source>
+        <translation>Keep it still; reading takes about 2 seconds</translation>
+    </message>
+</context>
+<context>
+    <name>KioskWindow</name>
+    <message>
+        <location filename="../../screens/main_window.py" line="152"/>
+        <source>剩余 %1 秒</source>
+        <translation>%1 s left</translation>
+    </message>
+    <message>
+        <location filename="../../screens/main_window.py" line="155"/>
+        <source>取消办理</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../screens/main_window.py" line="155"/>
+        <source>返回首页</source>
+        <translation>Home</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <location filename="../texts.py" line="59"/>
+        <source>请将身份证放在读卡区</source>
+        <translation>Place your ID card on the reader</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="60"/>
+        <source>读卡未完成，请将身份证重新放好，不要移动</source>
+        <translation>The card was moved. Place it again and keep it still</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="61"/>
+        <source>读卡失败，请拿起身份证后重新放置</source>
+        <translation>The card could not be read. Lift it and place it again</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="62"/>
+        <source>身份证已过有效期，请到窗口办理</source>
+        <translation>This ID card has expired. Please go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="63"/>
+        <source>读卡器暂时无法使用，请联系工作人员</source>
+        <translation>The card reader is not working. Please ask the staff</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="55"/>
+        <source>该业务暂不可用，请选择其他业务</source>
+        <translation>This service is unavailable. Please choose another</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="54"/>
+        <source>暂时无法连接公安业务系统，请稍后再试</source>
+        <translation>The police records system cannot be reached. Please try later</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="64"/>
+        <source>业务系统拒绝了本次申请，请到窗口办理</source>
+        <translation>The request was refused. Please go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="65"/>
+        <source>处理超时，请稍后再试或到窗口办理</source>
+        <translation>This took too long. Please try later or go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="67"/>
+        <source>回执未能打印，办理结果已保存，可凭身份证到窗口补打</source>
+        <translation>The receipt could not be printed. Your result is saved; a counter can reprint it</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="70"/>
+        <source>本机存储已满，暂停办理，请联系工作人员</source>
+        <translation>This kiosk&apos;s storage is full. Please ask the staff</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="35"/>
+        <source>打印机缺纸</source>
+        <translation>printer out of paper</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="36"/>
+        <source>打印机盖未关</source>
+        <translation>printer cover open</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="37"/>
+        <source>打印机无法使用</source>
+        <translation>printer not available</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="38"/>
+        <source>打印机故障</source>
+        <translation>printer fault</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="43"/>
+        <source>身份证读卡器无法使用</source>
+        <translation>ID card reader not available</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="44"/>
+        <source>身份证读卡器故障</source>
+        <translation>ID card reader fault</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="51"/>
+        <source>本机存储已满</source>
+        <translation>storage full</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="52"/>
+        <source>设备维护中</source>
+        <translation>under maintenance</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="47"/>
+        <source>人脸核验摄像头无法使用</source>
+        <translation>The face-check camera is not working</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="39"/>
+        <source>证明打印机缺纸</source>
+        <translation>certificate printer out of paper</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="40"/>
+        <source>证明打印机盖未关</source>
+        <translation>certificate printer cover open</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="41"/>
+        <source>证明打印机无法使用</source>
+        <translation>certificate printer not available</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="42"/>
+        <source>证明打印机故障</source>
+        <translation>certificate printer fault</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="45"/>
+        <source>扫码器无法使用</source>
+        <translation>code scanner not available</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="46"/>
+        <source>扫码器故障，请改用身份证查询</source>
+        <translation>The code scanner is not working. Please use your ID card instead</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="48"/>
+        <source>人脸核验摄像头故障</source>
+        <translation>The face-check camera has a fault</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="49"/>
+        <source>指纹仪无法使用</source>
+        <translation>The fingerprint reader is not working</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="50"/>
+        <source>指纹仪故障</source>
+        <translation>The fingerprint reader has a fault</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="53"/>
+        <source>不在办理时间</source>
+        <translation>outside opening hours</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="66"/>
+        <source>本机出现故障，请到窗口办理</source>
+        <translation>This kiosk has a fault. Please go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="68"/>
+        <source>证明未能打印，已开具的证明可在“业务进度查询”中凭身份证补打</source>
+        <translation>The certificate could not be printed. It has been issued: reprint it with your ID card under “Application Progress”</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="69"/>
+        <source>设备未能完成操作，请联系工作人员</source>
+        <translation>A device could not finish. Please ask the staff</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="71"/>
+        <source>未能识别，请将二维码放平后重新扫描</source>
+        <translation>The code could not be read. Hold it flat and scan again</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="72"/>
+        <source>该二维码不是本机回执上的二维码</source>
+        <translation>This QR code is not from one of our receipts</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="73"/>
+        <source>请先输入</source>
+        <translation>Please type it in first</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="74"/>
+        <source>输入有误，请检查后重新输入</source>
+        <translation>That is not right. Please check and type it again</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="75"/>
+        <source>编号应为4至32位字母或数字</source>
+        <translation>The number has 4 to 32 letters or digits</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="76"/>
+        <source>车牌号应以省份简称开头</source>
+        <translation>A plate number starts with the province character, such as 京</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="77"/>
+        <source>车牌号格式不正确，请检查</source>
+        <translation>This is not a valid plate number. Please check it</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="78"/>
+        <source>请输入11位手机号码</source>
+        <translation>Please enter an 11-digit mobile number</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="82"/>
+        <source>身份核验通过</source>
+        <translation>Identity confirmed</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="83"/>
+        <source>请正对摄像头，按提示操作</source>
+        <translation>Please face the camera and follow the prompts</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="84"/>
+        <source>请将手指放在指纹仪上</source>
+        <translation>Please place your finger on the reader</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="85"/>
+        <source>未能确认是您本人，请正对摄像头再试一次</source>
+        <translation>We could not confirm it is you. Please face the camera and try again</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="86"/>
+        <source>未检测到动作，请按提示眨眼或转头</source>
+        <translation>We did not see the movement. Please blink or turn your head as shown</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="87"/>
+        <source>指纹未能比对成功，请重新按压手指</source>
+        <translation>The fingerprint did not match. Please place your finger again</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="88"/>
+        <source>请改用指纹核验，将手指放在指纹仪上</source>
+        <translation>Please use your fingerprint instead: place your finger on the reader</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="89"/>
+        <source>请改用人脸核验，正对摄像头</source>
+        <translation>Please use face verification instead: face the camera</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="90"/>
+        <source>身份核验未通过，请到服务窗口办理</source>
+        <translation>Your identity could not be confirmed. Please go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="91"/>
+        <source>今日核验失败次数过多，请到服务窗口办理</source>
+        <translation>Too many failed checks today. Please go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="92"/>
+        <source>暂时无法核验身份，请到服务窗口办理</source>
+        <translation>Identity checks are unavailable. Please go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="96"/>
+        <source>请站在摄像头前</source>
+        <translation>Please stand in front of the camera</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="97"/>
+        <source>请一人办理，其他人请稍候</source>
+        <translation>One person at a time, please</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="98"/>
+        <source>请靠近一些</source>
+        <translation>Please move closer</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="99"/>
+        <source>请后退一些</source>
+        <translation>Please step back a little</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="100"/>
+        <source>请将脸移到画面中间</source>
+        <translation>Please move your face to the middle</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="101"/>
+        <source>光线太暗，请靠近补光灯</source>
+        <translation>It is too dark: please step into the light</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="102"/>
+        <source>光线太强，请避开强光</source>
+        <translation>Too much light: please move out of the glare</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="103"/>
+        <source>请正对摄像头</source>
+        <translation>Please look straight at the camera</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="104"/>
+        <source>请保持不动</source>
+        <translation>Please hold still</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="105"/>
+        <source>请眨眨眼</source>
+        <translation>Please blink</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="106"/>
+        <source>请向左转头</source>
+        <translation>Please turn your head to the left</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="107"/>
+        <source>请向右转头</source>
+        <translation>Please turn your head to the right</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="112"/>
+        <source>请选择要办理的业务</source>
+        <translation>Please choose a service</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="113"/>
+        <source>请将身份证放在读卡区，放好后不要移动</source>
+        <translation>Please place your ID card on the reader and keep it still</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="114"/>
+        <source>请将回执上的二维码对准扫描窗口</source>
+        <translation>Please hold the QR code on your receipt under the scanner</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="115"/>
+        <source>请核对信息，无误后请点击确认办理</source>
+        <translation>Please check the details, then press Confirm</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="116"/>
+        <source>正在办理，请稍候</source>
+        <translation>Please wait</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="117"/>
+        <source>正在打印回执，请在出纸口取走回执</source>
+        <translation>Printing your receipt. Please take it from the slot</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="118"/>
+        <source>正在打印证明，请在A4出纸口取走证明</source>
+        <translation>Printing your certificate. Please take it from the A4 tray</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="119"/>
+        <source>请查看办理结果</source>
+        <translation>Here is the result</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="120"/>
+        <source>请对本次服务进行评价</source>
+        <translation>Please rate this service</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="121"/>
+        <source>请取回您的身份证和回执，感谢您的使用</source>
+        <translation>Please take your ID card and receipt. Thank you</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="122"/>
+        <source>本机暂停服务，请前往服务窗口</source>
+        <translation>This kiosk is out of service. Please go to a service counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="123"/>
+        <source>需要更多时间吗？</source>
+        <translation>Do you need more time?</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="124"/>
+        <source>请告诉我们不满意的原因</source>
+        <translation>Please tell us what was wrong</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="128"/>
+        <source>证明已开具</source>
+        <translation>Certificate issued</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="129"/>
+        <source>证明编号：</source>
+        <translation>Certificate no.: </translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="130"/>
+        <source>申请已受理</source>
+        <translation>Application accepted</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="131"/>
+        <source>申请编号：</source>
+        <translation>Application no.: </translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="132"/>
+        <source>审核结果将以短信通知</source>
+        <translation>The result will follow by SMS</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="133"/>
+        <source>暂不能自助开具</source>
+        <translation>Cannot be issued here</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="134"/>
+        <source>查询完成</source>
+        <translation>Search complete</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="135"/>
+        <source>未能完成办理</source>
+        <translation>The service could not be completed</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="139"/>
+        <source>办理业务</source>
+        <translation>Service</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="140"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="141"/>
+        <source>身份证号</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="145"/>
+        <source>非常满意</source>
+        <translation>Excellent</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="146"/>
+        <source>满意</source>
+        <translation>Good</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="147"/>
+        <source>基本满意</source>
+        <translation>Fair</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="148"/>
+        <source>不满意</source>
+        <translation>Poor</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="149"/>
+        <source>非常不满意</source>
+        <translation>Very poor</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="150"/>
+        <source>等待时间长</source>
+        <translation>Long wait</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="151"/>
+        <source>操作不方便</source>
+        <translation>Hard to use</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="152"/>
+        <source>设备有故障</source>
+        <translation>A device did not work</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="153"/>
+        <source>对结果不满意</source>
+        <translation>Unhappy with the result</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="154"/>
+        <source>其他原因</source>
+        <translation>Something else</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="158"/>
+        <source>已开具</source>
+        <translation>Issued</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="159"/>
+        <source>已受理，审核中</source>
+        <translation>Accepted, being reviewed</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="160"/>
+        <source>办理中</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="161"/>
+        <source>未通过，请到窗口咨询</source>
+        <translation>Not granted: please ask at a counter</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="162"/>
+        <source>未查询到办理记录</source>
+        <translation>No applications found</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="163"/>
+        <source>已打印</source>
+        <translation>printed</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="164"/>
+        <source>未打印，可补打</source>
+        <translation>not printed: can be reprinted</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="165"/>
+        <source>补打</source>
+        <translation>Reprint</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="166"/>
+        <source>完成查询</source>
+        <translation>Done</translation>
+    </message>
+</context>
+<context>
+    <name>MoreTimePrompt</name>
+    <message>
+        <location filename="../../screens/main_window.py" line="70"/>
+        <source>%1 秒后将自动结束办理</source>
+        <translation>The visit ends by itself in %1 s</translation>
+    </message>
+    <message>
+        <location filename="../../screens/main_window.py" line="71"/>
+        <source>继续办理</source>
+        <translation>Yes, continue</translation>
+    </message>
+    <message>
+        <location filename="../../screens/main_window.py" line="72"/>
+        <source>结束办理</source>
+        <translation>No, end the visit</translation>
+    </message>
+</context>
+<context>
+    <name>OutOfServicePage</name>
+    <message>
+        <location filename="../../screens/out_of_service.py" line="19"/>
+        <source>暂停服务</source>
+        <translation>Out of service</translation>
+    </message>
+    <message>
+        <location filename="../../screens/out_of_service.py" line="21"/>
+        <source>工作人员正在处理，请稍后再来或前往服务窗口</source>
+        <translation>Staff have been told. Please come back later or go to a service counter</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPage</name>
+    <message>
+        <location filename="../../screens/progress.py" line="23"/>
+        <source>正在打印回执，请稍候…</source>
+        <translation>Printing your receipt…</translation>
+    </message>
+    <message>
+        <location filename="../../screens/progress.py" line="24"/>
+        <source>请在出纸口取走回执</source>
+        <translation>Take the receipt from the slot</translation>
+    </message>
+    <message>
+        <location filename="../../screens/progress.py" line="26"/>
+        <source>正在打印证明，请稍候…</source>
+        <translation>Printing your certificate…</translation>
+    </message>
+    <message>
+        <location filename="../../screens/progress.py" line="27"/>
+        <source>请在A4出纸口取走证明</source>
+        <translation>Take the certificate from the A4 tray</translation>
+    </message>
+    <message>
+        <location filename="../../screens/progress.py" line="29"/>
+        <source>正在保存办理结果…</source>
+        <translation>Saving the result…</translation>
+    </message>
+    <message>
+        <location filename="../../screens/progress.py" line="32"/>
+        <source>正在办理，请稍候…</source>
+        <translation>Working on it, please wait…</translation>
+    </message>
+    <message>
+        <location filename="../../screens/progress.py" line="33"/>
+        <source>正在连接公安业务系统</source>
+        <translation>Contacting the police records system</translation>
+    </message>
+</context>
+<context>
+    <name>RatePage</name>
+    <message>
+        <location filename="../../screens/result.py" line="102"/>
+        <source>跳过评价</source>
+        <translation>Skip</translation>
+    </message>
+</context>
+<context>
+    <name>ResultPage</name>
+    <message>
+        <location filename="../../screens/result.py" line="50"/>
+        <source>办理结果</source>
+        <translation>Result</translation>
+    </message>
+</context>
+<context>
+    <name>ScanPage</name>
+    <message>
+        <location filename="../../screens/scan.py" line="24"/>
+        <source>请扫描回执上的二维码</source>
+        <translation>Scan the QR code on your receipt</translation>
+    </message>
+    <message>
+        <location filename="../../screens/scan.py" line="25"/>
+        <source>将二维码对准扫描窗口，距离约10厘米</source>
+        <translation>Hold the QR code about 10 cm from the scanner window</translation>
+    </message>
+</context>
+<context>
+    <name>StepPage</name>
+    <message>
+        <location filename="../../screens/steps.py" line="37"/>
+        <source>第 %1 步，共 %2 步</source>
+        <translation>Step %1 of %2</translation>
+    </message>
+    <message>
+        <location filename="../../screens/steps.py" line="43"/>
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyPage</name>
+    <message>
+        <location filename="../../screens/verify.py" line="43"/>
+        <source>指纹核验</source>
+        <translation>Fingerprint check</translation>
+    </message>
+    <message>
+        <location filename="../../screens/verify.py" line="45"/>
+        <source>按压平稳，直到提示完成</source>
+        <translation>Press flat and hold until the screen says it is done</translation>
+    </message>
+    <message>
+        <location filename="../../screens/verify.py" line="47"/>
+        <source>人脸核验</source>
+        <translation>Face check</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,233 @@
+"""Everything the kiosk tells a citizen, on screen or aloud, by message code.
+
+One entry per message: the code and its Chinese source text. The English (and any other
+language) lives in the Qt Linguist file next to this module, `kiosk/i18n/kiosk_<lang>.ts`: the
+screens read its compiled .qm through Qt (context "Messages"), the core reads the same .ts here
+with xml.etree, so what the screen shows and what the voice says cannot disagree.
+
+`pyside6-lupdate` finds the entries textually by `QT_TRANSLATE_NOOP("Messages", …)`
+(`script/update-translations`); the function below is a Qt-free stand-in of that name.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import MappingProxyType
+
+log = logging.getLogger(__name__)
+
+CONTEXT = "Messages"
+SOURCE_LANGUAGE = "zh"
+I18N_DIR = Path(__file__).with_name("i18n")
+
+
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:  # noqa: N802 (the name lupdate looks for)
+    return source
+
+
+_GROUPS: dict[str, dict[str, str]] = {
+    # why a service (or the whole kiosk) is not offered now; device ones are "<device>_<state>"
+    # (kiosk/core.py device_reason)
+    "availability": {
+        "printer_paper_out": QT_TRANSLATE_NOOP("Messages", "打印机缺纸"),
+        "printer_cover_open": QT_TRANSLATE_NOOP("Messages", "打印机盖未关"),
+        "printer_unavailable": QT_TRANSLATE_NOOP("Messages", "打印机无法使用"),
+        "printer_fault": QT_TRANSLATE_NOOP("Messages", "打印机故障"),
+        "docprinter_paper_out": QT_TRANSLATE_NOOP("Messages", "证明打印机缺纸"),
+        "docprinter_cover_open": QT_TRANSLATE_NOOP("Messages", "证明打印机盖未关"),
+        "docprinter_unavailable": QT_TRANSLATE_NOOP("Messages", "证明打印机无法使用"),
+        "docprinter_fault": QT_TRANSLATE_NOOP("Messages", "证明打印机故障"),
+        "idcard_unavailable": QT_TRANSLATE_NOOP("Messages", "身份证读卡器无法使用"),
+        "idcard_fault": QT_TRANSLATE_NOOP("Messages", "身份证读卡器故障"),
+        "scanner_unavailable": QT_TRANSLATE_NOOP("Messages", "扫码器无法使用"),
+        "scanner_fault": QT_TRANSLATE_NOOP("Messages", "扫码器故障，请改用身份证查询"),
+        "camera_unavailable": QT_TRANSLATE_NOOP("Messages", "人脸核验摄像头无法使用"),
+        "camera_fault": QT_TRANSLATE_NOOP("Messages", "人脸核验摄像头故障"),
+        "fingerprint_unavailable": QT_TRANSLATE_NOOP("Messages", "指纹仪无法使用"),
+        "fingerprint_fault": QT_TRANSLATE_NOOP("Messages", "指纹仪故障"),
+        "queue_full": QT_TRANSLATE_NOOP("Messages", "本机存储已满"),
+        "no_service_available": QT_TRANSLATE_NOOP("Messages", "设备维护中"),
+        "closed": QT_TRANSLATE_NOOP("Messages", "不在办理时间"),
+        "central_unreachable": QT_TRANSLATE_NOOP("Messages", "暂时无法连接公安业务系统，请稍后再试"),
+        "service_unavailable": QT_TRANSLATE_NOOP("Messages", "该业务暂不可用，请选择其他业务"),
+    },
+    # what went wrong (or what to do) during a visit
+    "visit": {
+        "place_card": QT_TRANSLATE_NOOP("Messages", "请将身份证放在读卡区"),
+        "card_read_again": QT_TRANSLATE_NOOP("Messages", "读卡未完成，请将身份证重新放好，不要移动"),
+        "card_read_failed": QT_TRANSLATE_NOOP("Messages", "读卡失败，请拿起身份证后重新放置"),
+        "card_expired": QT_TRANSLATE_NOOP("Messages", "身份证已过有效期，请到窗口办理"),
+        "reader_fault": QT_TRANSLATE_NOOP("Messages", "读卡器暂时无法使用，请联系工作人员"),
+        "central_rejected": QT_TRANSLATE_NOOP("Messages", "业务系统拒绝了本次申请，请到窗口办理"),
+        "machine_timeout": QT_TRANSLATE_NOOP("Messages", "处理超时，请稍后再试或到窗口办理"),
+        "machine_error": QT_TRANSLATE_NOOP("Messages", "本机出现故障，请到窗口办理"),
+        "receipt_not_printed": QT_TRANSLATE_NOOP("Messages", "回执未能打印，办理结果已保存，可凭身份证到窗口补打"),
+        "document_not_printed": QT_TRANSLATE_NOOP("Messages", "证明未能打印，已开具的证明可在“业务进度查询”中凭身份证补打"),
+        "device_action_failed": QT_TRANSLATE_NOOP("Messages", "设备未能完成操作，请联系工作人员"),
+        "record_failed": QT_TRANSLATE_NOOP("Messages", "本机存储已满，暂停办理，请联系工作人员"),
+        "scan_again": QT_TRANSLATE_NOOP("Messages", "未能识别，请将二维码放平后重新扫描"),
+        "code_not_ours": QT_TRANSLATE_NOOP("Messages", "该二维码不是本机回执上的二维码"),
+        "entry_empty": QT_TRANSLATE_NOOP("Messages", "请先输入"),
+        "entry_invalid": QT_TRANSLATE_NOOP("Messages", "输入有误，请检查后重新输入"),
+        "code_invalid": QT_TRANSLATE_NOOP("Messages", "编号应为4至32位字母或数字"),
+        "plate_province": QT_TRANSLATE_NOOP("Messages", "车牌号应以省份简称开头"),
+        "plate_invalid": QT_TRANSLATE_NOOP("Messages", "车牌号格式不正确，请检查"),
+        "phone_invalid": QT_TRANSLATE_NOOP("Messages", "请输入11位手机号码"),
+    },
+    # the identity check's steps (kiosk/identity/policy.py); spoken as well as shown
+    "identity": {
+        "identity_verified": QT_TRANSLATE_NOOP("Messages", "身份核验通过"),
+        "identity_start_face": QT_TRANSLATE_NOOP("Messages", "请正对摄像头，按提示操作"),
+        "identity_start_fingerprint": QT_TRANSLATE_NOOP("Messages", "请将手指放在指纹仪上"),
+        "identity_retry_face": QT_TRANSLATE_NOOP("Messages", "未能确认是您本人，请正对摄像头再试一次"),
+        "identity_retry_liveness": QT_TRANSLATE_NOOP("Messages", "未检测到动作，请按提示眨眼或转头"),
+        "identity_retry_fingerprint": QT_TRANSLATE_NOOP("Messages", "指纹未能比对成功，请重新按压手指"),
+        "identity_use_fingerprint": QT_TRANSLATE_NOOP("Messages", "请改用指纹核验，将手指放在指纹仪上"),
+        "identity_use_face": QT_TRANSLATE_NOOP("Messages", "请改用人脸核验，正对摄像头"),
+        "identity_failed": QT_TRANSLATE_NOOP("Messages", "身份核验未通过，请到服务窗口办理"),
+        "identity_locked": QT_TRANSLATE_NOOP("Messages", "今日核验失败次数过多，请到服务窗口办理"),
+        "identity_unavailable": QT_TRANSLATE_NOOP("Messages", "暂时无法核验身份，请到服务窗口办理"),
+    },
+    # guidance during a face check and the liveness challenges (kiosk/identity/quality.py, liveness.py)
+    "guidance": {
+        "no_face": QT_TRANSLATE_NOOP("Messages", "请站在摄像头前"),
+        "multiple_faces": QT_TRANSLATE_NOOP("Messages", "请一人办理，其他人请稍候"),
+        "move_closer": QT_TRANSLATE_NOOP("Messages", "请靠近一些"),
+        "move_back": QT_TRANSLATE_NOOP("Messages", "请后退一些"),
+        "centre_face": QT_TRANSLATE_NOOP("Messages", "请将脸移到画面中间"),
+        "too_dark": QT_TRANSLATE_NOOP("Messages", "光线太暗，请靠近补光灯"),
+        "too_bright": QT_TRANSLATE_NOOP("Messages", "光线太强，请避开强光"),
+        "face_camera": QT_TRANSLATE_NOOP("Messages", "请正对摄像头"),
+        "hold_still": QT_TRANSLATE_NOOP("Messages", "请保持不动"),
+        "blink": QT_TRANSLATE_NOOP("Messages", "请眨眨眼"),
+        "turn_left": QT_TRANSLATE_NOOP("Messages", "请向左转头"),
+        "turn_right": QT_TRANSLATE_NOOP("Messages", "请向右转头"),
+    },
+    # what the kiosk says on entering a screen ("spoken.<state or device action>"); a screen
+    # that shows the same sentence takes it from here
+    "spoken": {
+        "spoken.home": QT_TRANSLATE_NOOP("Messages", "请选择要办理的业务"),
+        "spoken.identify": QT_TRANSLATE_NOOP("Messages", "请将身份证放在读卡区，放好后不要移动"),
+        "spoken.scan": QT_TRANSLATE_NOOP("Messages", "请将回执上的二维码对准扫描窗口"),
+        "spoken.confirm": QT_TRANSLATE_NOOP("Messages", "请核对信息，无误后请点击确认办理"),
+        "spoken.ask": QT_TRANSLATE_NOOP("Messages", "正在办理，请稍候"),
+        "spoken.print_receipt": QT_TRANSLATE_NOOP("Messages", "正在打印回执，请在出纸口取走回执"),
+        "spoken.print_document": QT_TRANSLATE_NOOP("Messages", "正在打印证明，请在A4出纸口取走证明"),
+        "spoken.result": QT_TRANSLATE_NOOP("Messages", "请查看办理结果"),
+        "spoken.rate": QT_TRANSLATE_NOOP("Messages", "请对本次服务进行评价"),
+        "spoken.done": QT_TRANSLATE_NOOP("Messages", "请取回您的身份证和回执，感谢您的使用"),
+        "spoken.out_of_service": QT_TRANSLATE_NOOP("Messages", "本机暂停服务，请前往服务窗口"),
+        "spoken.more_time": QT_TRANSLATE_NOOP("Messages", "需要更多时间吗？"),
+        "spoken.rate_reason": QT_TRANSLATE_NOOP("Messages", "请告诉我们不满意的原因"),
+    },
+    # the outcome of a visit (SessionView.outcome), headline and detail labels
+    "outcome": {
+        "outcome.issued": QT_TRANSLATE_NOOP("Messages", "证明已开具"),
+        "outcome.certificate_no": QT_TRANSLATE_NOOP("Messages", "证明编号："),
+        "outcome.accepted_offline": QT_TRANSLATE_NOOP("Messages", "申请已受理"),
+        "outcome.application_no": QT_TRANSLATE_NOOP("Messages", "申请编号："),
+        "outcome.sms_follows": QT_TRANSLATE_NOOP("Messages", "审核结果将以短信通知"),
+        "outcome.refused": QT_TRANSLATE_NOOP("Messages", "暂不能自助开具"),
+        "outcome.answered": QT_TRANSLATE_NOOP("Messages", "查询完成"),
+        "outcome.failed": QT_TRANSLATE_NOOP("Messages", "未能完成办理"),
+    },
+    # the confirm screen's labels (SessionView.summary "summary.<label code>")
+    "summary": {
+        "summary.service": QT_TRANSLATE_NOOP("Messages", "办理业务"),
+        "summary.name": QT_TRANSLATE_NOOP("Messages", "姓名"),
+        "summary.id_number": QT_TRANSLATE_NOOP("Messages", "身份证号"),
+    },
+    # 好差评: the five levels ("rating.<score>") and why a low one was given (kiosk/session.py)
+    "rating": {
+        "rating.5": QT_TRANSLATE_NOOP("Messages", "非常满意"),
+        "rating.4": QT_TRANSLATE_NOOP("Messages", "满意"),
+        "rating.3": QT_TRANSLATE_NOOP("Messages", "基本满意"),
+        "rating.2": QT_TRANSLATE_NOOP("Messages", "不满意"),
+        "rating.1": QT_TRANSLATE_NOOP("Messages", "非常不满意"),
+        "rating.reason.slow": QT_TRANSLATE_NOOP("Messages", "等待时间长"),
+        "rating.reason.hard_to_use": QT_TRANSLATE_NOOP("Messages", "操作不方便"),
+        "rating.reason.device_problem": QT_TRANSLATE_NOOP("Messages", "设备有故障"),
+        "rating.reason.unhappy_with_result": QT_TRANSLATE_NOOP("Messages", "对结果不满意"),
+        "rating.reason.other": QT_TRANSLATE_NOOP("Messages", "其他原因"),
+    },
+    # 业务进度查询 (kiosk/services/progress_query): central's application states and its labels
+    "progress_query": {
+        "progress_query.state.issued": QT_TRANSLATE_NOOP("Messages", "已开具"),
+        "progress_query.state.accepted": QT_TRANSLATE_NOOP("Messages", "已受理，审核中"),
+        "progress_query.state.processing": QT_TRANSLATE_NOOP("Messages", "办理中"),
+        "progress_query.state.refused": QT_TRANSLATE_NOOP("Messages", "未通过，请到窗口咨询"),
+        "progress_query.none": QT_TRANSLATE_NOOP("Messages", "未查询到办理记录"),
+        "progress_query.printed": QT_TRANSLATE_NOOP("Messages", "已打印"),
+        "progress_query.not_printed": QT_TRANSLATE_NOOP("Messages", "未打印，可补打"),
+        "progress_query.reprint": QT_TRANSLATE_NOOP("Messages", "补打"),
+        "progress_query.finish": QT_TRANSLATE_NOOP("Messages", "完成查询"),
+    },
+}
+
+# code -> Chinese source text, every group together
+CATALOGUE = MappingProxyType({code: zh for group in _GROUPS.values() for code, zh in group.items()})
+RATING_SCORES = (5, 4, 3, 2, 1)  # best first, as the buttons are laid out
+
+
+def codes(*groups: str) -> frozenset[str]:
+    """The codes of the named groups (all codes without a name)."""
+    return frozenset(code for name in (groups or _GROUPS) for code in _GROUPS[name])
+
+
+def text(code: str, language: str = SOURCE_LANGUAGE) -> str:
+    """The citizen's words for `code` in `language`; Chinese where no translation exists.
+    An unknown code raises KeyError: a typo should fail a test, not reach a citizen."""
+    source = CATALOGUE[code]
+    if language == SOURCE_LANGUAGE:
+        return source
+    translated = translation(code, language)
+    if translated is None:
+        _warn_once(code, language)
+        return source
+    return translated
+
+
+def translation(code: str, language: str) -> str | None:
+    """The translation of `code` from kiosk/i18n/kiosk_<language>.ts, or None if it has none."""
+    return _translations(language).get(CATALOGUE[code])
+
+
+def read_ts(path: Path, context: str = CONTEXT) -> dict[str, str]:
+    """Source → translation of one context of a Qt Linguist file, as lrelease would compile it:
+    empty, obsolete and vanished translations are left out."""
+    translations = {}
+    for ctx in ET.parse(path).getroot().iter("context"):
+        if ctx.findtext("name") != context:
+            continue
+        for message in ctx.iter("message"):
+            node = message.find("translation")
+            if node is None or node.get("type") in ("obsolete", "vanished") or not node.text:
+                continue
+            translations[message.findtext("source")] = node.text
+    return translations
+
+
+_cache: dict[str, dict[str, str]] = {}
+_warned: set[tuple[str, str]] = set()
+_lock = threading.Lock()
+
+
+def _translations(language: str) -> dict[str, str]:
+    with _lock:
+        if language not in _cache:
+            path = I18N_DIR / f"kiosk_{language}.ts"
+            try:
+                _cache[language] = read_ts(path)
+            except (OSError, ET.ParseError) as exc:
+                log.warning("no %s texts (%s): speaking Chinese", language, exc)
+                _cache[language] = {}
+        return _cache[language]
+
+
+def _warn_once(code: str, language: str) -> None:
+    if (code, language) not in _warned:
+        _warned.add((code, language))
+        log.warning("text %s has no %s translation: using Chinese", code, language)
