@@ -41,7 +41,8 @@ class CertificateService(Service):
         answer = central.call(self.id, "apply", self.application(visit))
         return ServiceResult(
             outcome=answer["outcome"],
-            reference=answer.get("certificate_no"),
+            # A refusal has no certificate number, but central keeps the application's reference.
+            reference=answer.get("certificate_no") or answer.get("reference"),
             verify_url=answer.get("verify_url"),
             issued_at=answer.get("issued_at"),
             valid_until=answer.get("valid_until"),
