@@ -516,9 +516,11 @@ class Session:
             return None
         steps = self._service().steps
         for earlier in reversed(steps[:steps.index(stage)]):
+            if not earlier.applies(self.visit):
+                continue  # skipped on the way here
             if not earlier.citizen or earlier.kind in ("identify", "verify", "scan"):
                 return None  # never back over the card, the identity check or central
-            if earlier.kind in ("choose", "enter") and earlier.applies(self.visit):
+            if earlier.kind in ("choose", "enter"):
                 return earlier
         return None
 

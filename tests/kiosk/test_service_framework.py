@@ -144,6 +144,10 @@ def test_progress_by_typed_number_shows_the_state_and_offers_no_reprint():
     session.choose_service("progress_query")
     session.choose("method", "number")
     assert session.state == "enter" and session.view().entry.format == "code"
+    assert session.view().can_back  # over the skipped card and scan stages, back to the method
+    session.back()
+    assert session.state == "choose" and "method" not in session.visit.choices
+    session.choose("method", "number")
     for key in "sq2026":
         session.key("reference", key)
     session.submit_entry("reference")
