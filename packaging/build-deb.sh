@@ -58,11 +58,12 @@ install -D -m 644 packaging/debian/default-police-kiosk-central "$root/etc/defau
 install -D -m 644 packaging/README.md "$root/usr/share/doc/police-kiosk/README.md"
 
 # 4. Control files. Runtime Debian packages come from system-deps.sh, the one list of them,
-# minus what only development needs; plus the X session's own and pcscd for PC/SC readers.
+# minus what only development needs; plus the X session's own, pcscd for PC/SC readers, and
+# CUPS for the A4 certificate printer (the cups group's cups-pdf and poppler are for tests).
 # gcc, python3-dev, swig and libpcsclite-dev stay: postinst compiles pyscard (no Linux wheel).
 mapfile -t runtime < <(packaging/system-deps.sh --list base qt speech |
     grep -vxE 'git|xvfb|xauth')
-runtime+=(adduser xserver-xorg xinit x11-xserver-utils matchbox-window-manager pcscd)
+runtime+=(adduser xserver-xorg xinit x11-xserver-utils matchbox-window-manager pcscd cups cups-client)
 depends=$(printf '%s\n' "${runtime[@]}" | sort -u | sed 's/^python3$/python3 (>= 3.11)/' | paste -sd, | sed 's/,/, /g')
 install -d "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<CONTROL
