@@ -72,7 +72,7 @@ def test_udev_rules_parse_and_name_only_kiosk_devices() -> None:
             if m["key"] == "SYMLINK":
                 assert m["op"] == "+="
                 symlinks.add(m["value"])
-    assert symlinks == {"kiosk-idcard", "kiosk-fingerprint", "kiosk-printer"}
+    assert symlinks == {"kiosk-idcard", "kiosk-fingerprint", "kiosk-printer", "kiosk-scanner"}
 
 
 @pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
