@@ -458,8 +458,8 @@ class Session:
         stage = self._stage()
         if stage is not None and not stage.citizen:
             self._finish_with("machine_timeout")
-        elif stage is not None and stage.kind in ("rate", "result") and self._completed():
-            self._advance()
+        elif stage is not None and stage.kind == "rate" and self._completed():
+            self._advance()  # the outcome stays a moment longer, with "take your card"
         elif self.state == "done":
             self._end_visit(self._done_outcome())
         else:
