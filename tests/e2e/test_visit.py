@@ -312,10 +312,12 @@ def test_services_grey_out_and_return_with_the_printer(qtbot, env, kiosk):
     env.printer.handle_control({"op": "fault", "kind": "paper_out"})
     click(qtbot, window.pages["attract"])
     wait_state(qtbot, window, "home")
-    tiles = window.pages["home"].tiles.buttons
-    qtbot.waitUntil(lambda: not tiles[SERVICE].isEnabled(), timeout=10_000)
-    assert "打印机缺纸" in tiles[SERVICE].text() and not tiles["temporary_id"].isEnabled()
-    assert tiles["progress_query"].isEnabled()  # it prints nothing unless asked to reprint
+    def tile(service_id):  # looked up each time: the page rebuilds its tiles on every change
+        return window.pages["home"].tiles.buttons[service_id]
+
+    qtbot.waitUntil(lambda: not tile(SERVICE).isEnabled(), timeout=10_000)
+    assert "打印机缺纸" in tile(SERVICE).text() and not tile("temporary_id").isEnabled()
+    assert tile("progress_query").isEnabled()  # it prints nothing unless asked to reprint
     env.printer.handle_control({"op": "clear_fault"})
     qtbot.waitUntil(lambda: window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
 
