@@ -70,6 +70,9 @@ class ScriptedVisit:
             time.sleep(0.02)
         if (self.window.view.state, self.window.view.stage_id) != (view.state, view.stage_id):
             return  # already gone (the machine was quick): no picture under a wrong name
+        screen = self.window.screen().geometry()
+        if self.window.width() > screen.width():  # a page's minimum size pushed the window out
+            raise ScriptFailed(f"the {view.state} page is {self.window.width()} px wide on a {screen.width()} px screen")
         self._seen.add((view.state, view.stage_id))
         name = view.state if view.stage_id in (None, view.state) else f"{view.state}-{view.stage_id}"
         self.shot(name.replace("_", "-"))

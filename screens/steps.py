@@ -115,7 +115,9 @@ class SummaryTable(QWidget):
         self.clear()
         for code, value in rows:
             text = summary_label(code)
-            self.form.addRow(QLabel(text + ("：" if value else "")), QLabel(value))
+            shown = QLabel(value)
+            shown.setWordWrap(True)  # a long value wraps instead of widening the window
+            self.form.addRow(QLabel(text + ("：" if value else "")), shown)
 
     def clear(self) -> None:
         while self.form.rowCount():

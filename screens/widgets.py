@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
 def label(text: str = "", role: str | None = None, *, wrap: bool = True, center: bool = True) -> QLabel:
@@ -62,6 +62,8 @@ class ButtonGrid(QWidget):
         self.buttons = {}
         for index, (key, text, enabled) in enumerate(rows):
             widget = button(text, name=name)
+            # A long label must not widen the window past the screen: the grid decides the width.
+            widget.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
             widget.setEnabled(enabled)
             widget.clicked.connect(lambda _=False, k=key: on_click(k))
             self.grid.addWidget(widget, index // self.columns, index % self.columns)

@@ -149,7 +149,7 @@ def expand(stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
     for stage in stages:
         steps.append(stage)
         if isinstance(stage, Identify) and stage.identity == "policy":
-            steps.append(Verify(id=f"{stage.id}_verify", when=stage.when))
+            steps.append(Verify(id="verify" if stage.id == "identify" else f"{stage.id}_verify", when=stage.when))
     if not any(isinstance(s, Record) for s in steps):
         machine = [i for i, s in enumerate(steps) if s.kind in MACHINE_KINDS]
         if machine:

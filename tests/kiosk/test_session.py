@@ -86,7 +86,7 @@ def test_full_visit(session, runner):
     assert ("id_number", load_demo_card("zhang-wei").masked_id) in view.summary
     assert dict(view.summary)["text:选择用途"] == "签证办理"
     session.confirm()
-    assert session.state == "ask" and runner.calls == ["identify", "identify_verify", "apply"]
+    assert session.state == "ask" and runner.calls == ["identify", "verify", "apply"]
     visit = session.visit
     session.stage_done(visit.id, "apply", ISSUED)
     assert (session.state, session.view().action) == ("act", "print_document")
@@ -293,7 +293,7 @@ def test_verify_shows_the_check_then_goes_on(session, runner):
     session.choose_service(SERVICE)
     session.card_read(session.visit.id, card())
     visit_id = session.visit.id
-    assert session.state == "verify" and runner.calls == ["identify", "identify_verify"]
+    assert session.state == "verify" and runner.calls == ["identify", "verify"]
     session.verify_step(visit_id, PolicyStep("start", "face", "identity_start_face"))
     session.verify_update(visit_id, "face", "blink", "blink", 0.3)
     view = session.view()
