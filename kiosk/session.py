@@ -164,6 +164,7 @@ class Session:
         self._verify = VerifyView()
         self._entry = ""
         self._entry_error: str | None = None
+        self._carry: str | None = None  # a problem to tell the citizen at the end (receipt not printed …)
         self._sequence = 0
         self.visit: Visit | None = None
 
@@ -466,8 +467,6 @@ class Session:
             self._end_visit("timeout")
 
     # ---- moving through the stages -----------------------------------------------------------
-    _carry: str | None = None  # a problem to tell the citizen at the end (receipt not printed …)
-
     def _service(self):
         return self._services[self.visit.service_id]
 
