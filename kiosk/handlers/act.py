@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from drivers.base import DeviceError
+from drivers.base import DeviceError, DeviceTimeout
 
 log = logging.getLogger(__name__)
 
 PROBLEMS = {"print_receipt": "receipt_not_printed", "print_document": "document_not_printed"}
+# How long the citizen waits for the A4 printer to finish the job (under the stage's ceiling).
+DOCUMENT_WAIT_S = 20.0
 
 
 def run(ctx, visit, stage) -> None:
@@ -27,8 +29,10 @@ def run(ctx, visit, stage) -> None:
 
             pdf = render_pdf(service.document(visit))
             with ctx.devices.in_use("docprinter") as printer:
-                printer.print_pdf(pdf, title=f"{service.id} {visit.result.reference or visit.id}",
-                                  job_key=f"{visit.id}:{stage.id}")
+                job = printer.print_pdf(pdf, title=f"{service.id} {visit.result.reference or visit.id}",
+                                        job_key=f"{visit.id}:{stage.id}")
+                del pdf
+                _wait_printed(printer, job)
         else:
             raise NotImplementedError(f"device action {action!r} is not built yet")
         visit.printed[action] = True
@@ -37,3 +41,13 @@ def run(ctx, visit, stage) -> None:
         visit.printed[action] = False
         ctx.session.stage_problem(visit.id, stage.id, PROBLEMS.get(action, "device_action_failed"))
     ctx.session.stage_done(visit.id, stage.id)
+
+
+def _wait_printed(printer, job: str) -> None:
+    """Until the job is out of the printer. Failed (aborted, cancelled, the queue stopped, paper
+    out) raises; still going after DOCUMENT_WAIT_S counts as printed: the job is the printer's
+    now, and recording it as not printed would let it be reprinted while it may still come out."""
+    try:
+        printer.wait_job(job, timeout=DOCUMENT_WAIT_S)
+    except DeviceTimeout:
+        log.warning("document job %s still printing after %.0f s: counted as printed", job, DOCUMENT_WAIT_S)
