@@ -230,7 +230,10 @@ class Citizen(ScriptedVisit):
         reading = chars / self.think["reading"]["chars_per_second"]
         taps = self.tap_s if tap else 0.0
         t = self.times
-        t.chars, t.reading_s, t.taps_s, t.hands_s = t.chars + chars, t.reading_s + reading, t.taps_s + taps, t.hands_s + hands
+        t.chars += chars
+        t.reading_s += reading
+        t.taps_s += taps
+        t.hands_s += hands
         remaining = self._shown_at + reading + taps + hands - time.perf_counter()
         if self.trace:
             print(f"  {self._screen[0]}/{self._screen[1]}: {chars} characters {reading:.1f} s + tap {taps:.1f} s "
@@ -380,10 +383,10 @@ def report(args, think, results, warmup, paper, overruns, elapsed, load_before, 
         return
     goal = results[GOAL_SERVICE]
     total, after = p50([r.total_s for r in goal]), p50([r.taps_after for r in goal])
-    verdict = (("met" if total <= GOAL_TOTAL_S else "NOT met") + f" for the time ({total:.1f} s vs ≤ {GOAL_TOTAL_S:.0f} s), "
-               + ("met" if after <= GOAL_TAPS_AFTER_CARD else "NOT met")
-               + f" for the taps ({after:.0f} after the card vs ≤ {GOAL_TAPS_AFTER_CARD})")
-    print(f"\ngoal: {GOAL_SERVICE} in ≤ {GOAL_TOTAL_S:.0f} s total and ≤ {GOAL_TAPS_AFTER_CARD} taps after the card: {verdict}")
+    met = {True: "met", False: "NOT met"}
+    print(f"\ngoal: {GOAL_SERVICE} in ≤ {GOAL_TOTAL_S:.0f} s total and ≤ {GOAL_TAPS_AFTER_CARD} taps after the card: "
+          f"{met[total <= GOAL_TOTAL_S]} for the time ({total:.1f} s vs ≤ {GOAL_TOTAL_S:.0f} s), "
+          f"{met[after <= GOAL_TAPS_AFTER_CARD]} for the taps ({after:.0f} after the card vs ≤ {GOAL_TAPS_AFTER_CARD})")
     younger = p50([r.machine_s + r.reading_s + r.taps_s / older["factor"] + r.hands_s for r in goal])
     no_reading = p50([r.machine_s + r.taps_s + r.hands_s for r in goal])
     print(f"(computed from the same runs, not run: with the KLM operators unscaled, {younger:.1f} s; "
