@@ -47,7 +47,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QFormLayout, QLabel
 
 from bench_transitions import offscreen_portrait_screen  # bench/ is on the path: run as a script
@@ -174,12 +173,6 @@ class Citizen(ScriptedVisit):
         self.overruns = 0  # actions that came later than their pause (script or kiosk still busy)
 
     # ---- what the script sees -----------------------------------------------------------------
-    def pump(self, seconds: float = 0.05) -> None:
-        # Outside QApplication.exec() nothing runs deleteLater(): pages that rebuild their buttons
-        # would keep the old ones (and the citizen would read them too).
-        super().pump(seconds)
-        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-
     def shot(self, name: str):
         return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -39,6 +39,9 @@ class ScriptedVisit:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             QApplication.processEvents()
+            # Outside QApplication.exec() nothing runs deleteLater(): the buttons a page
+            # replaced would pile up hidden until the script ends.
+            QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
             self._shoot_new_state()
             time.sleep(0.01)
 
