@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drivers.emulation.processes import can_unshare_mounts, stop_process
+
 CUPS_PDF_PPD = "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd"
 CUPS_PDF_BACKEND = "/usr/lib/cups/backend/cups-pdf"
 START_TIMEOUT = 10.0
@@ -162,12 +164,7 @@ class Cupsd:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            stop_process(self.process)
             self.process = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -185,7 +182,7 @@ def start() -> Cupsd:
         raise CupsdUnavailable(f"not installed: {', '.join(missing)} (packaging/system-deps.sh cups)")
     if os.geteuid() != 0:
         raise CupsdUnavailable("a private cupsd with the cups-pdf backend must run as root")
-    if _can_unshare() and os.path.exists(CUPS_PDF_BACKEND):
+    if can_unshare_mounts() and os.path.exists(CUPS_PDF_BACKEND):
         try:
             return _start(cups_pdf=True)
         except CupsdUnavailable:
@@ -266,13 +263,6 @@ Log {dirs["log"]}
 Grp lp
 Label 1
 """)
-
-
-def _can_unshare() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], capture_output=True, timeout=10)
-    return probe.returncode == 0
 
 
 def _free_port() -> int:

@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drivers.emulation.processes import can_unshare_mounts, stop_process
+
 DEFAULT_SOCKET = "/run/pcscd/pcscd.comm"
 DEFAULT_READER = "Virtual PCD 00"  # slots "… 00" and "… 01"
 DEFAULT_VPCD_PORT = 35963
@@ -61,12 +63,7 @@ class Pcscd:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            stop_process(self.process)
             self.process = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -86,7 +83,7 @@ def start(prefer_private: bool = True) -> Pcscd:
     if shutil.which("pcscd") is None:
         raise PcscdUnavailable("pcscd is not installed (packaging/system-deps.sh pcsc)")
     driver = vpcd_driver()
-    if prefer_private and _can_unshare():
+    if prefer_private and can_unshare_mounts():
         try:
             return _start_private(driver)
         except PcscdUnavailable as exc:  # e.g. a container that may unshare but not mount
@@ -96,13 +93,6 @@ def start(prefer_private: bool = True) -> Pcscd:
         except PcscdUnavailable as exc:
             raise PcscdUnavailable(f"{exc}; a private pcscd failed too: {private_failure}") from None
     return _start_default()
-
-
-def _can_unshare() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], capture_output=True, timeout=10)
-    return probe.returncode == 0
 
 
 def _free_port_pair() -> int:
