@@ -195,7 +195,7 @@ def status_from_attributes(printer: dict, *, where: str) -> DeviceStatus:
     detail = {"where": where, "state": state, "reasons": reasons, "accepting": bool(accepting), "paper": paper}
     cls = "docprinter"
     if paper == "out":
-        return DeviceStatus(cls, DeviceState.USER_ERROR, "缺纸 / paper out", detail)
+        return DeviceStatus(cls, DeviceState.HARDWARE_ERROR, "缺纸 / paper out", detail)
     if state == "stopped":
         return DeviceStatus(cls, DeviceState.HARDWARE_ERROR, f"queue stopped{': ' + said if said else ''}", detail)
     if not accepting:

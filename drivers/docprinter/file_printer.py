@@ -55,7 +55,7 @@ class FilePdfPrinter(DocumentPrinter):
             return DeviceStatus(self.device_class, DeviceState.NO_DEVICE, f"cannot write to {self.folder}", detail)
         fault = self.fault()
         if fault == "paper_out":
-            return DeviceStatus(self.device_class, DeviceState.USER_ERROR, "缺纸 / paper out (injected)",
+            return DeviceStatus(self.device_class, DeviceState.HARDWARE_ERROR, "缺纸 / paper out (injected)",
                                 {**detail, "paper": "out", "state": "idle"})
         if fault == "stopped":
             return DeviceStatus(self.device_class, DeviceState.HARDWARE_ERROR, "queue stopped (injected)",

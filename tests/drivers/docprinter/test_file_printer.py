@@ -53,7 +53,7 @@ def test_concurrent_prints_with_one_key_write_once(printer, folder, certificate_
 def test_paper_out_from_the_control_file(printer, folder, certificate_pdf, job_key):
     (folder / ".fault").write_text("paper_out\n")
     status = printer.status()
-    assert status.state == DeviceState.USER_ERROR and status.detail["paper"] == "out"
+    assert status.state == DeviceState.HARDWARE_ERROR and status.detail["paper"] == "out"
     with pytest.raises(PaperOut, match="paper out"):
         printer.print_pdf(certificate_pdf, title="x", job_key=job_key)
     assert not list(folder.glob("*.pdf"))
@@ -70,7 +70,7 @@ def test_stopped_through_the_api_and_the_control_op(printer, folder, certificate
         printer.print_pdf(certificate_pdf, title="x", job_key=job_key)
     answer = printer.handle_control({"op": "clear_fault"})
     assert answer["fault"] is None and answer["status"]["state"] == "online"
-    assert printer.handle_control({"op": "fault", "kind": "paper_out"})["status"]["state"] == "user_error"
+    assert printer.handle_control({"op": "fault", "kind": "paper_out"})["status"]["state"] == "hardware_error"
     with pytest.raises(ValueError, match="unknown fault"):
         printer.inject_fault("jam")
 
