@@ -48,7 +48,7 @@ class TemporaryId(Service):
         })
         return ServiceResult(
             outcome=answer["outcome"],
-            reference=answer.get("certificate_no"),
+            reference=answer.get("certificate_no") or answer.get("reference"),  # refused: the application's
             verify_url=answer.get("verify_url"),
             issued_at=answer.get("issued_at"),
             valid_until=answer.get("valid_until"),
