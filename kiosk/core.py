@@ -218,6 +218,8 @@ class KioskCore:
         self.session.set_availability(availability, out_of_service)
 
     def _unavailable_reason(self, service, statuses: dict[str, DeviceStatus], queue_full: bool) -> str | None:
+        if queue_full:  # every service records its visit: a full outbox stops them all, whatever else
+            return "queue_full"
         for requirement in service.requires:
             choices = (requirement,) if isinstance(requirement, str) else requirement
             usable = [d for d in choices if statuses.get(d) is not None and statuses[d].usable]
@@ -230,8 +232,6 @@ class KioskCore:
                 return device_reason(devices[0], statuses.get(devices[0]))
         if service.central_mode == "live" and not self._central_online:
             return "central_unreachable"
-        if queue_full:
-            return "queue_full"
         if not self.site_clock.within(service.config.hours):
             return "closed"
         return None
