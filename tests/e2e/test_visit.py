@@ -200,10 +200,10 @@ def test_services_grey_out_and_return_with_the_printer(qtbot, env, kiosk):
     env.printer.handle_control({"op": "fault", "kind": "paper_out"})
     click(qtbot, window.pages["attract"])
     wait_state(qtbot, window, "home")
-    tiles = window.pages["home"].tiles.buttons
-    qtbot.waitUntil(lambda: not tiles[SERVICE].isEnabled(), timeout=10_000)
-    assert "打印机缺纸" in tiles[SERVICE].text() and not tiles["temporary_id"].isEnabled()
-    assert tiles["progress_query"].isEnabled()  # it prints nothing unless asked to reprint
+    tiles = window.pages["home"].tiles  # its buttons are rebuilt at every render: look them up each time
+    qtbot.waitUntil(lambda: not tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
+    assert "打印机缺纸" in tiles.buttons[SERVICE].text() and not tiles.buttons["temporary_id"].isEnabled()
+    assert tiles.buttons["progress_query"].isEnabled()  # it prints nothing unless asked to reprint
     env.printer.handle_control({"op": "clear_fault"})
     qtbot.waitUntil(lambda: window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
 
