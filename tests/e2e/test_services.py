@@ -10,6 +10,7 @@ the face; the face is tests/e2e/test_visit.py's business.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from datetime import datetime, timezone
 
 import cv2
 import httpx
+import numpy as np
 import pytest
 from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
@@ -26,6 +28,7 @@ from central.stats import stats as central_stats
 from common.masking import mask_name
 from drivers.docprinter.file_printer import FilePdfPrinter
 from drivers.idcard.demo_cards import load_demo_card
+from drivers.idcard.photo import decode_photo
 from kiosk.central_client import CentralRejected
 from kiosk.site_clock import SiteClock
 from support.kiosk_ui import (all_texts, central_ratings, central_visit_records, click, running_kiosk, start_visit,
@@ -39,6 +42,17 @@ LI_NA = load_demo_card("li-na")
 CHEN = load_demo_card("chen-siyuan")
 HUMAN_DELAY_MS = 400  # between a page asking and the citizen acting
 PURPOSE = {NCR: ("employment", "就业"), TID: ("travel", "乘机乘车")}
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs(caplog):
+    """Whatever happens in a visit, no log line carries a name or an ID number in full."""
+    caplog.set_level(logging.INFO)
+    yield
+    secrets = [text for card in (ZHANG, LI_NA, CHEN) for text in (card.name, card.id_number)]
+    for record in caplog.records:
+        line = record.getMessage()
+        assert not any(secret in line for secret in secrets), f"personal data logged by {record.name}: {line}"
 
 
 # ---- what the citizen does ---------------------------------------------------------------------
@@ -148,6 +162,7 @@ def test_no_criminal_record_prints_the_certificate_and_the_receipt(qtbot, demo_e
         assert "无犯罪记录证明" in text and view.reference in text and "就业" in text
         assert ZHANG.name in text and ZHANG.id_number in text
         assert mask_name(ZHANG.name) not in text and ZHANG.masked_id not in text
+        assert poppler("pdfimages", "-list", str(pdf)).splitlines()[2:] == []  # no photo on this one
         job = env.printer.wait_for_job(timeout=5)
         assert mask_name(ZHANG.name) in job.text and ZHANG.masked_id in job.text
         assert ZHANG.name not in job.text and ZHANG.id_number not in job.text
@@ -315,7 +330,7 @@ def test_receipt_printer_out_of_paper_mid_visit(qtbot, demo_env, clock, face_wor
 
 # ==== 临时身份证明 ==================================================================================
 
-def test_temporary_id_prints_the_certificate_with_the_card_photo(qtbot, demo_env, clock, face_worker):
+def test_temporary_id_prints_the_certificate_with_the_card_photo(qtbot, demo_env, clock, face_worker, tmp_path):
     env = fresh(demo_env)
     with running_kiosk(env, clock, qtbot, face_worker) as (core, window):
         through_to_confirm(qtbot, env, window, TID)
@@ -326,8 +341,12 @@ def test_temporary_id_prints_the_certificate_with_the_card_photo(qtbot, demo_env
         text = pdf_text(pdf)
         assert "临时身份证明" in text and view.reference in text and "乘机乘车" in text
         assert ZHANG.name in text and ZHANG.id_number in text and "".join(ZHANG.address.split()) in text
-        images = poppler("pdfimages", "-list", str(pdf)).splitlines()[2:]
-        assert len(images) >= 1, "the certificate carries no photo"
+        [image] = poppler("pdfimages", "-list", str(pdf)).splitlines()[2:]  # the photo (the QR is drawn)
+        photo = decode_photo(ZHANG.photo)
+        assert image.split()[3:5] == [str(photo.shape[1]), str(photo.shape[0])]
+        poppler("pdfimages", "-png", str(pdf), str(tmp_path / "photo"))
+        printed = cv2.imread(str(tmp_path / "photo-000.png"))
+        assert printed.shape == photo.shape and np.abs(printed.astype(int) - photo.astype(int)).mean() < 2
         job = env.printer.wait_for_job(timeout=5)
         assert "有效期至" in job.text and ZHANG.masked_id in job.text and ZHANG.id_number not in job.text
         assert job.qr_codes[0].endswith(f"/verify/{view.reference}")
@@ -562,7 +581,7 @@ def walk_away(qtbot, core, window, clock):
         clock.now += (session.view().countdown or 0) + 1
         session.tick()
     wait_state(qtbot, window, "attract")
-    assert session.visit is None
+    assert session.visit is None and not window.prompt.isVisible()
 
 
 def to_certificate_stage(qtbot, env, window, service, stage):
@@ -642,6 +661,10 @@ def test_walking_away_at_every_stage_leaves_nothing_behind(qtbot, demo_env, cloc
             else:
                 to_certificate_stage(qtbot, env, window, service, stage)
             assert window.view.state == stage
+            if stage == "confirm":
+                assert ZHANG.masked_id in all_texts(window)  # what the wipe must take away
+            if stage == "enter":
+                assert TYPED in all_texts(window)
             walk_away(qtbot, core, window, clock)
             assert_nothing_personal(window, *personal(ZHANG), TYPED)
             env.lift_card()
