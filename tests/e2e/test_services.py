@@ -30,6 +30,7 @@ from drivers.docprinter.file_printer import FilePdfPrinter
 from drivers.idcard.demo_cards import load_demo_card
 from drivers.idcard.photo import decode_photo
 from kiosk.central_client import CentralRejected
+from kiosk.demo_env import free_port
 from kiosk.site_clock import SiteClock
 from support.kiosk_ui import (all_texts, central_ratings, central_visit_records, click, running_kiosk, start_visit,
                               verified, wait_delivered, wait_state)
@@ -380,7 +381,8 @@ def test_progress_by_card_lists_that_persons_applications(qtbot, demo_env, clock
     env = fresh(demo_env)
     with running_kiosk(env, clock, qtbot, face_worker) as (core, window):
         wait_state(qtbot, window, "attract")
-        mine = [apply_at_central(core, NCR, ZHANG)["reference"], apply_at_central(core, TID, ZHANG, "travel")["reference"]]
+        mine = [apply_at_central(core, NCR, ZHANG)["reference"],
+                apply_at_central(core, TID, ZHANG, "travel")["reference"]]
         theirs = apply_at_central(core, NCR, CHEN)["reference"]
         choose_method(qtbot, window, "card")
         wait_state(qtbot, window, "identify")
@@ -704,7 +706,9 @@ def test_a_service_outside_its_hours_is_greyed_with_its_hours(qtbot, demo_env, c
 def test_scripted_demo_of_each_service(tmp_path, service, prints):
     out = tmp_path / "out"
     command = ["xvfb-run", "-a", "-s", "-screen 0 1080x1920x24 -nolisten tcp",
-               sys.executable, "-m", "kiosk.cli", "demo", "--scripted", "--service", service, "--out", str(out)]
+               sys.executable, "-m", "kiosk.cli", "demo", "--scripted", "--service", service, "--out", str(out),
+               # not the default 9100, which every demo on this machine tries first
+               "--printer-port", str(free_port())]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={**os.environ, "QT_QPA_PLATFORM": "xcb"})
     assert done.returncode == 0, done.stderr[-3000:]
