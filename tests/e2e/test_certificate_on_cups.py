@@ -11,7 +11,7 @@ from drivers.docprinter import cupsd
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.demo_env import DemoEnvironment
 from support.pdf_tools import pdf_text
-from tests.e2e.test_visit import Clock, click, face_worker, running_kiosk, verified, wait_state  # noqa: F401 (a fixture)
+from support.kiosk_ui import Clock, click, running_kiosk, verified, wait_state
 
 QUEUE = "KioskA4"
 

@@ -6,115 +6,21 @@ is ours, so timeouts take no real time."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import sqlite3
 import time
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from central.server import EmbeddedCentral
 from central.stats import fleet as central_fleet
 from central.stats import stats as central_stats
 from drivers.idcard.demo_cards import load_demo_card
-from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
-from kiosk.identity.worker import FaceWorker
-from screens.app import make_window
+from support.kiosk_ui import (VERIFY_MS, all_texts, central_visit_records, click, running_kiosk, start_visit,
+                              verified, wait_delivered, wait_state)
 
 CARD = "zhang-wei"
 SERVICE = "no_criminal_record"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 10_000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def env(tmp_path):
-    with DemoEnvironment(tmp_path, card=CARD) as environment:
-        yield environment
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture(scope="session")
-def face_worker():
-    """One face worker for all the visits here: the models load once."""
-    worker = FaceWorker()
-    worker.prewarm()
-    yield worker
-    worker.close()
-
-
-@contextlib.contextmanager
-def running_kiosk(env, clock, qtbot, face_worker):
-    """The kiosk core and its window on `env`'s config; the session clock is the test's."""
-    core = KioskCore(env.config, clock=clock, face_worker=face_worker,
-                     fingerprint_template=env.fingerprint_template).start(ticker=False)
-    window = make_window(core.session, size=(1080, 1920), preview=core.preview)
-    qtbot.addWidget(window)
-    try:
-        yield core, window
-    finally:
-        window.shutdown()
-        core.stop()
-
-
-@pytest.fixture
-def kiosk(env, clock, qtbot, face_worker):
-    with running_kiosk(env, clock, qtbot, face_worker) as running:
-        yield running
-
-
-def wait_state(qtbot, window, *states, timeout=15_000):
-    qtbot.waitUntil(lambda: window.view is not None and window.view.state in states, timeout=timeout)
-    return window.view
-
-
-def click(qtbot, widget):
-    assert widget.isEnabled(), f"{widget.text()} is disabled"
-    qtbot.mouseClick(widget, Qt.LeftButton)
-
-
-def all_texts(window) -> str:
-    texts = [w.text() for w in window.findChildren(QLabel)] + [w.text() for w in window.findChildren(QAbstractButton)]
-    return "\n".join(texts)
-
-
-def start_visit(qtbot, window):
-    wait_state(qtbot, window, "attract")
-    click(qtbot, window.pages["attract"])
-    wait_state(qtbot, window, "home")
-    qtbot.waitUntil(lambda: SERVICE in window.pages["home"].tiles.buttons
-                    and window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
-    click(qtbot, window.pages["home"].tiles.buttons[SERVICE])
-    wait_state(qtbot, window, "identify")
-
-
-VERIFY_MS = 90_000  # the face check with its challenges, on a loaded machine
-
-
-def verified(qtbot, env, window):
-    """Wait out the identity check: the face, or (on a machine too loaded for the challenges)
-    the fingerprint it falls back to, which the citizen then gives."""
-    def done():
-        view = window.view
-        if view.state == "verify" and view.verify is not None and view.verify.method == "fingerprint":
-            env.place_finger()
-        return view.state == "choose"
-
-    qtbot.waitUntil(done, timeout=VERIFY_MS)
-    env.lift_finger()
 
 
 def through_to_confirm(qtbot, env, window, purpose="study_abroad"):
@@ -124,23 +30,6 @@ def through_to_confirm(qtbot, env, window, purpose="study_abroad"):
     qtbot.waitUntil(lambda: purpose in window.pages["choose"].choices.buttons)
     click(qtbot, window.pages["choose"].choices.buttons[purpose])
     wait_state(qtbot, window, "confirm")
-
-
-def central_visit_records(env) -> list[dict]:
-    """The visit records central received (its `records` table, SQLite here)."""
-    with contextlib.closing(sqlite3.connect(env.central.database_url.removeprefix("sqlite:///"))) as db:
-        rows = db.execute("SELECT payload FROM records WHERE kind = 'visit'").fetchall()
-    return [json.loads(payload) for (payload,) in rows]
-
-
-def wait_delivered(core, count, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if core.outbox.stats()["delivered"] >= count and core.outbox.stats()["pending"] == 0:
-            return True
-        core.sync.wake()
-        time.sleep(0.1)
-    return False
 
 
 def test_certificate_visit_end_to_end(qtbot, env, kiosk):
@@ -312,12 +201,10 @@ def test_services_grey_out_and_return_with_the_printer(qtbot, env, kiosk):
     env.printer.handle_control({"op": "fault", "kind": "paper_out"})
     click(qtbot, window.pages["attract"])
     wait_state(qtbot, window, "home")
-    def tile(service_id):  # looked up each time: the page rebuilds its tiles on every change
-        return window.pages["home"].tiles.buttons[service_id]
-
-    qtbot.waitUntil(lambda: not tile(SERVICE).isEnabled(), timeout=10_000)
-    assert "打印机缺纸" in tile(SERVICE).text() and not tile("temporary_id").isEnabled()
-    assert tile("progress_query").isEnabled()  # it prints nothing unless asked to reprint
+    tiles = window.pages["home"].tiles  # its buttons are rebuilt at every render: look them up each time
+    qtbot.waitUntil(lambda: not tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
+    assert "打印机缺纸" in tiles.buttons[SERVICE].text() and not tiles.buttons["temporary_id"].isEnabled()
+    assert tiles.buttons["progress_query"].isEnabled()  # it prints nothing unless asked to reprint
     env.printer.handle_control({"op": "clear_fault"})
     qtbot.waitUntil(lambda: window.pages["home"].tiles.buttons[SERVICE].isEnabled(), timeout=10_000)
 
