@@ -13,7 +13,7 @@ tests. It keeps orders in memory, hands out QR URLs, POSTs signed notifications
 
 Faults (they stay on until switched off):
     declined                 the payment fails: the order becomes `failed`
-    slow                     every /v1 answer waits `delay_s` seconds (default 2)
+    slow                     every /v1 answer comes `delay_s` seconds late (default 2), the work done at once
     notification_lost        paid, but no notification is sent; `query` still says paid
     paid_after_expiry        a payment is accepted even though the order has expired
     duplicate_notification   every notification is sent twice (each freshly signed)
@@ -139,13 +139,17 @@ def create_app(state: SimulatorState) -> FastAPI:
     app = FastAPI(title="Payment provider simulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sim = state
 
-    async def slow() -> None:
-        if "slow" in state.faults:
+    @app.middleware("http")
+    async def slow(request: Request, call_next):
+        # the work is done at once, the ANSWER is late: a caller that gives up has still
+        # created (or paid, or refunded) what it asked for, as with a real slow provider
+        response = await call_next(request)
+        if "slow" in state.faults and request.url.path.startswith("/v1/"):
             await asyncio.sleep(state.delay_s)
+        return response
 
     @app.post("/v1/orders", status_code=201)
     async def create_order(request: Request) -> dict:
-        await slow()
         data = await request.json()
         amount = _fen(data.get("amount_fen"), "amount_fen")
         order_id = str(data.get("order_id") or "")
@@ -169,13 +173,11 @@ def create_app(state: SimulatorState) -> FastAPI:
 
     @app.get("/v1/orders/{order_id}")
     async def query(order_id: str) -> dict:
-        await slow()
         with state.lock:
             return state.order(order_id).view()
 
     @app.post("/v1/orders/{order_id}/cancel")
     async def cancel(order_id: str) -> dict:
-        await slow()
         with state.lock:
             order = state.order(order_id)
             if order.state in ("paid", "refunded"):
@@ -186,7 +188,6 @@ def create_app(state: SimulatorState) -> FastAPI:
 
     @app.post("/v1/orders/{order_id}/refunds")
     async def refund(order_id: str, request: Request) -> dict:
-        await slow()
         data = await request.json()
         amount = _fen(data.get("amount_fen"), "amount_fen")
         refund_id = str(data.get("refund_id") or "")
