@@ -91,7 +91,8 @@ class NotificationVerifier:
             raise BadNotification("notification timestamp is not a number") from None
         now = self.clock()
         if abs(now - sent) > self.max_age_s:
-            raise BadNotification(f"notification timestamp is {int(now - sent)} s from now (limit {int(self.max_age_s)} s)")
+            raise BadNotification(f"notification timestamp is {int(now - sent)} s from now "
+                                  f"(limit {int(self.max_age_s)} s)")
         if not self._seen(nonce, now):
             raise BadNotification("notification nonce was seen before (replay)")
         return _parse(body, nonce)

@@ -92,6 +92,8 @@ class SimulatorState:
         self.delay_s = 2.0
         self.sent: list[dict] = []
         self.lock = threading.Lock()
+        self.notifiers: list[threading.Thread] = []
+        self.stopping = threading.Event()
 
     def order(self, order_id: str) -> Order:
         order = self.orders.get(order_id)
@@ -114,7 +116,10 @@ class SimulatorState:
             view = order.view()
             copies = 0 if "notification_lost" in self.faults else 2 if "duplicate_notification" in self.faults else 1
         if copies:
-            threading.Thread(target=self._notify, args=(view, copies), name="notify", daemon=True).start()
+            notifier = threading.Thread(target=self._notify, args=(view, copies), name="notify", daemon=True)
+            with self.lock:
+                self.notifiers = [t for t in self.notifiers if t.is_alive()] + [notifier]
+            notifier.start()
         return view
 
     def _notify(self, view: dict, copies: int) -> None:
@@ -123,7 +128,8 @@ class SimulatorState:
         body = json.dumps({k: view[k] for k in ("order_id", "provider_ref", "state", "paid_fen", "paid_at")}).encode()
         for copy in range(copies):
             for pause in NOTIFY_ATTEMPTS:
-                time.sleep(pause)
+                if self.stopping.wait(pause):
+                    return
                 headers = {"Content-Type": "application/json", **notification.signed_headers(self.key, body)}
                 try:
                     status = httpx.post(self.notify_url, content=body, headers=headers, timeout=5.0).status_code
@@ -166,7 +172,8 @@ def create_app(state: SimulatorState) -> FastAPI:
             if order is not None and order.amount_fen != amount:
                 raise HTTPException(409, f"order {order_id} exists with another amount")
             if order is None:
-                order = Order(order_id, "SIM" + secrets.token_hex(8), amount, str(data.get("description", "")), expires_at)
+                ref = "SIM" + secrets.token_hex(8)
+                order = Order(order_id, ref, amount, str(data.get("description", "")), expires_at)
                 state.orders[order_id] = order
         return {"provider_ref": order.provider_ref, "qr_url": f"{state.public_url}/qr/{order.provider_ref}",
                 "expires_at": order.expires_at.isoformat()}
@@ -203,7 +210,8 @@ def create_app(state: SimulatorState) -> FastAPI:
             if order.state != "paid":
                 raise HTTPException(409, f"order {order_id} is {order.state}, nothing to refund")
             if order.refunded_fen + amount > order.paid_fen:
-                raise HTTPException(409, f"refund of {amount} fen exceeds the {order.paid_fen - order.refunded_fen} fen left")
+                left = order.paid_fen - order.refunded_fen
+                raise HTTPException(409, f"refund of {amount} fen exceeds the {left} fen left")
             done = {"refund_id": refund_id, "order_id": order_id, "amount_fen": amount, "state": "succeeded",
                     "refunded_at": _now().isoformat()}
             order.refunds[refund_id] = done
@@ -308,6 +316,10 @@ class ProviderSimulator:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self.state is not None:  # no notification outlives the simulator
+            self.state.stopping.set()
+            for notifier in list(self.state.notifiers):
+                notifier.join(timeout)
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -38,7 +38,8 @@ def test_create_pay_notifies_with_a_valid_signature(provider, control, receiver)
     pay(control, "visit-1:pay")
     headers, body = receiver.next()
     note = provider.verify_notification(headers, body)
-    assert (note.order_id, note.provider_ref, note.state, note.paid_fen) == ("visit-1:pay", order.provider_ref, "paid", 23_450)
+    assert (note.order_id, note.provider_ref, note.state) == ("visit-1:pay", order.provider_ref, "paid")
+    assert note.paid_fen == 23_450
     status = provider.query("visit-1:pay")
     assert (status.state, status.paid_fen) == ("paid", 23_450) and status.paid_at == note.paid_at
 
