@@ -10,6 +10,8 @@ from kiosk.commands.lazy import lazy_group
     "scanner": ("kiosk.commands.emulate_scanner", "scanner", "Barcode/QR scanner (presentation mode) on a pty."),
     "camera": ("kiosk.commands.emulate_camera", "camera", "A camera streaming bundled face images."),
     "printer": ("kiosk.commands.emulate_printer", "printer", "ESC/POS network printer on TCP."),
+    "payment-provider": ("kiosk.commands.emulate_payment", "payment_provider",
+                         "QR payment provider simulator (HTTP) with faults."),
     "control": ("kiosk.commands.emulate_control", "control", "Send one control command to an emulator."),
 })
 def emulate():
