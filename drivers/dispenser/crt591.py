@@ -153,7 +153,7 @@ class Crt591Dispenser(SerialLine, Device):
                     if answer.type == codec.POSITIVE:
                         return answer
                 if attempt < self.retries:
-                    log.warning("dispenser %s: garbled answer; asking again (%d of %d)", name, attempt + 1,
+                    log.info("dispenser %s: garbled answer; asking again (%d of %d)", name, attempt + 1,
                                 self.retries)
             raise ProtocolError(f"{name}: garbled answer {self.retries + 1} time(s)")
 
@@ -163,7 +163,7 @@ class Crt591Dispenser(SerialLine, Device):
             reply = self._wait(port, name, want_frame=False)
             if isinstance(reply, codec.Control) and reply.byte == codec.ACK:
                 return
-            log.warning("dispenser %s: not acknowledged; sending again (%d of %d)", name, attempt + 1,
+            log.info("dispenser %s: not acknowledged; sending again (%d of %d)", name, attempt + 1,
                         self.retries)
         raise ProtocolError(f"{name}: not acknowledged after {self.retries + 1} tries")
 

@@ -181,9 +181,11 @@ class DispenserEmulator:
             slot, count = command.get("slot", 0), command.get("count", 1)
             if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000:
                 raise ControlError("count must be an integer from 1 to 1000")
-            return {**self.describe(), "loaded": self.load(slot, count)}
+            loaded = self.load(slot, count)
+            return {**self.describe(), "loaded": loaded}
         if op == "take":
-            return {**self.describe(), "took": self.take()}
+            took = self.take()
+            return {**self.describe(), "took": took}
         if op == "fault":
             self.set_fault(str(command.get("kind")), command.get("times"))
             return self.describe()
