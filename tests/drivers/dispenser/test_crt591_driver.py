@@ -256,3 +256,28 @@ def test_events_follow_the_card(dispenser, emulator):
         dispenser.to_read_position()
     poll()
     assert seen == ["card_presented", "card_taken", "card_presented", "card_retracted", "jam"]
+
+
+def test_a_nak_sends_the_command_again_and_the_card_moves_once(endpoint, emulator):
+    class NakFirst:
+        """The line damages the first command: the module answers NAK and does nothing."""
+
+        unplugged = False
+        naked = False
+
+        def feed(self, data):
+            if not self.naked and codec.STX in data:
+                self.naked = True
+                return bytes([codec.NAK])
+            return emulator.feed(data)
+
+    line = NakFirst()
+    endpoint.emulator = line
+    dispenser = Crt591Dispenser(endpoint.device, timeout=0.5)
+    try:
+        dispenser.to_read_position()
+        assert line.naked and dispenser.card_position() == "read"
+        assert emulator.describe()["counters"]["to read position"] == 1
+    finally:
+        dispenser.close()
+        endpoint.emulator = emulator

@@ -70,3 +70,15 @@ def test_frames_back_to_back_after_garbage_all_arrive(garbage, sent):
     events = FrameParser().feed(garbage + b"".join(f.encode() for f in sent))
     got = [e for e in events if isinstance(e, Frame)]
     assert got[-len(sent):] == sent
+
+
+@FUZZ
+@given(st.binary(max_size=600), st.lists(st.integers(0, 700), max_size=6))
+def test_the_emulator_never_crashes_and_noise_moves_no_card(data, cuts):
+    from drivers.dispenser.emulator import DispenserEmulator
+
+    emulator = DispenserEmulator(cards=3)
+    for piece in chunked(data.replace(b"\xf2", b""), cuts):  # no STX: nothing can be a command
+        emulator.feed(piece)
+    state = emulator.describe()
+    assert len(state["slots"][0]) == 3 and state["channel"] is None
