@@ -16,8 +16,16 @@ from __future__ import annotations
 import logging
 import time
 
-from drivers.base import Device, DeviceError, DeviceState, DeviceStatus, DeviceTimeout, NoMedia, NotPresent, \
-    ProtocolError
+from drivers.base import (
+    Device,
+    DeviceError,
+    DeviceState,
+    DeviceStatus,
+    DeviceTimeout,
+    NoMedia,
+    NotPresent,
+    ProtocolError,
+)
 from drivers.dispenser import crt591_codec as codec
 from drivers.registry import DeviceUrl
 from drivers.serial_link import PORT_ERRORS as _PORT_ERRORS
@@ -67,11 +75,10 @@ class Crt591Dispenser(SerialLine, Device):
             if state.bin == "full":
                 return DeviceStatus(self.device_class, DeviceState.HARDWARE_ERROR, "reject bin full", detail)
             return DeviceStatus(self.device_class, DeviceState.ONLINE, "ready", detail)
-        except codec.CardJam as exc:
-            status = self._status(DeviceState.HARDWARE_ERROR, exc)
-            return DeviceStatus(status.device_class, status.state, status.message,
-                                {**status.detail, "jam": True, "presented": self.presented,
-                                 "retracted": self.retracted})
+        except codec.CardJam as exc:  # the counters stay, so events after the jam still add up
+            detail = {**self._status(DeviceState.HARDWARE_ERROR, exc).detail, "jam": True,
+                      "presented": self.presented, "retracted": self.retracted}
+            return DeviceStatus(self.device_class, DeviceState.HARDWARE_ERROR, exc.message, detail)
         except (NotPresent, DeviceTimeout) as exc:
             return self._status(DeviceState.NO_DEVICE, exc)
         except codec.DispenserError as exc:

@@ -166,6 +166,10 @@ def negative(address: int, which: tuple[int, int], error: bytes, data: bytes = b
 
 # --- answers -----------------------------------------------------------------------------------
 
+_POSITION_BYTES = {name: byte for byte, name in CARD_POSITIONS.items()}
+_LEVEL_BYTES = {name: byte for byte, name in LEVELS.items()}
+_BIN_BYTES = {name: byte for byte, name in BIN_STATES.items()}
+
 
 @dataclass(frozen=True)
 class Status:
@@ -176,11 +180,9 @@ class Status:
 
     def encode(self) -> bytes:
         """ST0 ST1 ST2 + one level byte per slot."""
-        back = {v: k for k, v in CARD_POSITIONS.items()}, {v: k for k, v in LEVELS.items()}, \
-            {v: k for k, v in BIN_STATES.items()}
         try:
-            head = bytes([back[0][self.card], back[1][self.stacker], back[2][self.bin]])
-            return head + bytes(back[1][level] for level in self.slots)
+            head = bytes([_POSITION_BYTES[self.card], _LEVEL_BYTES[self.stacker], _BIN_BYTES[self.bin]])
+            return head + bytes(_LEVEL_BYTES[level] for level in self.slots)
         except KeyError as exc:
             raise ValueError(f"not a status value: {exc}") from None
 

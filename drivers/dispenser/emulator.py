@@ -120,8 +120,8 @@ class DispenserEmulator:
         if which == codec.STATUS:
             if self.jammed:
                 return self._fail(which, b"10")
-            return codec.positive(self.address, which, self._status().encode()[:3],
-                                  self._status().encode()[3:])
+            encoded = self._status().encode()
+            return codec.positive(self.address, which, encoded[:3], encoded[3:])
         if which not in (codec.TO_READ, codec.TO_MOUTH, codec.TO_BIN):
             return self._fail(which, b"00")
         if self.jammed:
