@@ -16,7 +16,8 @@ from drivers.base import DeviceState, DeviceStatus
 class DeviceEvent:
     device: str  # the configured name, e.g. "printer"
     kind: str  # device_lost, device_back, paper_low, paper_out, paper_ok, cover_open, cover_closed,
-    #            card_inserted, card_removed, code_scanned
+    #            card_inserted, card_removed, code_scanned,
+    #            card_presented, card_taken, card_retracted, jam (a card dispenser)
     message: str = ""
 
 
@@ -56,5 +57,24 @@ def status_events(device: str, before: DeviceStatus | None, after: DeviceStatus)
     scans_before, scans_after = before.detail.get("scans"), after.detail.get("scans")
     if isinstance(scans_before, int) and isinstance(scans_after, int) and scans_after > scans_before:
         add("code_scanned")  # a scanner read something since the last poll (never what)
+
+    events.extend(DeviceEvent(device, kind, after.message) for kind in _dispenser_events(before, after))
     return events
 
+
+def _dispenser_events(before: DeviceStatus, after: DeviceStatus) -> list[str]:
+    """A card dispenser's changes: its counters say what it did, its card position what the
+    citizen did (a card gone from the mouth without a retract was taken)."""
+    kinds: list[str] = []
+    if after.detail.get("jam") is True and before.detail.get("jam") is False:
+        kinds.append("jam")
+    presented = before.detail.get("presented"), after.detail.get("presented")
+    retracted = before.detail.get("retracted"), after.detail.get("retracted")
+    if all(isinstance(n, int) for n in presented) and presented[1] > presented[0]:
+        kinds.append("card_presented")
+    grew = all(isinstance(n, int) for n in retracted) and retracted[1] > retracted[0]
+    if before.detail.get("card") == "mouth" and after.detail.get("card") == "none" and not grew:
+        kinds.append("card_taken")
+    if grew:
+        kinds.append("card_retracted")
+    return kinds

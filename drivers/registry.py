@@ -20,6 +20,8 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "as608+socket": "drivers.fingerprint.as608:As608Reader",
     "scanner": "drivers.scanner.serial_scanner:SerialScanner",
     "scanner+socket": "drivers.scanner.serial_scanner:SerialScanner",
+    "crt591": "drivers.dispenser.crt591:Crt591Dispenser",
+    "crt591+socket": "drivers.dispenser.crt591:Crt591Dispenser",
     "escpos+tcp": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+usb": "drivers.printer.escpos_printer:EscposPrinter",
     "escpos+serial": "drivers.printer.escpos_printer:EscposPrinter",

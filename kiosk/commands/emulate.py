@@ -8,6 +8,7 @@ from kiosk.commands.lazy import lazy_group
     "pcsc": ("kiosk.commands.emulate_pcsc", "pcsc", "A chip document (eMRTD) in pcscd's virtual reader."),
     "fingerprint": ("kiosk.commands.emulate_fingerprint", "fingerprint", "AS608 fingerprint module on a pty."),
     "scanner": ("kiosk.commands.emulate_scanner", "scanner", "Barcode/QR scanner (presentation mode) on a pty."),
+    "dispenser": ("kiosk.commands.emulate_dispenser", "dispenser", "CRT-591-style card dispenser on a pty."),
     "camera": ("kiosk.commands.emulate_camera", "camera", "A camera streaming bundled face images."),
     "printer": ("kiosk.commands.emulate_printer", "printer", "ESC/POS network printer on TCP."),
     "payment-provider": ("kiosk.commands.emulate_payment", "payment_provider",

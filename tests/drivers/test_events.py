@@ -49,3 +49,23 @@ def test_card_inserted_and_removed():
 
 def test_unchanged_status_gives_no_event():
     assert kinds(printer(), printer()) == []
+
+
+def dispenser(card="none", presented=0, retracted=0, jam=False) -> DeviceStatus:
+    state = DeviceState.HARDWARE_ERROR if jam else ONLINE
+    return DeviceStatus("dispenser", state, state.value,
+                        {"card": card, "presented": presented, "retracted": retracted, "jam": jam})
+
+
+def dispenser_kinds(before, after) -> list[str]:
+    return [event.kind for event in status_events("dispenser", before, after)]
+
+
+def test_dispenser_card_presented_taken_retracted_jam():
+    assert dispenser_kinds(dispenser(), dispenser("mouth", presented=1)) == ["card_presented"]
+    assert dispenser_kinds(dispenser("mouth", presented=1), dispenser(presented=1)) == ["card_taken"]
+    # gone from the mouth into the bin: retracted, not taken
+    assert dispenser_kinds(dispenser("mouth", 1), dispenser(presented=1, retracted=1)) == ["card_retracted"]
+    assert dispenser_kinds(dispenser("read"), dispenser("read", jam=True)) == ["jam"]
+    assert dispenser_kinds(dispenser("read", jam=True), dispenser("read", jam=True)) == []
+    assert dispenser_kinds(dispenser("read"), dispenser("read")) == []
