@@ -505,9 +505,8 @@ class Session:
     def _finish_with(self, message: str | None) -> None:
         if self.visit is not None:
             self.visit.stage_id = None
+        self._message = message  # set first: the one view of `done` published carries it
         self._send("finish")
-        self._message = message
-        self._publish()
 
     def _back_target(self) -> Stage | None:
         stage = self._stage()

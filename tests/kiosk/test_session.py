@@ -320,6 +320,18 @@ def test_a_refused_identity_ends_the_visit_without_printing(session, runner):
     assert visit.card is None
 
 
+def test_the_first_view_of_done_already_says_why(session):
+    session.touch()
+    session.choose_service(SERVICE)
+    session.card_read(session.visit.id, card())
+    visit_id = session.visit.id
+    session.verify_step(visit_id, PolicyStep("fallback", "fingerprint", "identity_use_fingerprint"))
+    seen = len(session.views)
+    session.verify_finished(visit_id, PolicyStep("refused", None, "identity_unavailable"))
+    done = [v for v in session.views[seen:] if v.state == "done"]
+    assert done and all(v.message == "identity_unavailable" for v in done)
+
+
 def test_verify_times_out_on_its_own_countdown(session, clock, runner):
     session.touch()
     session.choose_service(SERVICE)
