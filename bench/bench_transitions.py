@@ -4,8 +4,8 @@
 
 One process on Qt's offscreen platform with one 1080×1920 portrait screen (the kiosk's panel):
 the kiosk as `kiosk demo` runs it (KioskCore with its ticker, the real window) against the
-DemoEnvironment: reader emulator on a pty, printer emulator and central on 127.0.0.1. Each visit goes attract → home → identify → steps → confirm →
-working/printing → rate → done → attract.
+DemoEnvironment: reader emulator on a pty, printer emulator and central on 127.0.0.1. Each visit goes attract → home → identify → verify → choose → confirm →
+ask/act/record → rate → done → attract.
 
 Timed are only the transitions a tap causes. The clock starts just before QTest.mouseClick on
 the widget and stops when window.view.state has left the old state, the new current page has had
