@@ -62,3 +62,12 @@ def test_common_imports_only_the_standard_library():
         if name.split(".")[0] not in sys.stdlib_module_names | {"common", "__future__"}
     ]
     assert offenders == []
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by basename (no packages here): two of one name cannot both be
+    collected, and the whole run stops at collection."""
+    from collections import Counter
+
+    names = Counter(path.name for path in (ROOT / "tests").rglob("test_*.py"))
+    assert [name for name, count in names.items() if count > 1] == []
