@@ -121,10 +121,17 @@ class EmbeddedCentral:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Return once central is gone: a graceful stop first; if connections keep it alive past
+        `timeout`, uvicorn's forced exit, so that nothing is still answering when this returns."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive() and self._server is not None:
+                self._server.force_exit = True
+                self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise RuntimeError(f"embedded central did not stop within {2 * timeout:g} s")
         if self._socket is not None:
             self._socket.close()
         if self._server is not None:

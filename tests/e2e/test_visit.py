@@ -167,7 +167,8 @@ def test_central_down_accepts_offline_and_syncs_later(qtbot, env, kiosk):
     assert view.outcome == "accepted_offline"
     job = env.printer.wait_for_job(timeout=5)
     assert "申请已受理" in job.text
-    assert core.outbox.stats()["pending"] + core.outbox.stats()["in_flight"] >= 1
+    stats = core.outbox.stats()
+    assert stats["pending"] + stats["in_flight"] == 1 and stats["delivered"] == 0, stats
 
     restarted = EmbeddedCentral(env.central.database_url, dev=True, port=port).start()
     try:
