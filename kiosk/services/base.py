@@ -15,9 +15,13 @@ from typing import ClassVar
 
 from kiosk.config import KioskConfig, ServiceConfig
 from kiosk.privacy import mask_name
-from kiosk.services.stages import Choose, Stage, expand
+from kiosk.services.stages import Act, Ask, Choose, Stage, expand
 from kiosk.site_clock import SiteClock
 from kiosk.visit import ServiceResult, Visit
+
+# The service's method each built device action prints from; the others (dispense,
+# capture_photo) are declared stage kinds without a handler yet.
+ACTION_HOOKS = {"print_receipt": "receipt", "print_document": "document"}
 
 # (label code or "text:<already translated>", value) rows for the confirm and result screens.
 Rows = tuple[tuple[str, str], ...]
@@ -54,7 +58,21 @@ class Service:
                 if configured is None or not configured.choices:
                     raise ValueError(f"service {self.id!r}: stage {step.id!r} needs its choices in the config "
                                      f"([[services.steps]] id = {step.id!r})")
+            self._check_hook(step)
         return steps
+
+    def _check_hook(self, step: Stage) -> None:
+        """A stage whose content this service does not provide fails at start-up, not mid-visit."""
+        if isinstance(step, Act):
+            hook = ACTION_HOOKS.get(step.action)
+            if hook is None:
+                raise ValueError(f"service {self.id!r}: device action {step.action!r} is declared but not built yet")
+        elif isinstance(step, Ask):
+            hook = "ask"
+        else:
+            return
+        if getattr(type(self), hook) is getattr(Service, hook):
+            raise ValueError(f"service {self.id!r}: stage {step.id!r} needs the service to define {hook}()")
 
     @property
     def central_mode(self) -> str:
@@ -105,7 +123,8 @@ class Service:
 
     # ---- central -----------------------------------------------------------------------------
     def ask(self, operation: str, visit: Visit, central) -> ServiceResult:
-        """Ask central for `operation`. Raises the central client's errors unchanged."""
+        """Ask central for `operation`. Raises the central client's errors unchanged. (A service
+        with an Ask stage must define it: `steps` checks that at start-up.)"""
         raise NotImplementedError(f"{self.id} has no operation {operation!r}")
 
     def accept_offline(self, operation: str, visit: Visit) -> ServiceResult:

@@ -100,6 +100,34 @@ def test_a_service_needing_an_unconfigured_device_fails_at_start_up():
         build_services(config)
 
 
+class Dispensing(Service):
+    id = "dispensing_test"
+    stages = (Identify(identity="none"), Act("card", action="dispense"))
+
+
+class Printing(Service):
+    id = "printing_test"
+    stages = (Identify(identity="none"), Ask("apply"), Act("receipt", action="print_receipt"))
+
+    def ask(self, operation, visit, central):
+        return ServiceResult("issued")
+
+
+@pytest.mark.parametrize("cls, problem", [
+    (Dispensing, "device action 'dispense' is declared but not built yet"),
+    (Printing, "stage 'receipt' needs the service to define receipt()"),
+    (type("Asking", (Service,), {"id": "asking_test", "stages": (Ask("apply"),)}),
+     "stage 'apply' needs the service to define ask()"),
+])
+def test_a_stage_the_service_cannot_serve_fails_at_start_up(cls, problem):
+    register(cls)
+    try:
+        with pytest.raises(ConfigError, match=problem):
+            load_config(overrides={"services": [{"id": cls.id, "title": {"zh": "测试"}}]})
+    finally:
+        unregister(cls.id)
+
+
 def test_an_unknown_service_id_is_refused_plainly():
     with pytest.raises(ConfigError, match="does not implement: 'no_such_service'"):
         load_config(overrides={"services": [{"id": "no_such_service", "title": {"zh": "无"}}]})
