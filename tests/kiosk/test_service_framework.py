@@ -70,7 +70,8 @@ def test_a_service_is_its_class_plus_config(test_service):
     session.submit_entry("phone")
     assert session.state == "confirm"
     session.confirm()
-    session.stage_done(session.visit.id, "report", LostPropertyReport.ask(None, "report", session.visit, None))
+    service = build_services(config)["lost_property_test"]
+    session.stage_done(session.visit.id, "report", service.ask("report", session.visit, central=None))
     session.stage_done(session.visit.id, "record")
     view = session.view()
     assert view.state == "result" and view.rows == (("text:受理编号", "LP-5678"),)
