@@ -64,6 +64,9 @@ class KioskSignature(httpx.Auth):
         yield request
 
 
+PAYMENT_OPERATIONS = ("orders", "status", "cancel", "refund")
+
+
 class CentralClient:
     def __init__(self, base_url: str, kiosk_id: str, secret: bytes, *, timeout: float = 5.0):
         self.base_url = base_url.rstrip("/")
@@ -102,6 +105,13 @@ class CentralClient:
             if not isinstance(segment, str) or not _SEGMENT.match(segment):
                 raise ValueError(f"{label} must be lower-case letters, digits and '_' (1-40), got {segment!r}")
         return _call(self._http, "POST", f"{API}/services/{service_id}/{operation}", payload)
+
+    def payment(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Central's order book: POST /api/v1/payments/{orders|status|cancel|refund}. Every one
+        is idempotent per the payload's order_id (docs/payments.md)."""
+        if operation not in PAYMENT_OPERATIONS:
+            raise ValueError(f"no payment operation {operation!r}")
+        return _call(self._http, "POST", f"{API}/payments/{operation}", payload)
 
     def heartbeat(self, status: dict[str, Any]) -> dict[str, Any]:
         return _call(self._http, "POST", f"{API}/heartbeat", {"status": status})

@@ -19,6 +19,8 @@ _PLATE_NEW_ENERGY = re.compile(
     rf"^[{PROVINCES}][{PLATE_LETTERS}](?:[DF][{PLATE_LETTERS}0-9][0-9]{{4}}|[0-9]{{5}}[DF])$")
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 _CODE = re.compile(r"^[A-Z0-9]{4,32}$")
+# 往来港澳通行证: C, then a letter or digit, then seven digits.
+_PERMIT = re.compile(r"C[A-Z0-9][0-9]{7}")
 
 KEYS = {
     "digits": "0123456789",
@@ -26,6 +28,7 @@ KEYS = {
     "letters": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "code": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "plate": PROVINCES + PLATE_LETTERS + "0123456789",
+    "permit": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 }
 
 
@@ -54,6 +57,8 @@ def entry_error(format: str, value: str) -> str | None:
         return "plate_invalid"
     if format == "phone":
         return None if _PHONE.match(value) else "phone_invalid"
+    if format == "permit":
+        return None if _PERMIT.fullmatch(value) else "permit_invalid"
     if format == "digits":
         return None if value.isdigit() else "entry_invalid"
     if format == "letters":

@@ -4,8 +4,9 @@ The machine is built from the configured services' stage lists (kiosk/flow.py): 
 the chosen service's stages in order (skipping those whose `when` is false) → done → attract,
 with `out_of_service` reachable from attract and home. What each stage means is generic:
 
-- citizen stages (identify, verify, scan, choose, enter, confirm, result, rate) wait for the
-  citizen, with a "need more time?" prompt `warning_s` before their deadline;
+- citizen stages (identify, verify, scan, choose, select, enter, confirm, pay, result, rate)
+  wait for the citizen, with a "need more time?" prompt `warning_s` before their deadline (a
+  payment's countdown is its order's, without the prompt);
 - machine stages (ask, act, record) wait for central or a device, under a hard ceiling that
   ends the visit with an error.
 
@@ -28,12 +29,14 @@ from typing import Callable, Protocol
 from kiosk.config import KioskConfig
 from kiosk.flow import build_flow, state_name
 from kiosk.inputs import entry_error, normalise_key
+from kiosk.services.base import Option
 from kiosk.services.stages import Stage
 from kiosk.visit import ServiceResult, Visit, new_visit_id
 
 RATING_REASONS = ("slow", "hard_to_use", "device_problem", "unhappy_with_result", "other")
 REASON_REQUIRED_BELOW = 3  # 不满意 and 非常不满意 ask why
 ENTRY_MAX = 32
+PAYMENT_GRACE_S = 10  # past the order's expiry, for central's final word to arrive
 
 
 class Runner(Protocol):
@@ -67,6 +70,32 @@ class StepView:
     index: int
     count: int
     selected: str | None = None
+
+
+@dataclass(frozen=True)
+class SelectView:
+    """Several picks from a list (a Select stage): each option with its amount; the ones not
+    selectable say why."""
+
+    id: str
+    title: str
+    prompt: str
+    options: tuple[Option, ...]
+    selected: tuple[str, ...]
+    total_fen: int
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """A Pay stage: the QR code to scan, what it pays for, and what central says of it."""
+
+    state: str  # opening (no code yet) | waiting | paid (being delivered) | central's final state
+    amount_fen: int = 0
+    lines: tuple[tuple[str, int], ...] = ()  # (label, amount_fen)
+    qr_url: str = ""
+    order_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +141,8 @@ class SessionView:
     tiles: tuple[Tile, ...] = ()
     service_title: str = ""
     step: StepView | None = None
+    select: SelectView | None = None
+    payment: PaymentView | None = None
     entry: EntryView | None = None
     verify: VerifyView | None = None
     rating: RatingView | None = None
@@ -221,6 +252,24 @@ class Session:
             self.visit.choices[step_id] = choice_id
             self._advance()
 
+    def toggle(self, stage_id: str, option_id: str) -> None:
+        """Select or unselect one option of a Select stage (not-selectable ones stay out)."""
+        with self._lock:
+            stage = self._stage()
+            if stage is None or stage.kind != "select" or stage.id != stage_id:
+                return
+            selectable = {o.id for o in self._options(stage) if o.selectable}
+            if option_id not in selectable:
+                return
+            chosen = list(self.visit.selected.get(stage_id, ()))
+            if option_id in chosen:
+                chosen.remove(option_id)
+            else:
+                chosen.append(option_id)
+            self.visit.selected[stage_id] = tuple(o for o in (o.id for o in self._options(stage)) if o in chosen)
+            self._message = None
+            self._activity()
+
     def key(self, stage_id: str, key: str) -> None:
         """One key of the on-screen keyboard on an Enter stage."""
         with self._lock:
@@ -265,8 +314,17 @@ class Session:
             self._go(target)
 
     def confirm(self) -> None:
+        """Go on from a confirm or result stage, or with a Select stage's picks (one at least)."""
         with self._lock:
-            if self.state in ("confirm", "result") and self.visit is not None:
+            if self.visit is None:
+                return
+            if self.state == "select":
+                if not self.visit.selected.get(self._stage().id):
+                    self._message = "select_none"
+                    self._activity()
+                    return
+                self._advance()
+            elif self.state in ("confirm", "result"):
                 self._advance()
 
     def rate(self, score: int) -> None:
@@ -302,7 +360,7 @@ class Session:
 
     def cancel(self, reason: str = "cancelled") -> None:
         with self._lock:
-            if self._citizen_stage() or self.state in ("home", "done"):
+            if self._cancellable():
                 if self._completed():
                     outcome = "completed"
                 elif self.visit is not None and self.visit.identity_refused:
@@ -391,6 +449,20 @@ class Session:
             self._verify = VerifyView(result=step.action)
             self._finish_with(step.message)
 
+    def payment_update(self, visit_id: str, stage_id: str, order) -> None:
+        """What central says of the visit's order (kiosk.payments.Order): the code to show, paid,
+        refunded. The countdown follows the order's own expiry from the first word on it."""
+        with self._lock:
+            stage = self._stage()
+            if not self._is_current(visit_id, "pay") or stage.id != stage_id:
+                return
+            first = self.visit.payment is None or self._payment_view().state == "opening"
+            self.visit.payment = order
+            left = order.seconds_left()
+            if first and left is not None:
+                self._timer = _Timer(deadline=self._clock() + max(0.0, left) + PAYMENT_GRACE_S)
+            self._publish()
+
     def stage_done(self, visit_id: str, stage_id: str, result: ServiceResult | None = None) -> None:
         """A machine stage finished; `result` is what central answered (ask stages)."""
         with self._lock:
@@ -413,7 +485,9 @@ class Session:
         """A machine stage cannot go on: the visit ends at `done` with `message`."""
         with self._lock:
             stage = self._stage()
-            if self.visit is None or self.visit.id != visit_id or stage is None or stage.citizen:
+            if self.visit is None or self.visit.id != visit_id or stage is None:
+                return
+            if stage.citizen and not stage.worker:  # nothing of the kiosk's runs there
                 return
             if stage_id is not None and stage.id != stage_id:
                 return
@@ -448,7 +522,7 @@ class Session:
                 self._timed_out()
                 return
             timeouts = self._config.timeouts
-            if ((self._citizen_stage() or self.state == "home") and not self._timer.prompting
+            if ((self._citizen_stage() or self.state == "home") and self.state != "pay" and not self._timer.prompting
                     and remaining <= timeouts.warning_s and self._timer.extensions < timeouts.max_extensions):
                 self._timer.prompting = True
                 self._publish()
@@ -499,7 +573,7 @@ class Session:
         if stage.kind == "enter":
             self._entry = self.visit.inputs.pop(stage.id, "")
         self._send(f"to_{state_name(self.visit.service_id, stage.id)}")
-        if not stage.citizen or stage.kind in ("identify", "verify", "scan"):
+        if stage.worker:
             self._runner.start_stage(self.visit, stage)
 
     def _finish_with(self, message: str | None) -> None:
@@ -510,15 +584,15 @@ class Session:
 
     def _back_target(self) -> Stage | None:
         stage = self._stage()
-        if stage is None or not stage.citizen or stage.kind not in ("choose", "enter", "confirm"):
+        if stage is None or not stage.citizen or stage.kind not in ("choose", "select", "enter", "confirm"):
             return None
         steps = self._service().steps
         for earlier in reversed(steps[:steps.index(stage)]):
             if not earlier.applies(self.visit):
                 continue  # skipped on the way here
-            if not earlier.citizen or earlier.kind in ("identify", "verify", "scan"):
-                return None  # never back over the card, the identity check or central
-            if earlier.kind in ("choose", "enter"):
+            if earlier.worker:
+                return None  # never back over the card, the identity check, central or a payment
+            if earlier.kind in ("choose", "select", "enter"):
                 return earlier
         return None
 
@@ -555,6 +629,13 @@ class Session:
             return "completed"
         return "identity_refused" if self.visit is not None and self.visit.identity_refused else "failed"
 
+    def _cancellable(self) -> bool:
+        """Cancel is offered on citizen stages, home and done; not once a payment is taken and
+        central is delivering it (the money is in: the citizen waits for the outcome)."""
+        if self.state == "pay" and self.visit.payment is not None and self.visit.payment.state == "paid":
+            return False
+        return self._citizen_stage() or self.state in ("home", "done")
+
     def _completed(self) -> bool:
         return bool(self.visit and self.visit.result is not None
                     and (self.state in ("result", "rate", "done")))
@@ -589,6 +670,18 @@ class Session:
             return service.result_actions(self.visit, self._language)
         return service.choices(stage, self.visit, self._language)
 
+    def _options(self, stage: Stage) -> tuple[Option, ...]:
+        return self._service().options(stage, self.visit, self._language)
+
+    def _payment_view(self) -> PaymentView:
+        order = self.visit.payment
+        if order is None:
+            return PaymentView(state="opening")
+        state = "waiting" if order.state == "created" else order.state
+        return PaymentView(state=state, amount_fen=order.amount_fen,
+                           lines=tuple((line.label, line.amount_fen) for line in order.lines),
+                           qr_url=order.qr_url if order.state == "created" else "", order_id=order.order_id)
+
     def _publish(self) -> None:
         self._sequence += 1
         view = self._view()
@@ -609,7 +702,7 @@ class Session:
             message=self._message or (self._carry if state in ("result", "rate", "done") else None),
             countdown=remaining,
             prompt_more_time=self._timer.prompting,
-            can_cancel=(stage is not None and stage.citizen) or state in ("home", "done"),
+            can_cancel=self._cancellable(),
             out_of_service_reason=self._out_of_service,
             sequence=self._sequence,
         )
@@ -656,7 +749,7 @@ class Session:
             return {"verify": self._verify}
         if kind in ("choose", "result"):
             title, prompt = service.stage_texts(stage, lang)
-            questions = [s for s in service.steps if s.kind in ("choose", "enter") and s.applies(self.visit)]
+            questions = [s for s in service.steps if s.kind in ("choose", "select", "enter") and s.applies(self.visit)]
             index = questions.index(stage) if stage in questions else 0
             step = StepView(id=stage.id, title=title, prompt=prompt, choices=self._choices(stage),
                             index=index, count=len(questions), selected=self.visit.choices.get(stage.id))
@@ -664,12 +757,27 @@ class Session:
             if kind == "result":
                 extra["rows"] = service.result_rows(self.visit, lang)
             return extra
+        if kind == "select":
+            title, prompt = service.stage_texts(stage, lang)
+            options = self._options(stage)
+            selected = self.visit.selected.get(stage.id, ())
+            questions = [s for s in service.steps if s.kind in ("choose", "select", "enter") and s.applies(self.visit)]
+            return {"select": SelectView(
+                id=stage.id, title=title, prompt=prompt, options=options, selected=selected,
+                total_fen=sum(o.amount_fen for o in options if o.id in selected),
+                index=questions.index(stage) if stage in questions else 0, count=len(questions))}
+        if kind == "pay":
+            return {"payment": self._payment_view(), "summary": service.summary(self.visit, lang)}
         if kind == "enter":
             title, prompt = service.stage_texts(stage, lang)
             return {"entry": EntryView(id=stage.id, title=title, prompt=prompt, format=stage.format,
                                        value=self._entry, error=self._entry_error)}
         if kind == "confirm":
-            return {"summary": service.summary(self.visit, lang)}
+            extra = {"summary": service.summary(self.visit, lang)}
+            title, prompt = service.stage_texts(stage, lang)
+            if title or prompt:
+                extra["step"] = StepView(id=stage.id, title=title, prompt=prompt, choices=(), index=0, count=0)
+            return extra
         if kind == "act":
             return {"action": stage.action}
         if kind == "rate":

@@ -32,7 +32,8 @@ class ServiceResult:
 
     @property
     def printable(self) -> bool:
-        return self.outcome in ("issued", "accepted_offline")
+        # A paid service prints its receipt; so does a refund, which the citizen keeps as proof.
+        return self.outcome in ("issued", "accepted_offline", "paid", "refunded")
 
 
 @dataclass
@@ -44,9 +45,11 @@ class Visit:
     card: Any = None  # drivers.idcard.model.IdCard once read
     choices: dict[str, str] = field(default_factory=dict)  # Choose stage id -> choice id
     inputs: dict[str, str] = field(default_factory=dict)  # Enter/Scan stage id -> text
+    selected: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Select stage id -> option ids
     answers: dict[str, dict] = field(default_factory=dict)  # Ask operation -> central's answer
     result: ServiceResult | None = None
     printed: dict[str, bool] = field(default_factory=dict)  # action -> printed or not
+    payment: Any = None  # kiosk.payments.Order of the visit's Pay stage, as central last said
     rating: int | None = None
     rating_reason: str | None = None
     furthest_state: str = "home"
@@ -74,6 +77,7 @@ class Visit:
         self.verification = None
         self.choices.clear()
         self.inputs.clear()
+        self.selected.clear()
         self.answers.clear()
         self.result = None
         self.rating_reason = None

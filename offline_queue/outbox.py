@@ -123,6 +123,13 @@ class Outbox:
             )
             self._db["outbox"].create_index(["state", "created_at"], if_not_exists=True)
             self._db["meta"].create({"name": str, "value": float}, pk="name", if_not_exists=True)
+            # The kiosk's ledger of payment orders: open from before the QR code shows until
+            # central's final word on it is queued. Ids and states only: nothing personal.
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS payments (order_id TEXT PRIMARY KEY, visit_id TEXT NOT NULL, "
+                "service TEXT NOT NULL, state TEXT NOT NULL, opened_at FLOAT NOT NULL, "
+                "settled_at FLOAT) WITHOUT ROWID"
+            )
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
@@ -178,6 +185,55 @@ class Outbox:
                 return False
         self._inserted()
         return True
+
+    # -- payments ----------------------------------------------------------------------------
+
+    def payment_opened(self, order_id: str, visit_id: str, service: str, intent: dict[str, Any]) -> None:
+        """The intent to open `order_id`, queued for central and open in the ledger, in ONE
+        transaction, before anything is asked of central (so a crash leaves it to reconcile).
+        Opening the same order again changes nothing."""
+        key = f"{order_id}:intent"
+        blob = self._sealer.seal({**intent, "order_id": order_id, "visit_id": visit_id, "service": service},
+                                 record_aad("payment", key))
+        now = self._clock()
+        with self._writing() as db:
+            if not self._insert(db, "payment", key, blob, now):
+                return
+            db.execute("INSERT INTO payments (order_id, visit_id, service, state, opened_at) "
+                       "VALUES (?, ?, ?, 'open', ?) ON CONFLICT (order_id) DO NOTHING",
+                       [order_id, visit_id, service, now])
+        self._inserted()
+
+    def payment_settled(self, order_id: str, outcome: dict[str, Any]) -> bool:
+        """Central's final word on the order, queued, and the ledger entry closed, in ONE
+        transaction. False (and nothing queued) when it was settled before."""
+        key = f"{order_id}:outcome"
+        blob = self._sealer.seal({**outcome, "order_id": order_id}, record_aad("payment", key))
+        now = self._clock()
+        with self._writing() as db:
+            closed = db.execute("UPDATE payments SET state = 'settled', settled_at = ? "
+                                "WHERE order_id = ? AND state = 'open'", [now, order_id]).rowcount
+            if not closed:
+                return False
+            self._insert(db, "payment", key, blob, now)
+        self._inserted()
+        return True
+
+    def open_payments(self) -> list[dict[str, Any]]:
+        """Orders whose outcome is not settled yet: what a restarted kiosk reconciles first."""
+        with self._lock:
+            rows = self._db.execute("SELECT order_id, visit_id, service, opened_at FROM payments "
+                                    "WHERE state = 'open' ORDER BY opened_at").fetchall()
+        return [dict(zip(("order_id", "visit_id", "service", "opened_at"), row)) for row in rows]
+
+    def unrecorded_paid_visits(self) -> list[dict[str, Any]]:
+        """Settled orders whose visit was never recorded (the kiosk stopped between payment and
+        the visit's record): recorded as interrupted on start-up."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT order_id, visit_id, service FROM payments WHERE state = 'settled' "
+                "AND NOT EXISTS (SELECT 1 FROM visits WHERE visits.visit_id = payments.visit_id)").fetchall()
+        return [dict(zip(("order_id", "visit_id", "service"), row)) for row in rows]
 
     def _inserted(self) -> None:
         self._undelivered += 1
@@ -306,6 +362,7 @@ class Outbox:
                 "AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = visits.visit_id)",
                 [cutoff],
             )
+            db.execute("DELETE FROM payments WHERE state = 'settled' AND settled_at < ?", [cutoff])
         return purged
 
     # -- inspecting --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from screens.home import HomePage
 from screens.identify import IdentifyPage
 from screens.messages import message_text
 from screens.out_of_service import OutOfServicePage
+from screens.payment import PayPage, SelectPage
 from screens.progress import ProgressPage
 from screens.result import DonePage, RatePage, ResultPage
 from screens.scan import ScanPage
@@ -29,8 +30,10 @@ PAGES = {
     "verify": VerifyPage,
     "scan": ScanPage,
     "choose": StepPage,
+    "select": SelectPage,
     "enter": EntryPage,
     "confirm": ConfirmPage,
+    "pay": PayPage,
     "ask": ProgressPage,
     "act": ProgressPage,
     "record": ProgressPage,

@@ -15,7 +15,11 @@ def outcome_texts(view) -> tuple[str, str, str]:
         return (message_text("outcome.accepted_offline"), "good", message_text("outcome.application_no")
                 + (view.reference or "") + "\n" + message_text("outcome.sms_follows"))
     if view.outcome == "refused":
-        return message_text("outcome.refused"), "bad", view.reason or ""
+        return message_text("outcome.refused"), "bad", message_text(view.reason)
+    if view.outcome == "paid":
+        return message_text("outcome.paid"), "good", message_text("payment.order_no") + " " + (view.reference or "")
+    if view.outcome == "refunded":
+        return message_text("outcome.refunded"), "bad", message_text(view.reason or "payment_refunded")
     if view.outcome == "answered":
         return message_text("outcome.answered"), "good", ""
     return message_text("outcome.failed"), "bad", ""

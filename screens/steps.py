@@ -145,7 +145,9 @@ class ConfirmPage(Page):
     def render(self, view) -> None:
         self.title.setText(self.tr("请核对办理信息"))
         self.summary.show_rows(view.summary)
-        self.hint.setText(self.tr("确认后将查询并打印证明和回执"))
+        # A service says what confirming does in its confirm stage's prompt (e.g. "then pay").
+        prompt = view.step.prompt if view.step is not None else ""
+        self.hint.setText(prompt or self.tr("确认后将查询并打印证明和回执"))
         self.back.setText(self.tr("返回修改"))
         self.back.setVisible(view.can_back)
         self.ok.setText(self.tr("确认办理"))

@@ -41,13 +41,14 @@ class StageContext:
 
 def handler_for(kind: str) -> Callable:
     """The function that runs a stage of `kind`: run(context, visit, stage)."""
-    from kiosk.handlers import act, ask, identify, record, scan, verify
+    from kiosk.handlers import act, ask, identify, pay, record, scan, verify
 
     return {
         "identify": identify.run,
         "verify": verify.run,
         "scan": scan.run,
         "ask": ask.run,
+        "pay": pay.run,
         "act": act.run,
         "record": record.run,
     }[kind]

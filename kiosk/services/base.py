@@ -9,13 +9,14 @@ docs/architecture.md, "Adding a service").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import ClassVar
 
 from kiosk.config import KioskConfig, ServiceConfig
 from kiosk.privacy import mask_name
-from kiosk.services.stages import Act, Ask, Choose, Stage, expand
+from kiosk.services.stages import Act, Ask, Choose, Pay, Select, Stage, expand
 from kiosk.site_clock import SiteClock
 from kiosk.visit import ServiceResult, Visit
 
@@ -25,6 +26,19 @@ ACTION_HOOKS = {"print_receipt": "receipt", "print_document": "document"}
 
 # (label code or "text:<already translated>", value) rows for the confirm and result screens.
 Rows = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One line of a Select stage: a fine with its amount, or one that must be handled at a
+    counter (`selectable=False`, `reason` a message code)."""
+
+    id: str
+    label: str  # already in the citizen's language
+    detail: str = ""
+    amount_fen: int = 0
+    selectable: bool = True
+    reason: str | None = None
 
 
 class ServiceRefused(Exception):
@@ -69,6 +83,10 @@ class Service:
                 raise ValueError(f"service {self.id!r}: device action {step.action!r} is declared but not built yet")
         elif isinstance(step, Ask):
             hook = "ask"
+        elif isinstance(step, Pay):
+            hook = "order"
+        elif isinstance(step, Select):
+            hook = "options"
         else:
             return
         if getattr(type(self), hook) is getattr(Service, hook):
@@ -98,6 +116,11 @@ class Service:
         configured = self.config.step(stage.id)
         return tuple((c.id, c.label.pick(language)) for c in configured.choices) if configured else ()
 
+    def options(self, stage: Stage, visit: Visit, language: str) -> tuple[Option, ...]:
+        """The lines of a Select stage, from central's answer. (A service with a Select stage
+        must define it.)"""
+        return ()
+
     def choice_label(self, visit: Visit, step_id: str, language: str = "zh") -> str:
         chosen = visit.choices.get(step_id)
         return next((label for cid, label in self.choices(self.step(step_id), visit, language) if cid == chosen), "")
@@ -126,6 +149,21 @@ class Service:
         """Ask central for `operation`. Raises the central client's errors unchanged. (A service
         with an Ask stage must define it: `steps` checks that at start-up.)"""
         raise NotImplementedError(f"{self.id} has no operation {operation!r}")
+
+    def order(self, visit: Visit, stage: Stage) -> dict:
+        """What a Pay stage asks central to charge for: the service's order request (central
+        prices it from its own records, never from an amount the kiosk sends)."""
+        raise NotImplementedError(f"{self.id} takes no payment")
+
+    def paid_result(self, visit: Visit, order) -> ServiceResult:
+        """The visit's result once central's word on the order (kiosk.payments.Order) is final:
+        delivered, or refunded with the reason."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        reference = order.order_id.split(":", 1)[0].rsplit("-", 1)[-1].upper()
+        if order.outcome == "delivered":
+            return ServiceResult(outcome="paid", reference=reference, issued_at=now, data=dict(order.result or {}))
+        return ServiceResult(outcome="refunded", reference=reference, issued_at=now,
+                             reason=order.reason or "payment_refunded")
 
     def accept_offline(self, operation: str, visit: Visit) -> ServiceResult:
         """Central is unreachable and the stage allows it: accept for later processing."""
@@ -159,6 +197,11 @@ class Service:
                 "outcome": result.outcome,
                 "reference": result.reference,
                 "issued_at": result.issued_at,
+            },
+            "payment": None if visit.payment is None else {
+                "order_id": visit.payment.order_id, "outcome": visit.payment.outcome,
+                "amount_fen": visit.payment.amount_fen, "paid_fen": visit.payment.paid_fen,
+                "refunded_fen": visit.payment.refunded_fen,
             },
             "receipt_printed": visit.receipt_printed,
             "document_printed": visit.document_printed,

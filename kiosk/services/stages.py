@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Literal
 
 IdentityPolicy = Literal["policy", "none"]
-EntryFormat = Literal["digits", "letters", "code", "plate", "phone"]
+EntryFormat = Literal["digits", "letters", "code", "plate", "phone", "permit"]
 Action = Literal["print_receipt", "print_document", "dispense", "capture_photo"]
 
 
@@ -26,6 +26,9 @@ class Stage:
     when: Callable[[object], bool] | None = field(default=None, compare=False, repr=False)
     kind: ClassVar[str]
     citizen: ClassVar[bool] = True
+    # Started on the core's workers as soon as the visit reaches it (machine stages, and the
+    # citizen stages that wait on a device or central: the card, the scanner, a payment).
+    worker: ClassVar[bool] = False
 
     def applies(self, visit) -> bool:
         return self.when is None or bool(self.when(visit))
@@ -39,6 +42,7 @@ class Identify(Stage):
     id: str = "identify"
     identity: IdentityPolicy = "policy"
     kind: ClassVar[str] = "identify"
+    worker: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Verify(Stage):
 
     id: str = "verify"
     kind: ClassVar[str] = "verify"
+    worker: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Scan(Stage):
 
     id: str = "scan"
     kind: ClassVar[str] = "scan"
+    worker: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,15 @@ class Choose(Stage):
 
     from_answer: bool = False
     kind: ClassVar[str] = "choose"
+
+
+@dataclass(frozen=True)
+class Select(Stage):
+    """Several picks from a list the service builds from central's answer (`Service.options`):
+    fines to pay, each with its amount; some shown but not selectable, with the reason. The
+    citizen confirms the selection (at least one)."""
+
+    kind: ClassVar[str] = "select"
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,20 @@ class Ask(Stage):
     offline: Literal["accept", "refuse"] = "refuse"
     kind: ClassVar[str] = "ask"
     citizen: ClassVar[bool] = False
+    worker: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Pay(Stage):
+    """A QR-code payment: central opens an order for what the service asks (`Service.order`),
+    the citizen pays in their payment app while the kiosk shows the code with the amount and a
+    countdown, and central delivers what was paid for once the provider says paid. The order's
+    intent is in the outbox before the code shows; cancelling ends the visit and closes the order
+    (kiosk/handlers/pay.py, docs/payments.md)."""
+
+    id: str = "pay"
+    kind: ClassVar[str] = "pay"
+    worker: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -101,6 +130,7 @@ class Act(Stage):
     action: Action = "print_receipt"
     kind: ClassVar[str] = "act"
     citizen: ClassVar[bool] = False
+    worker: ClassVar[bool] = True
 
     def applies(self, visit) -> bool:
         if self.when is not None:
@@ -116,6 +146,7 @@ class Record(Stage):
     id: str = "record"
     kind: ClassVar[str] = "record"
     citizen: ClassVar[bool] = False
+    worker: ClassVar[bool] = True
 
     def applies(self, visit) -> bool:
         return visit.result is not None and (self.when is None or bool(self.when(visit)))

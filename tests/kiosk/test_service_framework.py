@@ -147,7 +147,8 @@ def test_switching_a_service_off_removes_its_tile():
     config.service("temporary_id").enabled = False
     session, _runner = session_for(config)
     session.touch()
-    assert [t.id for t in session.view().tiles] == ["no_criminal_record", "progress_query"]
+    assert [t.id for t in session.view().tiles] == ["no_criminal_record", "progress_query", "traffic_fines",
+                                                    "hkmo_endorsement"]
 
 
 def test_tiles_follow_the_configured_order():
@@ -155,7 +156,8 @@ def test_tiles_follow_the_configured_order():
     config.services.reverse()
     session, _runner = session_for(config)
     session.touch()
-    assert [t.id for t in session.view().tiles] == ["progress_query", "temporary_id", "no_criminal_record"]
+    assert [t.id for t in session.view().tiles] == ["hkmo_endorsement", "traffic_fines", "progress_query",
+                                                    "temporary_id", "no_criminal_record"]
 
 
 # ---- the progress query ---------------------------------------------------------------------
