@@ -27,9 +27,10 @@ from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
 from kiosk.identity.verifier import FaceSettings
 from kiosk.identity.worker import FaceWorker
+from kiosk.payments import reconcile
 from kiosk.prompts import spoken_prompt
 from kiosk.services import build_services
-from kiosk.services.stages import Identify
+from kiosk.services.stages import Identify, Pay
 from kiosk.session import Session, SessionView
 from kiosk.site_clock import SiteClock
 from kiosk.speech import Speaker
@@ -98,6 +99,10 @@ class KioskCore:
                                on_change=lambda _s: self.refresh_availability())
         self._central_online = True
         self._heartbeat_due = True
+        # Orders of earlier visits whose outcome central has not told yet: no new payment is
+        # taken until they are settled (kiosk/payments.py). Known from the ledger at start.
+        self._open_payments = len(self.outbox.open_payments())
+        self._own_visits: set[str] = set()  # visits of this run: they record themselves
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -122,6 +127,7 @@ class KioskCore:
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self, *, ticker: bool = True) -> "KioskCore":
         self.session.subscribe(self._speak)
+        self._reconcile_payments()
         self.devices.start()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
@@ -172,6 +178,8 @@ class KioskCore:
                 if online:
                     self.sync.wake()
                     self._heartbeat_due = True
+            if online and (self._open_payments or self.outbox.open_payments()):
+                self._reconcile_payments()
             self.refresh_availability()  # also opens and closes services by their hours
             now = time.monotonic()
             if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
@@ -234,12 +242,27 @@ class KioskCore:
                 return device_reason(devices[0], statuses.get(devices[0]))
         if service.central_mode == "live" and not self._central_online:
             return "central_unreachable"
+        if self._open_payments and any(isinstance(s, Pay) for s in service.stages):
+            return "payments_unsettled"
         if not self.site_clock.within(service.config.hours):
             return "closed"
         return None
 
+    def _reconcile_payments(self) -> None:
+        """Settle the ledger's open orders with central (at start, before any payment is taken)
+        and record the visits a stop interrupted after their payment. Never raises: an
+        unreachable central leaves the orders open and the paid services closed until it answers."""
+        visit = self.session.visit
+        try:
+            self._open_payments = reconcile(self.outbox, self.central, kiosk_id=self.config.kiosk.id,
+                                            busy_visit=visit.id if visit else None, own_visits=self._own_visits)
+        except Exception:  # a bug here must not keep the kiosk from serving unpaid services
+            log.exception("payment reconciliation failed")
+        self.refresh_availability()
+
     # ---- Runner: the Session asks, the pool works ---------------------------------------------
     def start_stage(self, visit: Visit, stage) -> None:
+        self._own_visits.add(visit.id)
         self._pool.submit(self._guarded, handler_for(stage.kind), self.stages, visit, stage)
 
     def record_rating(self, visit: Visit) -> None:

@@ -119,24 +119,33 @@ def settle(outbox, central, order_id: str, visit_id: str, *, cancel: bool) -> Or
     return order
 
 
-def reconcile(outbox, central, *, kiosk_id: str, busy_visit: str | None = None, startup: bool = False) -> int:
-    """Settle every open order of the ledger (except the visit under way's) and, at start-up,
-    record visits that stopped after their payment as interrupted (later, a visit between its
-    payment and its record is simply still going). Returns how many orders are still open."""
+def reconcile(outbox, central, *, kiosk_id: str, busy_visit: str | None = None,
+              own_visits: frozenset[str] | set[str] = frozenset()) -> int:
+    """Settle every open order of the ledger (except the visit under way's), and record the
+    visits of an earlier run of the kiosk that stopped after their payment as interrupted
+    (`own_visits`, this run's, record themselves). Returns how many orders are still open."""
+    def record_interrupted(entry: dict, outcome: str | None) -> None:
+        if entry["visit_id"] in own_visits or outbox.visit_outcome(entry["visit_id"]) is not None:
+            return
+        outbox.record_visit(entry["visit_id"], "interrupted", {
+            "visit_id": entry["visit_id"], "kiosk_id": kiosk_id, "service": entry["service"],
+            "outcome": "interrupted", "payment": {"order_id": entry["order_id"], "outcome": outcome},
+            "receipt_printed": False, "ended_at": datetime.now(timezone.utc).isoformat(),
+        })
+        log.warning("visit %s stopped around its payment (%s): recorded as interrupted", entry["visit_id"], outcome)
+
+    for entry in outbox.unrecorded_paid_visits():
+        if entry["visit_id"] != busy_visit:
+            record_interrupted(entry, None)
+    entries = [e for e in outbox.open_payments() if e["visit_id"] != busy_visit]
+    if entries and not central.ping():
+        return len(entries)  # one quick answer instead of a timeout per order
     still_open = 0
-    for entry in outbox.open_payments():
-        if entry["visit_id"] == busy_visit:
-            continue
+    for entry in entries:
         order = settle(outbox, central, entry["order_id"], entry["visit_id"], cancel=True)
         if order is None:
             still_open += 1
         else:
             log.info("payment %s reconciled: %s", entry["order_id"], order.outcome)
-    for entry in outbox.unrecorded_paid_visits() if startup else ():
-        outbox.record_visit(entry["visit_id"], "interrupted", {
-            "visit_id": entry["visit_id"], "kiosk_id": kiosk_id, "service": entry["service"],
-            "outcome": "interrupted", "payment": {"order_id": entry["order_id"]},
-            "receipt_printed": False, "ended_at": datetime.now(timezone.utc).isoformat(),
-        })
-        log.warning("visit %s stopped after its payment: recorded as interrupted", entry["visit_id"])
+            record_interrupted(entry, order.outcome)
     return still_open

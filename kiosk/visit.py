@@ -80,4 +80,5 @@ class Visit:
         self.selected.clear()
         self.answers.clear()
         self.result = None
+        self.payment = None
         self.rating_reason = None

@@ -178,15 +178,17 @@ class ScriptedVisit:
         raise ScriptFailed("a button the citizen needs did not appear (or stayed disabled)")
 
     def show_out_of_service(self) -> None:
-        """The card reader and the scanner come unplugged: no service can be offered, so the kiosk
-        stops taking visits until they are back."""
+        """The card reader and the scanner come unplugged and the receipt printer runs out of
+        paper: no service can be offered, so the kiosk stops taking visits until they are back."""
         for emulator in (self.env.idcard, self.env.scanner):
             emulator.set_fault("unplugged")
+        self.env.printer.set_fault("paper_out")
         try:
             self.wait_for("out_of_service", timeout_s=15)
         finally:
             for emulator in (self.env.idcard, self.env.scanner):
                 emulator.clear_fault()
+            self.env.printer.set_fault(None)
         self.wait_for("attract", timeout_s=15)
 
     def wait_verified(self):
