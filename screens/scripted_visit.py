@@ -20,7 +20,7 @@ class ScriptFailed(Exception):
 
 
 # Where the script acts (or waits for the citizen's part to be noticed).
-CITIZEN_STEPS = ("identify", "verify", "scan", "choose", "enter", "confirm", "result", "rate")
+CITIZEN_STEPS = ("identify", "verify", "scan", "choose", "select", "enter", "confirm", "pay", "result", "rate")
 
 
 class ScriptedVisit:
@@ -89,12 +89,14 @@ class ScriptedVisit:
     # ---- the visit ---------------------------------------------------------------------------
     def run(self, service_id: str = "no_criminal_record", *, choices: dict[str, str] | None = None,
             entries: dict[str, str] | None = None, scan: str | None = None, rating: int = 5,
-            reason: str = "slow", english_tour: bool = True) -> None:
+            reason: str = "slow", picks: dict[str, tuple[str, ...]] | None = None,
+            english_tour: bool = True) -> None:
         """One visit of `service_id`, tapping what a citizen would tap: `choices` per Choose or
         Result stage (default: the first choice; on a result, the last, which goes on), `entries`
-        typed per Enter stage, `scan` held under the scanner, and a rating (with `reason` for the
-        two lowest)."""
-        choices, entries = dict(choices or {}), dict(entries or {})
+        typed per Enter stage, `picks` per Select stage (default: every line that can be
+        picked), `scan` held under the scanner, a payment made in the (simulated) payment app
+        once the QR code shows, and a rating (with `reason` for the two lowest)."""
+        choices, entries, picks = dict(choices or {}), dict(entries or {}), dict(picks or {})
         pages = self.window.pages
         self._seen.clear()
         self.wait_for("attract")
@@ -126,6 +128,19 @@ class ScriptedVisit:
                 buttons = pages["choose"].choices.buttons
                 self.click(buttons[choices.get(view.stage_id, next(iter(buttons)))])
                 self.wait_for_next(view)
+            elif view.state == "select":
+                page = pages["select"]
+                wanted = picks.get(view.stage_id) or [o.id for o in view.select.options if o.selectable]
+                for option in wanted:
+                    self.click(page.buttons[option])
+                self.shot(f"select-{view.stage_id}-picked")
+                self.click(page.ok)
+                self.wait_for_next(view)
+            elif view.state == "pay":
+                order_id = self.wait_for_code()
+                self.shot("pay-qr-code")
+                self.env.pay(order_id)
+                self.wait_for_next(self.window.view)
             elif view.state == "enter":
                 page = pages["enter"]
                 for key in entries.get(view.stage_id, ""):
@@ -156,6 +171,19 @@ class ScriptedVisit:
                 self.env.lift_card()
                 return
         raise ScriptFailed(f"the {service_id} visit did not end in 3 minutes")
+
+    def wait_for_code(self) -> str:
+        """Until the payment's QR code is on the screen; its order id."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            self.pump(0.05)
+            view = self.window.view
+            if view.state != "pay":
+                break
+            if view.payment is not None and view.payment.qr_url and self.window.pages["pay"].code.pixmap():
+                self.pump(0.1)
+                return view.payment.order_id
+        raise ScriptFailed(f"no payment code shown: {self.window.view.state} {self.window.view.message}")
 
     def wait_for_next(self, view) -> None:
         """Until the screen has moved on from `view`'s stage (or the visit ended)."""

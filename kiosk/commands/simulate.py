@@ -20,8 +20,12 @@ from kiosk.commands.common import emit_json, fail
 @click.option("--seed", default=0, show_default=True, help="Seed for the citizens' choices.")
 @click.option("--drain-timeout", default=60.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait for the outboxes to drain after the last visit.")
+@click.option("--services", default="no_criminal_record", show_default=True,
+              help="Comma-separated service ids the citizens pick from at random.")
+@click.option("--payment-control", help="The payment provider simulator's control URL (…/control): "
+                                        "citizens of paid services pay through it.")
 def simulate_fleet(central_url: str, kiosks: int, visits: int, data_dir: str, seed: int,
-                   drain_timeout: float) -> None:
+                   drain_timeout: float, services: str, payment_control: str | None) -> None:
     """Run KIOSKS headless kiosks until each has VISITS completed visits, then drain to central.
 
     Prints completed_visits, delivered, pending and dead as JSON (pending > 0: central did not
@@ -37,7 +41,11 @@ def simulate_fleet(central_url: str, kiosks: int, visits: int, data_dir: str, se
     logging.basicConfig(filename=Path(data_dir, "fleet.log"), level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     try:
-        emit_json(run_fleet(central_url, kiosks, visits, data_dir, seed=seed, drain_timeout_s=drain_timeout))
+        chosen = tuple(s.strip() for s in services.split(",") if s.strip())
+        if not chosen:
+            fail("--services names no service")
+        emit_json(run_fleet(central_url, kiosks, visits, data_dir, seed=seed, drain_timeout_s=drain_timeout,
+                            services=chosen, payment_control=payment_control))
     except (CentralUnavailable, CentralRejected) as exc:
         fail(f"enrolment with central failed: {exc}")
     except (FleetError, ValueError, OSError) as exc:

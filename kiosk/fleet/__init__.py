@@ -13,6 +13,10 @@ the outbox's `visits` table says so, and that row is written in the same SQLite 
 the visit's record, before the screen shows the citizen the rating page. Each kiosk appends
 what its citizen saw at the end of a visit to `citizen.log` (`completed|failed <visit id>`),
 so the chaos test can check the citizen's view against central too.
+
+Any mix of services can run (`services`); a paid service's citizen pays through the payment
+provider simulator's control API (`payment_control`, central/payments/simulator.py) with a mix
+of outcomes: pays, cancels before paying, or pays and taps cancel at once (racing the payment).
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from drivers.emulation.pty import PtyEndpoint
 from drivers.fingerprint import demo_fingers
@@ -50,6 +56,10 @@ CARDS = ("zhang-wei", "chen-siyuan", "li-na")  # li-na is refused: a final answe
 STEP_TIMEOUT_S = 60.0  # longer than any kiosk deadline: a stuck kiosk is a bug, not a slow one
 CITIZEN_LOG = "citizen.log"
 FINGER = "zhang-wei-right-index"
+# What a simulated citizen types, per card: the travel permit of its holder (demo back office).
+PERMITS = {"zhang-wei": "C03005988", "li-na": "CK7654321", "chen-siyuan": "C98765432"}
+# How the citizen at a payment code behaves, with its weight.
+PAYMENT_MIX = (("pay", 0.75), ("cancel", 0.15), ("pay_and_cancel", 0.10))
 
 
 def card_template(_card) -> bytes:
@@ -100,8 +110,11 @@ class SimulatedKiosk:
     """One kiosk core with its emulated reader and printer, and the citizens who use it."""
 
     def __init__(self, data_dir: Path, kiosk: str, central_url: str, seed: int,
-                 face_worker: FaceWorker | None = None):
+                 face_worker: FaceWorker | None = None, services: Sequence[str] = (SERVICE,),
+                 payment_control: str | None = None):
         self.data_dir = data_dir
+        self.services = tuple(services)
+        self.payment_control = payment_control.rstrip("/") if payment_control else None
         self.face_worker = face_worker
         self.kiosk_id = kiosk
         self.central_url = central_url
@@ -123,7 +136,11 @@ class SimulatedKiosk:
         self.finger_pty.start()
         self.finger.place_finger(FINGER)
         self.printer.start()
-        self.core = KioskCore(self._config(), face_worker=self.face_worker, fingerprint_template=card_template).start()
+        config = self._config()
+        unknown = sorted(set(self.services) - {s.id for s in config.services if s.enabled})
+        if unknown:
+            raise FleetError(f"no such service in the kiosk's config: {', '.join(unknown)}")
+        self.core = KioskCore(config, face_worker=self.face_worker, fingerprint_template=card_template).start()
         self.core.session.subscribe(self._on_view)
         return self
 
@@ -183,21 +200,20 @@ class SimulatedKiosk:
     def one_visit(self) -> None:
         session = self.core.session
         self._wait_state("attract")
-        self.reader.place_card(load_demo_card(self.random.choice(CARDS)))
+        card = self.random.choice(CARDS)
+        self.reader.place_card(load_demo_card(card))
         session.touch()
         self._wait_state("home")
-        session.choose_service(SERVICE)
-        view = self._wait_state("identify", "home")
+        session.choose_service(self.random.choice(self.services))
+        view = self._wait(
+            "the service's first step",
+            lambda v: v.state != "home" or v.message == "service_unavailable")
         if view.state == "home":  # greyed out for a moment (a device poll, the queue's bound)
             session.cancel()
             self._wait_state("attract")
             time.sleep(0.5)
             return
-        self._wait_state("choose")
-        session.choose("purpose", self.random.choice(PURPOSES))
-        self._wait_state("confirm")
-        session.confirm()
-        view = self._wait_state("rate", "done")
+        view = self._answer_steps(card)
         visit_id = view.visit_id
         if view.state == "rate":  # the record is committed before this page shows
             self._write_citizen_log("completed", visit_id)
@@ -217,6 +233,50 @@ class SimulatedKiosk:
         session.finish()
         self._wait_state("attract")
         self.reader.remove_card()
+
+    def _answer_steps(self, card: str) -> SessionView:
+        """Tap through the service's questions (and pay) until the rating page or the end."""
+        session = self.core.session
+        while True:
+            view = self._wait("a step to answer", lambda v: v.state in (
+                "choose", "select", "enter", "confirm", "pay", "result", "rate", "done", "attract"))
+            if view.state in ("rate", "done", "attract"):
+                return view
+            if view.state == "choose":
+                ids = [cid for cid, _label in view.step.choices]
+                pick = self.random.choice(PURPOSES) if view.stage_id == "purpose" and ids[0] in PURPOSES else \
+                    ("card" if "card" in ids else self.random.choice(ids))
+                session.choose(view.stage_id, pick)
+            elif view.state == "select":
+                for option in view.select.options:
+                    if option.selectable:
+                        session.toggle(view.stage_id, option.id)
+                session.confirm()
+            elif view.state == "enter":
+                for key in PERMITS.get(card, "C00000000") if view.entry.format == "permit" else "":
+                    session.key(view.stage_id, key)
+                session.submit_entry(view.stage_id)
+            elif view.state in ("confirm", "result"):
+                session.confirm()
+            elif view.state == "pay":
+                self._pay(view)
+            self._wait("the next step", lambda v, seen=(view.state, view.stage_id, view.visit_id):
+                       (v.state, v.stage_id, v.visit_id) != seen)
+
+    def _pay(self, view: SessionView) -> None:
+        """At the QR code: pay in the (simulated) app, cancel, or pay and cancel at once."""
+        shown = self._wait("the payment code", lambda v: v.state != "pay" or bool(v.payment and v.payment.qr_url))
+        if shown.state != "pay":
+            return
+        behaviour = self.random.choices([b for b, _w in PAYMENT_MIX], [w for _b, w in PAYMENT_MIX])[0]
+        if behaviour != "cancel" and self.payment_control:
+            try:
+                httpx.post(f"{self.payment_control}/pay", json={"order_id": shown.payment.order_id}, timeout=10)
+            except httpx.HTTPError as exc:  # the citizen's phone has no signal: they give up
+                log.warning("simulated payment not made: %s", exc)
+                behaviour = "cancel"
+        if behaviour != "pay" or not self.payment_control:
+            self.core.session.cancel()
 
     def _outbox_items(self) -> int:
         stats = self.core.outbox.stats()
@@ -252,7 +312,8 @@ class SimulatedKiosk:
 
 
 def run_fleet(central_url: str, kiosks: int, visits: int, data_dir: str | os.PathLike[str], *,
-              seed: int = 0, drain_timeout_s: float = 60.0) -> dict[str, Any]:
+              seed: int = 0, drain_timeout_s: float = 60.0, services: Sequence[str] = (SERVICE,),
+              payment_control: str | None = None) -> dict[str, Any]:
     """Run `kiosks` kiosks until each has `visits` completed visits, then drain their outboxes.
 
     Run again with the same `data_dir` to resume. Returns the totals over all kiosks.
@@ -260,7 +321,8 @@ def run_fleet(central_url: str, kiosks: int, visits: int, data_dir: str | os.Pat
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
     face_worker = FaceWorker()  # one for the fleet: no camera here, so it is never asked
-    fleet = [SimulatedKiosk(root / kiosk_id(i), kiosk_id(i), central_url, seed * 100_003 + i, face_worker)
+    fleet = [SimulatedKiosk(root / kiosk_id(i), kiosk_id(i), central_url, seed * 100_003 + i, face_worker,
+                            services, payment_control)
              for i in range(1, kiosks + 1)]
     started = time.monotonic()
     try:
