@@ -2,7 +2,7 @@
 
 Its price is the request's `amount_fen` (so a test chooses it), in two lines; its fulfil records
 each call in CALLS and answers a receipt number, or raises Undeliverable(REFUSE) when a test sets
-REFUSE. `FULFIL_DELAY_S` holds fulfil open so concurrent callers meet inside it. Register it with
+REFUSE, or fails as a broken back office would when BROKEN is set. `FULFIL_DELAY_S` holds fulfil open so concurrent callers meet inside it. Register it with
 `registered()`; reset() between tests.
 """
 
@@ -25,15 +25,16 @@ router = APIRouter()
 
 CALLS: list[str] = []
 REFUSE: str | None = None
+BROKEN = False  # the back office is down: fulfil raises something other than Undeliverable
 FULFIL_DELAY_S = 0.0
 FEE_FEN = 100  # the second line: a fixed fee
 _lock = threading.Lock()
 
 
 def reset() -> None:
-    global REFUSE, FULFIL_DELAY_S
+    global REFUSE, BROKEN, FULFIL_DELAY_S
     CALLS.clear()
-    REFUSE, FULFIL_DELAY_S = None, 0.0
+    REFUSE, BROKEN, FULFIL_DELAY_S = None, False, 0.0
 
 
 def price(central: Any, conn: Any, kiosk_id: str, body: dict) -> Priced:
@@ -51,6 +52,8 @@ def fulfil(central: Any, conn: Any, order: dict) -> dict:
         CALLS.append(order["order_id"])
     if FULFIL_DELAY_S:
         time.sleep(FULFIL_DELAY_S)
+    if BROKEN:
+        raise ConnectionError("back office unreachable")
     if REFUSE:
         raise Undeliverable(REFUSE)
     return {"receipt_no": "R-" + order["request"]["ref"], "paid_fen": order["paid_fen"]}
