@@ -144,7 +144,10 @@ class OrderBook:
             if row.service != service or row.visit_id != visit_id:
                 raise HTTPException(409, "order_id_conflict")
         if row.state == OPEN and row.provider_ref is None:
-            row = self._create_at_provider(row, raise_unavailable=True)
+            if self.clock() < row.expires_at:
+                row = self._create_at_provider(row, raise_unavailable=True)
+            else:  # a resend long after the provider was down: close it rather than offer it
+                row = self._refresh(row, force=True)
         return answer(row)
 
     def status(self, kiosk_id: str, order_id: str) -> dict:
@@ -288,7 +291,10 @@ class OrderBook:
                 if status is not None:
                     row = self._apply(row, status)
                 if row.state == OPEN and row.delivery == "none" and self.clock() >= row.expires_at:
-                    row = self._close(row, "expired", refuse=None)
+                    try:
+                        row = self._close(row, "expired", refuse=None)
+                    except ProviderUnavailable as exc:  # still open as far as anyone knows; next time
+                        log.warning("payment order %s: not closed: %s", row.order_id, exc)
         if row.delivery == "pending":
             self._deliver(row.order_id)
             row = self._row(row.order_id)
@@ -441,7 +447,11 @@ class OrderBook:
         for refund in pending:
             try:
                 self.provider().refund(provider_order_id(refund.order_id), refund.amount_fen, refund.refund_id)
-            except PaymentError as exc:
+            except OrderRejected as exc:
+                if not self._refunded_at_provider(refund):
+                    log.warning("refund of payment order %s refused: %s", refund.order_id, exc)
+                    continue
+            except ProviderUnavailable as exc:
                 log.warning("refund of payment order %s pending: %s", refund.order_id, exc)
                 continue
             now = self.clock()
@@ -455,4 +465,13 @@ class OrderBook:
                         state="refunded"))
                     log.info("payment order %s refunded %d fen", refund.order_id, refund.amount_fen)
         return len(pending)
+
+    def _refunded_at_provider(self, refund: Any) -> bool:
+        """A refund the provider refuses may be one it has made already (by hand, by its own
+        process): the money is back if the provider says so."""
+        try:
+            status = self.provider().query(provider_order_id(refund.order_id))
+        except PaymentError:
+            return False
+        return status.refunded_fen >= refund.amount_fen
 

@@ -86,7 +86,7 @@ from dataclasses import dataclass  # noqa: E402
 
 from sqlalchemy import select  # noqa: E402
 
-from central.db import orders as orders_table, refunds as refunds_table  # noqa: E402
+from central.db import counters, orders as orders_table, refunds as refunds_table  # noqa: E402
 from central.payments.orders import provider_order_id  # noqa: E402
 from central.server import EmbeddedCentral  # noqa: E402
 from kiosk.central_client import CentralClient, KioskSignature  # noqa: E402
@@ -142,6 +142,12 @@ class Shop:
     def refunds(self, order_id: str = "visit-1:pay") -> list:
         with self.central.app.state.engine.connect() as conn:
             return conn.execute(select(refunds_table).where(refunds_table.c.order_id == order_id)).all()
+
+    def fulfilled(self, order_id: str = "visit-1:pay") -> int | None:
+        """What the test service's fulfil wrote for the order and kept (None: nothing)."""
+        with self.central.app.state.engine.connect() as conn:
+            return conn.execute(select(counters.c.value).where(
+                counters.c.name == paid_service.fulfilled(order_id))).scalar()
 
     def notifications(self) -> list[dict]:
         return self.control.get("/notifications").json()

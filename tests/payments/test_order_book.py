@@ -58,7 +58,7 @@ def test_paid_by_notification_is_delivered_once(shop, paid):
     final = shop.status()
     assert (final["state"], final["paid_fen"], final["delivery"]) == ("paid", 1500, "delivered")
     assert final["result"] == {"receipt_no": "R-T-1", "paid_fen": 1500} and final["reason"] is None
-    assert paid.CALLS == ["visit-1:pay"]
+    assert paid.CALLS == ["visit-1:pay"] and shop.fulfilled() == 1500
     assert ledger(shop) == {"orders": {"paid": 1}, "charged_fen": 1500, "refunded_fen": 0, "unreconciled": 0}
 
 
@@ -191,6 +191,7 @@ def test_fulfil_refusing_refunds_with_its_reason(shop, paid):
     assert (final["delivery"], final["reason"], final["refunded_fen"], final["result"]) == \
         ("refused", "fine_already_settled", 1500, None)
     assert paid.CALLS == ["visit-1:pay"] and shop.provider_order()["refunded_fen"] == 1500
+    assert shop.fulfilled() is None  # what fulfil wrote before refusing is gone; the refusal stays
     assert ledger(shop)["unreconciled"] == 0
 
 
@@ -200,11 +201,11 @@ def test_broken_back_office_leaves_delivery_to_the_sweep(shop, paid):
     shop.pay()
     assert eventually(lambda: len(paid.CALLS) == 1)
     assert eventually(lambda: shop.notifications() != [])
-    assert shop.row().delivery == "pending"  # the claim rolled back with the failure
+    assert shop.row().delivery == "pending" and shop.fulfilled() is None  # all rolled back with the failure
     assert ledger(shop)["unreconciled"] == 1  # money taken, nothing delivered yet
     paid.BROKEN = False
     assert shop.sweep()["delivered"] == 1
-    assert shop.row().delivery == "delivered" and len(paid.CALLS) == 2
+    assert shop.row().delivery == "delivered" and len(paid.CALLS) == 2 and shop.fulfilled() == 1500
     assert ledger(shop)["unreconciled"] == 0
 
 
@@ -342,7 +343,8 @@ def test_concurrent_notify_status_and_sweep_fulfil_once(shop, paid):
     def poll() -> None:
         try:
             with httpx.Client(base_url=shop.central.url, auth=shop.kiosk.auth, timeout=15) as kiosk:
-                answers.append(kiosk.post("/api/v1/payments/status", json={"order_id": "visit-1:pay"}).json())
+                response = kiosk.post("/api/v1/payments/status", json={"order_id": "visit-1:pay"})
+                answers.append((response.status_code, response.json()["state"]))
         except BaseException as exc:  # noqa: BLE001  (reported below)
             errors.append(exc)
 
@@ -358,8 +360,9 @@ def test_concurrent_notify_status_and_sweep_fulfil_once(shop, paid):
     for thread in threads:
         thread.join(20)
     assert errors == [] and len(answers) == 4
+    assert {status for status, _state in answers} == {200}
     assert eventually(lambda: shop.row().delivery == "delivered")
-    assert paid.CALLS == ["visit-1:pay"]
+    assert paid.CALLS == ["visit-1:pay"] and shop.fulfilled() == 1500
     assert ledger(shop)["unreconciled"] == 0
 
 
@@ -420,3 +423,40 @@ def test_provider_down_never_reads_as_not_paid(shop, paid, route):
     else:
         assert shop.post(route, {"order_id": "visit-1:pay"}).json()["state"] == "refunded"
     assert ledger(shop)["unreconciled"] == 0
+
+
+def test_expired_order_with_the_provider_down_stays_open_until_it_answers(shop, paid):
+    shop.central.app.state.orders.expiry_s = 1.0
+    opened(shop)
+    time.sleep(1.1)
+    shop.proxy.fault = "error500"
+    assert shop.status()["state"] == "created"  # not known to be unpaid: not called expired
+    assert shop.sweep()["expired"] == 1 and shop.row().state == "created"
+    shop.proxy.fault = "pass"
+    shop.sweep()
+    assert shop.row().state == "expired"
+
+
+def test_resend_of_an_open_long_after_the_provider_was_down_closes_it(shop, paid):
+    shop.central.app.state.orders.expiry_s = 1.0
+    shop.proxy.fault = "error500"
+    assert shop.open().status_code == 503
+    shop.proxy.fault = "pass"
+    time.sleep(1.1)
+    again = opened(shop)
+    assert (again["state"], again["qr_url"]) == ("expired", None)
+    assert shop.provider_order() is None  # never offered after its time
+
+
+def test_refund_the_provider_made_already_counts_as_done(shop, paid):
+    from central.payments.provider import SimulatorProvider
+
+    paid.BROKEN = True
+    opened(shop)
+    shop.pay()
+    assert eventually(lambda: shop.row().delivery == "pending")
+    with SimulatorProvider(shop.sim.url, DEFAULT_KEY) as by_hand:  # the merchant refunds in the provider's portal
+        by_hand.refund(provider_order_id("visit-1:pay"), 1500, "portal-1")
+    final = shop.post("refund", {"order_id": "visit-1:pay", "reason": "printer_failed"}).json()
+    assert (final["state"], final["refunded_fen"]) == ("refunded", 1500)
+    assert shop.provider_order()["refunded_fen"] == 1500 and ledger(shop)["unreconciled"] == 0
