@@ -9,6 +9,8 @@ where the synchronous SQLAlchemy engine belongs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,10 @@ from central.context import Central
 from central.db import KIOSK_ID, create_engine_for, enrol_kiosk, heartbeats, insert_for, setting
 from central.demo_backoffice import DemoBackOffice
 from central.intake import MAX_BATCH, ItemResult, store_batch
+from central.payments import routes as payment_routes
+from central.payments.orders import EXPIRY_S, OrderBook
+from central.payments.provider import PaymentProvider
+from central.payments.sweep import SWEEP_EVERY_S, Sweeper
 from central.services import registry
 
 API = "/api/v1"
@@ -49,16 +55,34 @@ class HeartbeatIn(BaseModel):
 
 
 def create_app(database_url: str, *, dev: bool = False, public_url: str | None = None,
-               backoffice: BackOffice | None = None) -> FastAPI:
-    """Central on `database_url`; `backoffice` decides applications (the demo data set if None)."""
+               backoffice: BackOffice | None = None, payments: PaymentProvider | None = None,
+               payment_expiry_s: float = EXPIRY_S, payment_sweep_s: float | None = SWEEP_EVERY_S) -> FastAPI:
+    """Central on `database_url`; `backoffice` decides applications (the demo data set if None);
+    `payments` is the payment provider (None: paid services answer 503). The payment sweep runs
+    every `payment_sweep_s` seconds while the app is served (None: only when called)."""
     engine = create_engine_for(database_url)
     backoffice = DemoBackOffice() if backoffice is None else backoffice
     if not isinstance(backoffice, BackOffice):
         raise TypeError(f"{type(backoffice).__name__} does not implement central.backoffice.BackOffice")
-    central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine), backoffice, public_url)
-    app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs")
+    if payments is not None and not isinstance(payments, PaymentProvider):
+        raise TypeError(f"{type(payments).__name__} does not implement central.payments.provider.PaymentProvider")
+    central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine), backoffice, public_url,
+                      payments)
+    book = OrderBook(central, expiry_s=payment_expiry_s)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        sweeper = Sweeper(book, payment_sweep_s).start() if payments is not None and payment_sweep_s else None
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                await asyncio.to_thread(sweeper.stop)
+
+    app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs", lifespan=lifespan)
     app.state.engine = engine
     app.state.central = central
+    app.state.orders = book
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,5 +129,6 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
         return {"ok": True, "server_time": datetime.fromtimestamp(now, CST).isoformat(timespec="seconds")}
 
     registry.mount(app)
+    app.include_router(payment_routes.router)
     app.include_router(verify.router)
     return app

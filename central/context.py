@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ class Central:
     verifier: SignatureVerifier
     backoffice: BackOffice
     public_url: str | None = None  # the base of verification links; else the request's own
+    payments: Any = None  # a central.payments.provider.PaymentProvider, or None: payments are off
 
     def base_url(self, request: Request) -> str:
         return (self.public_url or str(request.base_url)).rstrip("/")

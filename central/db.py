@@ -135,6 +135,52 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+# Payment orders (central/payments/orders.py): one per paid stage of a visit, keyed by the kiosk's
+# idempotency key "<visit_id>:<stage_id>". Amounts are integer fen; no ID number or name in clear.
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(240), primary_key=True),
+    Column("provider_order_id", String(32), nullable=False, unique=True),  # derived: providers limit ids
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("visit_id", String(200), nullable=False),
+    Column("service", String(40), nullable=False, index=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("request", JSON, nullable=False),  # what the service's fulfil needs (its `Priced.request`)
+    Column("provider_ref", String(64)),  # NULL until the provider confirmed the order
+    Column("qr_url", Text),
+    Column("state", String(16), nullable=False),  # created | paid | failed | expired | cancelled | refunded
+    Column("paid_fen", BigInteger, nullable=False, default=0),
+    Column("paid_at", Float),
+    Column("refunded_fen", BigInteger, nullable=False, default=0),
+    Column("delivery", String(16), nullable=False),  # none | pending | delivering | delivered | refused
+    Column("delivered_at", Float),
+    Column("result", JSON),
+    Column("reason", String(40)),  # a message code: why refused or refunded
+    Column("expires_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("last_query_at", Float),  # the provider was last asked then (status polls, the sweep)
+)
+Index("ix_orders_state", orders.c.state)
+Index("ix_orders_delivery", orders.c.delivery)
+
+# Money going back. The id is derived from the order and the purpose, so a retry is the same refund.
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("refund_id", String(32), primary_key=True),
+    Column("order_id", String(240), nullable=False, index=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | succeeded
+    Column("created_at", Float, nullable=False),
+    Column("refunded_at", Float),
+)
+Index("ix_refunds_state", refunds.c.state)
+
 THREADS = 40  # anyio's default thread limit, which runs FastAPI's plain `def` endpoints
 
 KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -36,8 +36,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def server_for(app: Any, log_level: str = "warning") -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off"))
+def server_for(app: Any, log_level: str = "warning", *, lifespan: str = "off") -> uvicorn.Server:
+    # Central's lifespan runs its payment sweep; other apps (the simulator) have none.
+    return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan=lifespan))
 
 
 def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level: str = "warning",
@@ -46,7 +47,7 @@ def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level
     its own app and connection pool, all accepting on the same socket: request handling is
     Python, so one process uses one core."""
     if workers == 1:
-        server_for(create_app(database_url, **app_options), log_level).run(sockets=[sock])
+        server_for(create_app(database_url, **app_options), log_level, lifespan="on").run(sockets=[sock])
         return
     create_app(database_url, **app_options).state.engine.dispose()  # schema and settings, once
     children = []
@@ -55,7 +56,7 @@ def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level
         if pid == 0:
             _die_with_parent()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            server_for(create_app(database_url, **app_options), log_level).run(sockets=[sock])
+            server_for(create_app(database_url, **app_options), log_level, lifespan="on").run(sockets=[sock])
             os._exit(0)
         children.append(pid)
 
@@ -84,8 +85,14 @@ class EmbeddedCentral:
     """Central on 127.0.0.1 in a daemon thread, e.g. `with EmbeddedCentral(url) as central:`."""
 
     def __init__(self, database_url: str, *, dev: bool = True, port: int = 0, public_url: str | None = None,
-                 backoffice: Any = None):
+                 backoffice: Any = None, payment_provider_url: str | None = None, payment_key: bytes | None = None,
+                 **app_options: Any):
         self.database_url = database_url
+        # The provider simulator at this URL (its notify URL is this central's /api/v1/payments/notify).
+        self.payment_provider_url = payment_provider_url
+        self.payment_key = payment_key
+        self.app_options = app_options  # more of create_app's options (payment_expiry_s, payment_sweep_s)
+        self._payments: Any = None
         self.backoffice = backoffice  # None: the demo data set (central/demo_backoffice.py)
         self.dev = dev
         self.port = port
@@ -105,9 +112,14 @@ class EmbeddedCentral:
         if self._thread is not None:
             raise RuntimeError("central already started")
         self._socket = bind_socket("127.0.0.1", self.port)
+        if self.payment_provider_url:
+            from central.payments.provider import SimulatorProvider
+            from central.payments.simulator import DEFAULT_KEY
+
+            self._payments = SimulatorProvider(self.payment_provider_url, self.payment_key or DEFAULT_KEY)
         app = create_app(self.database_url, dev=self.dev, public_url=self.public_url or self.url,
-                         backoffice=self.backoffice)
-        self._server = server_for(app)
+                         backoffice=self.backoffice, payments=self._payments, **self.app_options)
+        self._server = server_for(app, lifespan="on")
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="central", daemon=True
         )
@@ -138,7 +150,21 @@ class EmbeddedCentral:
             engine = getattr(self._server.config.app.state, "engine", None)
             if engine is not None:
                 engine.dispose()
-        self._server = self._thread = self._socket = None
+        if self._payments is not None:
+            self._payments.close()
+        self._server = self._thread = self._socket = self._payments = None
+
+    @property
+    def notify_url(self) -> str:
+        """Where a payment provider sends its notifications."""
+        return f"{self.url}/api/v1/payments/notify"
+
+    @property
+    def app(self) -> Any:
+        """The running FastAPI app (its state: engine, central, orders)."""
+        if self._server is None:
+            raise RuntimeError("central is not running")
+        return self._server.config.app
 
     def __enter__(self) -> EmbeddedCentral:
         return self.start()

@@ -297,6 +297,14 @@ class ProviderSimulator:
     def control_url(self) -> str:
         return f"{self.url}/control"
 
+    def notify_to(self, url: str | None) -> None:
+        """Where notifications go from now on: central's URL is often known only after the
+        simulator's (central needs the simulator's URL to start)."""
+        self.notify_url = url
+        if self.state is not None:
+            with self.state.lock:
+                self.state.notify_url = url
+
     def start(self, timeout: float = 10.0) -> ProviderSimulator:
         from central.server import bind_socket, server_for
 

@@ -47,19 +47,38 @@ def central():
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes sharing the port (about one per core).")
+@click.option("--payment-provider", "payment_provider", metavar="URL",
+              help="The payment provider simulator's URL (`kiosk emulate payment-provider`); "
+                   "without it paid services answer 503.")
+@click.option("--payment-key-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The key notifications are signed with (default: the simulator's demo key).")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
-          workers: int) -> None:
+          workers: int, payment_provider: str | None, payment_key_file: str | None) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
+    from pathlib import Path
+
     from central.db import create_engine_for
     from central.server import bind_socket, serve as serve_on
 
+    payments = None
+    if payment_key_file and not payment_provider:
+        fail("--payment-key-file needs --payment-provider")
+    if payment_provider:
+        from central.payments.provider import SimulatorProvider
+        from central.payments.simulator import DEFAULT_KEY
+
+        key = Path(payment_key_file).read_bytes().strip() if payment_key_file else DEFAULT_KEY
+        if not key:
+            fail(f"payment key file {payment_key_file} is empty")
+        payments = SimulatorProvider(payment_provider, key)
     create_engine_for(database).dispose()  # a bad URL or database fails here, before listening
     sock = bind_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(f"central listening on http://{shown_host}:{bound_port}")
-    serve_on(sock, database, workers=workers, log_level=log_level, dev=dev, public_url=public_url)
+    serve_on(sock, database, workers=workers, log_level=log_level, dev=dev, public_url=public_url,
+             payments=payments)
 
 
 @central.command()
@@ -80,6 +99,16 @@ def fleet(database: str) -> None:
     from central.stats import fleet as central_fleet
 
     emit_json(central_fleet(database))
+
+
+@central.command()
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@_clean_database_errors
+def payments(database: str) -> None:
+    """Payment orders as JSON: by state, fen charged and refunded, paid orders not yet reconciled."""
+    from central.payments.ledger import payments as central_payments
+
+    emit_json(central_payments(database))
 
 
 @central.command()
