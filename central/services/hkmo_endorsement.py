@@ -112,7 +112,8 @@ def eligibility_of(permit: Permit | None, today: datetime.date) -> dict[str, Any
 
 
 @router.post("/eligibility", response_model=EligibilityOut)
-def eligibility(body: EligibilityIn, request: Request, signed_request: SignedRequest = Depends(signed)) -> dict[str, Any]:
+def eligibility(body: EligibilityIn, request: Request,
+                signed_request: SignedRequest = Depends(signed)) -> dict[str, Any]:
     central = central_of(request)
     with central.engine.begin() as conn:
         central.verifier.authenticate(conn, signed_request)

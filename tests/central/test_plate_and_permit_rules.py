@@ -17,7 +17,8 @@ letter = st.sampled_from(LETTERS)
 digit = st.sampled_from(DIGITS)
 serial_char = st.sampled_from(LETTERS + DIGITS)
 
-ordinary = st.builds(lambda p, a, s: p + a + "".join(s), province, letter, st.lists(serial_char, min_size=5, max_size=5))
+ordinary = st.builds(lambda p, a, s: p + a + "".join(s), province, letter,
+                     st.lists(serial_char, min_size=5, max_size=5))
 new_energy_small = st.builds(lambda p, a, e, c, d: p + a + e + c + "".join(d), province, letter,
                              st.sampled_from("DF"), serial_char, st.lists(digit, min_size=4, max_size=4))
 new_energy_large = st.builds(lambda p, a, d, e: p + a + "".join(d) + e, province, letter,
@@ -27,10 +28,14 @@ plates = st.one_of(ordinary, new_energy_small, new_energy_large)
 # Characters that look like, or sit where, plate characters do, and must never pass.
 UNICODE_DIGITS = "٣۴߅१৪੫௬໗༧၈០᠑１２３𝟓𝟡"
 FULLWIDTH_LETTERS = "ＡＢＤＦＺａｂ"
-LOOKALIKES = "KſıІОΑ"  # Kelvin sign, long s, dotless i, Cyrillic I and O, Greek Alpha
+LOOKALIKES = "\u212a\u017f\u0131\u0406\u041e\u0391"  # Kelvin sign, long s, dotless i, Cyrillic I and O, Greek Alpha
 SPACES = " \t\n\r\u00a0\u3000\u2028\u200b\ufeff"
 CONTROLS = "\x00\x07\x1b\x7f\x85"
 BAD_CHARS = UNICODE_DIGITS + FULLWIDTH_LETTERS + LOOKALIKES + SPACES + CONTROLS + "IOio·-_.abc"
+
+
+def test_the_bad_characters_are_outside_the_plate_alphabet():
+    assert not set(BAD_CHARS) & set(PROVINCES + LETTERS + DIGITS)
 
 
 @pytest.mark.parametrize("plate", ["京A12345", "粤B12345", "沪A12345F", "粤BD12345", "粤B12345D", "川AFA1234",
