@@ -47,6 +47,11 @@ def iso_utc(epoch: float | None) -> str | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
 
 
+def site_today(now: float | None = None) -> date:
+    """Today on the Beijing calendar: the day late fees and endorsements count in."""
+    return datetime.fromtimestamp(time.time() if now is None else now, CST).date()
+
+
 def add_months(day: date, months: int) -> date:
     """Calendar months on, clamped to the month's end (30 Nov + 3 → 28/29 Feb)."""
     index = day.month - 1 + months

@@ -9,12 +9,18 @@ a keyed hash.
 A decision is "issued", "refused" (with a reason the citizen is shown) or "accepted": the back
 office cannot decide at once and central keeps the application in state "accepted" until
 `central.applications.settle` is called with the final decision.
+
+Paid services (traffic fines, Hong Kong/Macao endorsements) ask the back office what is owed or
+allowed before the citizen pays, and act once the payment is in: `TrafficFines.settle` and
+`ExitEntry.issue_endorsement` are idempotent per order id (central's order book may call again
+after a crash) and raise `Refused` with a message code when they cannot act any more.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from common.idnumber import mask_id_number
@@ -60,6 +66,95 @@ class TemporaryIdIssue(Protocol):
     def issue_temporary_id(self, applicant: TemporaryIdApplicant, purpose: str) -> Decision: ...
 
 
+class Refused(Exception):
+    """The back office cannot act: `reason` is a message code (violation_already_paid, …)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A traffic violation decision (处罚决定) as the traffic police back office holds it."""
+
+    decision_no: str  # 决定书编号
+    occurred_at: datetime.datetime  # timezone-aware
+    served_on: datetime.date  # the decision was served: the 15 days and the late fee count from it
+    place: str
+    act: str  # what was done wrong, as the decision says it
+    fine_fen: int
+    points: int
+    payable: bool  # may be paid at a kiosk
+    reason: str | None = None  # why not payable: "needs_counter" (handled in person)
+    paid: bool = False
+
+
 @runtime_checkable
-class BackOffice(NoCriminalRecordCheck, TemporaryIdIssue, Protocol):
+class TrafficFines(Protocol):
+    """traffic_fines/query and the payment of fines."""
+
+    def violations(self, id_number: str | None = None, plate: str | None = None) -> list[Violation]:
+        """The violations on a driving licence (its number is the holder's ID number) or on a
+        vehicle's plate; paid ones included (`paid`)."""
+        ...
+
+    def settle(self, decision_nos: Sequence[str], order_id: str) -> None:
+        """Mark these decisions paid by `order_id`, all or none. Again with the same order id:
+        nothing more happens. Raises Refused("violation_unknown" | "violation_already_paid" |
+        "violation_not_payable") when one is unknown, paid by another order or no longer payable."""
+        ...
+
+
+ENDORSEMENT_KINDS = ("group", "individual", "family", "business", "other")  # 团队旅游 个人旅游 探亲 商务 其他
+
+
+@dataclass(frozen=True)
+class Permit:
+    """A 往来港澳通行证 as the exit-entry back office holds it, looked up for one ID number."""
+
+    permit_no: str
+    holder_matches: bool  # the permit is that ID number's holder's; else nothing below is theirs
+    valid_until: datetime.date
+    endorsements_left: Mapping[str, int] = field(default_factory=dict)  # kind -> trips still grantable
+    last_endorsed_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    """What the back office granted: written on the card now, or to be picked up."""
+
+    outcome: Literal["instant", "pickup"]
+    kind: str
+    times: int
+    valid_until: datetime.date | None = None  # instant
+    pickup_at: datetime.date | None = None  # pickup
+    pickup_place: str | None = None
+
+
+def instant_issue_allowed(last_endorsed_on: datetime.date | None, today: datetime.date) -> bool:
+    """A card-type permit is endorsed on the spot at most once in two calendar months: only when
+    its last endorsement is more than two months old (else it is issued for pickup)."""
+    from central.applications import add_months  # applications imports this module
+
+    return last_endorsed_on is None or today > add_months(last_endorsed_on, 2)
+
+
+@runtime_checkable
+class ExitEntry(Protocol):
+    """hkmo_endorsement/eligibility and the issue of paid endorsements."""
+
+    def permit(self, permit_no: str, id_number: str) -> Permit | None:
+        """The permit with this number, or None if there is none; `holder_matches` says
+        whether it belongs to `id_number`."""
+        ...
+
+    def issue_endorsement(self, permit_no: str, kind: str, times: int, order_id: str) -> Endorsement:
+        """Grant a paid endorsement; the same order id again gets the same Endorsement. Raises
+        Refused("permit_unknown" | "permit_expired" | "no_endorsements_left") when it cannot."""
+        ...
+
+
+@runtime_checkable
+class BackOffice(NoCriminalRecordCheck, TemporaryIdIssue, TrafficFines, ExitEntry, Protocol):
     """Everything central's services ask; a new service adds its Protocol here."""

@@ -107,6 +107,14 @@ class EmbeddedCentral:
             raise RuntimeError("central is not running")
         return f"http://127.0.0.1:{self._socket.getsockname()[1]}"
 
+    @property
+    def context(self) -> Any:
+        """The running app's `central.context.Central` (engine, back office …): for tests and
+        in-process callers such as an order book working on the same database."""
+        if self._server is None:
+            raise RuntimeError("central is not running")
+        return self._server.config.app.state.central
+
     def start(self, timeout: float = 10.0) -> EmbeddedCentral:
         """Return once central accepts connections."""
         if self._thread is not None:

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 
 from central.auth import SignedRequest, signed
 from central.context import central_of
-from central.services import no_criminal_record, progress_query, temporary_id
+from central.services import hkmo_endorsement, no_criminal_record, progress_query, temporary_id, traffic_fines
 from central.services.base import ServiceInfo
 
 PREFIX = "/api/v1/services"
@@ -17,6 +17,8 @@ SERVICES: dict[str, ModuleType] = {
     "no_criminal_record": no_criminal_record,
     "temporary_id": temporary_id,
     "progress_query": progress_query,
+    "traffic_fines": traffic_fines,
+    "hkmo_endorsement": hkmo_endorsement,
 }
 
 

@@ -26,7 +26,8 @@ PRINTERS = ("printer", "docprinter")  # only printers report paper and cover (dr
 # Where kiosk/ hands a message code to the session or the screens: the argument that carries it.
 PUBLISHING_CALLS = {"identify_problem": -1, "stage_problem": -1, "stage_failed": -1, "scan_problem": -1,
                     "_finish_with": -1, "ServiceRefused": 0, "PolicyStep": 2}
-RETURNING_CODES = {"entry_error", "_retry_message", "_unavailable_reason", "refresh_availability"}
+RETURNING_CODES = {"entry_error", "plate_error", "_retry_message", "_unavailable_reason", "refresh_availability"}
+SHARED_RULES = ("common/plates.py",)  # rules in common/ whose codes the kiosk shows (kiosk/inputs.py)
 CODE_TABLES = {"PROBLEMS", "_START", "_SWITCH"}
 CODE_MODULES = {"kiosk/identity/quality.py", "kiosk/identity/liveness.py"}  # guidance, challenges
 MESSAGE_ATTRIBUTES = {"_message", "_carry"}
@@ -48,7 +49,7 @@ def _call_name(call: ast.Call) -> str | None:
 def published_codes() -> dict[str, str]:
     """Message code → where kiosk/ publishes it, read from the source."""
     found = {}
-    for path in sorted((ROOT / "kiosk").rglob("*.py")):
+    for path in sorted((ROOT / "kiosk").rglob("*.py")) + [ROOT / rule for rule in SHARED_RULES]:
         where = str(path.relative_to(ROOT))
         if where == "kiosk/texts.py":
             continue
