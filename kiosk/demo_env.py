@@ -3,8 +3,8 @@
 An ID-card reader emulator on a pty, an ESC/POS printer emulator on 127.0.0.1, a camera playing a
 cooperative citizen (a video written from a bundled photo, who blinks and turns the head), an
 AS608 fingerprint module emulator on a pty, a barcode scanner emulator on a pty, an A4 printer
-that files each PDF in a folder (`pdf+file://`), an embedded central backend on SQLite, and a
-kiosk configuration pointing at all of them. The kiosk itself is
+that files each PDF in a folder (`pdf+file://`), an embedded central backend on SQLite with the
+payment provider simulator beside it, and a kiosk configuration pointing at all of them. The kiosk itself is
 not special-cased: it opens the same URLs it would open in a police post.
 """
 
@@ -15,6 +15,9 @@ import socket
 import threading
 from pathlib import Path
 
+import httpx
+
+from central.payments.simulator import ProviderSimulator
 from central.server import EmbeddedCentral
 from drivers.emulation import face_scenes, face_video
 from drivers.emulation.pty import PtyEndpoint
@@ -61,7 +64,9 @@ class DemoEnvironment:
         self.scanner = ScannerEmulator()
         self.scanner_pty = PtyEndpoint(self.scanner)
         self.printer = EscposEmulator(host="127.0.0.1", port=free_port(printer_port))
-        self.central = EmbeddedCentral(f"sqlite:///{self.data_dir / 'central.db'}", dev=True)
+        # Payments: the provider simulator (real providers cannot run here), and central using it.
+        self.payments = ProviderSimulator()
+        self.central: EmbeddedCentral | None = None
         self._config_path = config_path
         self._overrides = overrides or {}
         self._timers: list[threading.Timer] = []
@@ -74,7 +79,11 @@ class DemoEnvironment:
         self.scanner_pty.start()
         self.documents_dir.mkdir(parents=True, exist_ok=True)
         self.printer.start()
+        self.payments.start()
+        self.central = EmbeddedCentral(f"sqlite:///{self.data_dir / 'central.db'}", dev=True,
+                                       payment_provider_url=self.payments.url)
         self.central.start()
+        self.payments.notify_to(f"{self.central.url}/api/v1/payments/notify")
         video = self.camera_video()
         host, port = self.printer.address
         self.config = load_config(self._config_path, {
@@ -100,7 +109,10 @@ class DemoEnvironment:
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
-        for part in (self.idcard_pty, self.fingerprint_pty, self.scanner_pty, self.printer, self.central):
+        for part in (self.idcard_pty, self.fingerprint_pty, self.scanner_pty, self.printer, self.central,
+                     self.payments):
+            if part is None:
+                continue
             with contextlib.suppress(Exception):
                 part.stop()
 
@@ -145,6 +157,17 @@ class DemoEnvironment:
     def lift_card(self) -> None:
         self.idcard.remove_card()
 
+    def pay(self, qr_url: str) -> None:
+        """The citizen scans the QR code with their payment app and pays (the simulator's control)."""
+        response = httpx.post(f"{self.payments.control_url}/pay", json={"qr_url": qr_url}, timeout=10)
+        response.raise_for_status()
+
+    def _later(self, delay_s: float, action, *args) -> None:
+        timer = threading.Timer(delay_s, action, args=args)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
     def scan(self, code: str) -> None:
         """The citizen holds a code (a receipt's QR) under the scanner."""
         self.scanner.scan(code)
@@ -161,8 +184,9 @@ class DemoEnvironment:
 
     def follow(self, session, *, delay_s: float = 1.5) -> None:
         """Act like a citizen at the reader: place the card a moment after the kiosk asks for it,
-        the finger when the fingerprint is asked for, take them back when the visit ends. For the
-        interactive demo, where nobody holds a card. (The face is the camera's video.)"""
+        the finger when the fingerprint is asked for, pay a few seconds after a payment's QR code
+        shows, take them back when the visit ends. For the interactive demo, where nobody holds
+        a card or a phone. (The face is the camera's video.)"""
         state = {"last": None}
 
         def on_view(view):
@@ -170,6 +194,10 @@ class DemoEnvironment:
             if finger_asked and self.card_name in CARD_FINGERS and not state.get("finger"):
                 state["finger"] = True
                 self.place_finger()
+            code = view.payment.qr_url if view.state == "pay" and view.payment else None
+            if code and state.get("paying") != code:
+                state["paying"] = code
+                self._later(delay_s * 3, self.pay, code)
             if view.state == state["last"]:
                 return
             state["last"] = view.state

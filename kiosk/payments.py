@@ -89,6 +89,11 @@ class Order:
                 "delivery": self.delivery, "reason": self.reason}
 
 
+def reference(order_id: str) -> str:
+    """The short number a citizen sees on the screen and the receipt (the visit's own part)."""
+    return order_id.split(":", 1)[0].rsplit("-", 1)[-1].upper()
+
+
 def order_id_for(visit_id: str, stage_id: str) -> str:
     """The idempotency key of a visit's payment: one order per visit and stage, however often
     the kiosk asks."""

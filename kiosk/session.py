@@ -29,6 +29,7 @@ from typing import Callable, Protocol
 from kiosk.config import KioskConfig
 from kiosk.flow import build_flow, state_name
 from kiosk.inputs import entry_error, normalise_key
+from kiosk.payments import reference
 from kiosk.services.base import Option
 from kiosk.services.stages import Stage
 from kiosk.visit import ServiceResult, Visit, new_visit_id
@@ -96,6 +97,7 @@ class PaymentView:
     lines: tuple[tuple[str, int], ...] = ()  # (label, amount_fen)
     qr_url: str = ""
     order_id: str = ""
+    reference: str = ""  # what the citizen sees of the order's number (and finds on the receipt)
 
 
 @dataclass(frozen=True)
@@ -680,7 +682,8 @@ class Session:
         state = "waiting" if order.state == "created" else order.state
         return PaymentView(state=state, amount_fen=order.amount_fen,
                            lines=tuple((line.label, line.amount_fen) for line in order.lines),
-                           qr_url=order.qr_url if order.state == "created" else "", order_id=order.order_id)
+                           qr_url=order.qr_url if order.state == "created" else "", order_id=order.order_id,
+                           reference=reference(order.order_id))
 
     def _publish(self) -> None:
         self._sequence += 1

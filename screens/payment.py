@@ -98,7 +98,7 @@ class SelectPage(Page):
             chosen = option.id in select.selected
             mark = "☑" if chosen else ("☐" if option.selectable else "—")
             amount = yuan(option.amount_fen) if option.selectable else message_text(option.reason)
-            widget.setText(f"{mark}  {option.label}    {amount}\n{option.detail}".rstrip())
+            widget.setText(f"{mark}  {option.label}\n{option.detail}\n{amount}".strip())
             widget.setChecked(chosen)
             widget.setEnabled(option.selectable)
 
@@ -153,7 +153,7 @@ class PayPage(Page):
             else:
                 self.code.clear()
         self.lines.show_rows(tuple((f"text:{text}", yuan(fen)) for text, fen in payment.lines))
-        self.order.setText(f"{message_text('payment.order_no')} {payment.order_id}" if payment.order_id else "")
+        self.order.setText(f"{message_text('payment.order_no')} {payment.reference}" if payment.reference else "")
 
     def clear(self) -> None:
         super().clear()

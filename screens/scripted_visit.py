@@ -137,9 +137,9 @@ class ScriptedVisit:
                 self.click(page.ok)
                 self.wait_for_next(view)
             elif view.state == "pay":
-                order_id = self.wait_for_code()
+                code = self.wait_for_code()
                 self.shot("pay-qr-code")
-                self.env.pay(order_id)
+                self.env.pay(code)
                 self.wait_for_next(self.window.view)
             elif view.state == "enter":
                 page = pages["enter"]
@@ -173,7 +173,7 @@ class ScriptedVisit:
         raise ScriptFailed(f"the {service_id} visit did not end in 3 minutes")
 
     def wait_for_code(self) -> str:
-        """Until the payment's QR code is on the screen; its order id."""
+        """Until the payment's QR code is on the screen; what it says."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             self.pump(0.05)
@@ -182,7 +182,7 @@ class ScriptedVisit:
                 break
             if view.payment is not None and view.payment.qr_url and self.window.pages["pay"].code.pixmap():
                 self.pump(0.1)
-                return view.payment.order_id
+                return view.payment.qr_url
         raise ScriptFailed(f"no payment code shown: {self.window.view.state} {self.window.view.message}")
 
     def wait_for_next(self, view) -> None:

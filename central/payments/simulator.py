@@ -5,7 +5,7 @@ account, certificates and a citizen's phone. This service stands in for them in 
 tests. It keeps orders in memory, hands out QR URLs, POSTs signed notifications
 (central/payments/notification.py) to a notify URL when an order is paid, and has a control API:
 
-    POST /control/pay {"order_id"}             the citizen scans the QR code and pays
+    POST /control/pay {"qr_url"} | {"order_id"}  the citizen scans the QR code and pays
     POST /control/expire {"order_id"}          the order's time runs out now
     POST /control/fault {"name", "active", "delay_s"}   switch a fault on or off
     POST /control/reset                        no faults
@@ -231,6 +231,13 @@ def create_app(state: SimulatorState) -> FastAPI:
     @app.post("/control/pay")
     async def control_pay(request: Request) -> dict:
         data = await request.json()
+        if "qr_url" in data:  # what the citizen's app reads from the kiosk's screen
+            ref = str(data["qr_url"]).rstrip("/").rsplit("/", 1)[-1]
+            with state.lock:
+                order = next((o for o in state.orders.values() if o.provider_ref == ref), None)
+            if order is None:
+                raise HTTPException(404, "no order behind this QR code")
+            return state.pay(order.order_id)
         return state.pay(str(data.get("order_id", "")))
 
     @app.post("/control/expire")

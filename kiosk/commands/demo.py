@@ -61,6 +61,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
         click.echo(f"demo: barcode scanner emulator on {env.scanner_pty.device}", err=True)
         click.echo(f"demo: A4 printer files PDFs in {env.documents_dir}", err=True)
         click.echo(f"demo: central backend at {env.central.url}", err=True)
+        click.echo(f"demo: payment provider simulator at {env.payments.url}", err=True)
         click.echo(f"demo: diagnostics: five quick taps in the top-left corner, PIN {DEMO_PIN}", err=True)
         app = make_application()
         quit_on_signals(app)
@@ -90,6 +91,10 @@ SCRIPTS = {
     "no_criminal_record": dict(choices={"purpose": "employment"}, rating=5),
     "temporary_id": dict(choices={"purpose": "travel"}, rating=2, reason="slow"),
     "progress_query": dict(choices={"method": "card"}, rating=4),
+    # zhang-wei's two payable fines (the third needs a counter), paid at once
+    "traffic_fines": dict(choices={"method": "card"}, rating=5),
+    # zhang-wei's permit (central/demo_backoffice.py), one individual visit endorsement
+    "hkmo_endorsement": dict(entries={"permit": "C03005988"}, choices={"kind": "individual", "times": "1"}, rating=4),
 }
 
 

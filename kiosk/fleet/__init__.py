@@ -271,7 +271,7 @@ class SimulatedKiosk:
         behaviour = self.random.choices([b for b, _w in PAYMENT_MIX], [w for _b, w in PAYMENT_MIX])[0]
         if behaviour != "cancel" and self.payment_control:
             try:
-                httpx.post(f"{self.payment_control}/pay", json={"order_id": shown.payment.order_id}, timeout=10)
+                httpx.post(f"{self.payment_control}/pay", json={"qr_url": shown.payment.qr_url}, timeout=10)
             except httpx.HTTPError as exc:  # the citizen's phone has no signal: they give up
                 log.warning("simulated payment not made: %s", exc)
                 behaviour = "cancel"

@@ -52,7 +52,6 @@ def run(ctx, visit, stage) -> None:
         ctx.outbox.payment_settled(order_id, refused.settled_record(visit.id))
         ctx.session.stage_failed(visit.id, stage.id, _refusal(exc.reason))
         return
-    visit.payment = order
     ctx.session.payment_update(visit.id, stage.id, order)
     order = _wait_for_outcome(ctx, visit, stage, order)
     if order is None:
@@ -86,7 +85,6 @@ def _wait_for_outcome(ctx, visit, stage, order: Order) -> Order | None:
             continue
         if latest != order:
             order = latest
-            visit.payment = order
             ctx.session.payment_update(visit.id, stage.id, order)
     return order
 

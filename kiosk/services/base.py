@@ -159,7 +159,9 @@ class Service:
         """The visit's result once central's word on the order (kiosk.payments.Order) is final:
         delivered, or refunded with the reason."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        reference = order.order_id.split(":", 1)[0].rsplit("-", 1)[-1].upper()
+        from kiosk.payments import reference as short_reference
+
+        reference = short_reference(order.order_id)
         if order.outcome == "delivered":
             return ServiceResult(outcome="paid", reference=reference, issued_at=now, data=dict(order.result or {}))
         return ServiceResult(outcome="refunded", reference=reference, issued_at=now,

@@ -24,9 +24,10 @@ def payment_rows(visit: Visit, language: str) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def payment_receipt(service, visit: Visit, fields: list[tuple[str, str]] = ()) -> Receipt:
-    """The receipt of a paid service: every line with its amount, the total, the order number;
-    a refund says so plainly. No full ID number or name."""
+def payment_receipt(service, visit: Visit, fields: list[tuple[str, str]] = (), *, references: bool = True) -> Receipt:
+    """The receipt of a paid service: every line with its amount (and its reference, e.g. the
+    decision number of a fine), the total, the order number; a refund says so plainly. No full
+    ID number or name."""
     kiosk, order, result = service.kiosk.kiosk, visit.payment, visit.result
     refunded = result.outcome == "refunded"
     receipt = (Receipt().title(kiosk.name.zh)
@@ -39,7 +40,8 @@ def payment_receipt(service, visit: Visit, fields: list[tuple[str, str]] = ()) -
         receipt.field(label, value)
     receipt.rule()
     for line in order.lines:
-        receipt.line(line.label).line(f"{line.reference}  {yuan(line.amount_fen)}".strip(), align="right")
+        shown = f"{line.reference}  " if references and line.reference else ""
+        receipt.line(line.label).line(f"{shown}{yuan(line.amount_fen)}", align="right")
     receipt.rule()
     if refunded:
         receipt.field("应退金额", yuan(order.paid_fen))

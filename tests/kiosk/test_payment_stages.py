@@ -182,8 +182,8 @@ def test_refund_outcome_is_shown_and_printed(setup):
 
 
 @pytest.mark.parametrize("value, error", [
-    ("C12345678", None), ("CA1234567", None), ("C1234567", "permit_invalid"), ("D12345678", "permit_invalid"),
-    ("C123456789", "permit_invalid"), ("CA12345X7", "permit_invalid"),
+    ("C12345678", None), ("CA1234567", None), ("C1234567", "permit_no_invalid"), ("D12345678", "permit_no_invalid"),
+    ("C123456789", "permit_no_invalid"), ("CA12345X7", "permit_no_invalid"),
 ])
 def test_permit_numbers(value, error):
     assert entry_error("permit", value) == error

@@ -111,12 +111,15 @@ class HkmoEndorsement(Service):
         where = " ".join(str(data[k]) for k in ("pickup_place", "pickup_at") if data.get(k))
         return f"{text('hkmo.collect', language)} {where}".strip()
 
+    def result_actions(self, visit: Visit, language: str):
+        return (("finish", text("payment.finish", language)),)
+
     def receipt(self, visit: Visit):
         fields = [("通行证号码", mask_permit(visit.inputs.get("permit", "")))]
         if visit.result.outcome == "paid":
             fields += [("签注种类", text(f"hkmo.kind.{visit.choices['kind']}")), ("签注次数", visit.choices["times"]),
                        ("办理结果", self._outcome_text(visit.result.data, "zh"))]
-        return payment_receipt(self, visit, fields)
+        return payment_receipt(self, visit, fields, references=False)
 
     def record(self, visit: Visit, outcome: str) -> dict:
         record = super().record(visit, outcome)

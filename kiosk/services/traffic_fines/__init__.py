@@ -70,11 +70,11 @@ class TrafficFines(Service):
         options = []
         for v in self._violations(visit):
             day = self.clock.local(v["occurred_at"]).strftime("%Y-%m-%d %H:%M")
-            detail = (f"{v['place']}  {text('payment.fine', language)} {yuan(v['fine_fen'])}  "
-                      f"{text('payment.points', language)} {v['points']}")
+            figures = f"{text('payment.fine', language)} {yuan(v['fine_fen'])}  {text('payment.points', language)} {v['points']}"
             if v.get("late_fee_fen"):
-                detail += f"  {text('payment.late_fee', language)} {yuan(v['late_fee_fen'])}"
-            options.append(Option(id=v["decision_no"], label=f"{day} {v['act']}", detail=detail,
+                figures += f"  {text('payment.late_fee', language)} {yuan(v['late_fee_fen'])}"
+            # One short line each: a touch button does not wrap.
+            options.append(Option(id=v["decision_no"], label=v["act"], detail=f"{day}\n{v['place']}\n{figures}",
                                   amount_fen=int(v["due_fen"]), selectable=bool(v["payable"]),
                                   reason=None if v["payable"] else (v.get("reason") or "needs_counter")))
         return tuple(options)
@@ -101,6 +101,9 @@ class TrafficFines(Service):
                 (f"text:{o.label}", text(o.reason, language) if o.reason in CATALOGUE else (o.reason or ""))
                 for o in options)
         return ()
+
+    def result_actions(self, visit: Visit, language: str):
+        return (("finish", text("payment.finish", language)),)
 
     def receipt(self, visit: Visit):
         fields = [] if visit.card is not None else [("号牌号码", visit.inputs.get("plate", ""))]
