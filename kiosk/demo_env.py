@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -51,8 +52,10 @@ def free_port(preferred: int | None = None) -> int:
 class DemoEnvironment:
     def __init__(self, data_dir: str | Path, *, card: str = DEFAULT_CARD, printer_port: int | None = None,
                  config_path: str | None = None, overrides: dict | None = None, face: str = DEFAULT_FACE,
-                 documents_dir: str | Path | None = None):
-        """`documents_dir`: where the A4 printer files its PDFs (default: in `data_dir`)."""
+                 documents_dir: str | Path | None = None, central_options: dict | None = None):
+        """`documents_dir`: where the A4 printer files its PDFs (default: in `data_dir`);
+        `central_options`: more of central's create_app options (e.g. payment_expiry_s)."""
+        self.central_options = dict(central_options or {})
         self.data_dir = Path(data_dir)
         self.documents_dir = Path(documents_dir) if documents_dir else self.data_dir / "documents"
         self.card_name = card
@@ -80,10 +83,7 @@ class DemoEnvironment:
         self.documents_dir.mkdir(parents=True, exist_ok=True)
         self.printer.start()
         self.payments.start()
-        self.central = EmbeddedCentral(f"sqlite:///{self.data_dir / 'central.db'}", dev=True,
-                                       payment_provider_url=self.payments.url)
-        self.central.start()
-        self.payments.notify_to(f"{self.central.url}/api/v1/payments/notify")
+        self._start_central()
         video = self.camera_video()
         host, port = self.printer.address
         self.config = load_config(self._config_path, {
@@ -105,6 +105,22 @@ class DemoEnvironment:
             **self._overrides,
         })
         return self
+
+    def _start_central(self, port: int = 0) -> None:
+        self.central = EmbeddedCentral(f"sqlite:///{self.data_dir / 'central.db'}", dev=True, port=port,
+                                       payment_provider_url=self.payments.url, **self.central_options)
+        self.central.start()
+        self.payments.notify_to(f"{self.central.url}/api/v1/payments/notify")
+
+    def restart_central(self, down_s: float = 0.0, during=None) -> None:
+        """Central goes away (`during()` runs while it is down) and comes back on the same port
+        and database, as after a crash of its server."""
+        port = int(self.central.url.rsplit(":", 1)[1])
+        self.central.stop()
+        if during is not None:
+            during()
+        time.sleep(down_s)
+        self._start_central(port)
 
     def stop(self) -> None:
         for timer in self._timers:
