@@ -20,6 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+from sqlalchemy import select
+
+from central.db import create_engine_for, orders
+from central.payments.ledger import payments
+from central.payments.orders import provider_order_id
 from central.stats import completed_visit_keys, stats
 from kiosk.fleet import CITIZEN_LOG, completed_visit_ids
 
@@ -82,12 +88,42 @@ class CentralProcess(Process):
         super().__init__(["central", "serve", "--database", database, "--port", str(self.port), "--dev",
                           "--log-level", "warning"], log_dir, "central")
 
+    def take_payments(self, provider_url: str) -> CentralProcess:
+        """From its next start on, central opens orders with the provider (simulator) at this URL."""
+        self.args += ["--payment-provider", provider_url]
+        return self
+
+    @property
+    def notify_url(self) -> str:
+        return f"{self.url}/api/v1/payments/notify"
+
     def start(self) -> CentralProcess:
         super().start()
         wait_for(lambda: "central listening on" in self.output() or not self.running(), "central to listen", 60)
         if not self.running():
             raise RuntimeError(f"central did not start: {self.errors()}")
         return self
+
+
+class PaymentSimulatorProcess(Process):
+    """`kiosk emulate payment-provider`, notifying central; never killed (it stands for the
+    provider, whose orders outlive any kiosk or central crash)."""
+
+    def __init__(self, notify_url: str, log_dir: Path):
+        super().__init__(["emulate", "payment-provider", "--port", "0", "--notify-url", notify_url],
+                         log_dir, "payment-simulator")
+
+    def start(self) -> PaymentSimulatorProcess:
+        super().start()
+        wait_for(lambda: self.output().strip() or not self.running(), "the payment simulator to listen", 60)
+        if not self.running():
+            raise RuntimeError(f"payment simulator did not start: {self.errors()}")
+        found = json.loads(self.output().splitlines()[0])
+        self.url, self.control = found["url"], found["control"]
+        return self
+
+    def orders(self) -> list[dict]:
+        return httpx.get(f"{self.control}/orders", timeout=10).json()
 
 
 def completed_so_far(data_dir: Path) -> int:
@@ -118,13 +154,16 @@ class ChaosRun:
 
 
 def run_chaos(work_dir: Path, central: CentralProcess, *, seed: int, kiosks: int = 4, rounds: int = 8,
-              central_kill_every: int = 3, progress: tuple[int, int] = (20, 40)) -> ChaosRun:
+              central_kill_every: int = 3, progress: tuple[int, int] = (20, 40),
+              fleet_args: tuple[str, ...] = ()) -> ChaosRun:
     """Kill the simulator `rounds` times (central too, every `central_kill_every`-th round),
-    then let one last run finish every kiosk's visits and drain. Central must be started."""
+    then let one last run finish every kiosk's visits and drain. Central must be started.
+    `fleet_args`: more `kiosk simulate-fleet` options (--services, --payment-control)."""
     rng = random.Random(seed)
     run = ChaosRun(seed)
     data_dir = work_dir / "fleet"
-    args = ["simulate-fleet", "--central", central.url, "--kiosks", str(kiosks), "--data-dir", str(data_dir)]
+    args = ["simulate-fleet", "--central", central.url, "--kiosks", str(kiosks), "--data-dir", str(data_dir),
+            *fleet_args]
     for round_no in range(rounds):
         simulator = Process(args + ["--visits", str(ENDLESS), "--seed", str(round_no)], work_dir, f"simulator-{round_no}")
         simulator.start()
@@ -167,6 +206,31 @@ def kill_central_during_sync(central: CentralProcess, data_dir: Path, rng: rando
     time.sleep(rng.uniform(0.2, 1.0))
     central.start()
     return 2
+
+
+def audit_payments(database: str, provider_orders: list[dict]) -> list[str]:
+    """What central's order book got wrong against the provider's own orders; empty when nothing:
+    nothing paid that central does not know of, central's money figures equal the provider's,
+    every payment delivered or refunded (`unreconciled` 0)."""
+    figures = payments(database)
+    problems = []
+    if figures["unreconciled"]:
+        problems.append(f"{figures['unreconciled']} paid orders neither delivered nor refunded")
+    paid_at_provider = sum(o["paid_fen"] for o in provider_orders)
+    refunded_at_provider = sum(o["refunded_fen"] for o in provider_orders)
+    if (figures["charged_fen"], figures["refunded_fen"]) != (paid_at_provider, refunded_at_provider):
+        problems.append(f"central counts {figures['charged_fen']} charged / {figures['refunded_fen']} refunded, "
+                        f"the provider {paid_at_provider} / {refunded_at_provider}")
+    engine = create_engine_for(database)
+    with engine.connect() as conn:
+        known = {provider_order_id(r.order_id): r for r in conn.execute(select(orders))}
+    engine.dispose()
+    if unknown := [o["order_id"] for o in provider_orders if o["paid_fen"] and o["order_id"] not in known]:
+        problems.append(f"{len(unknown)} orders paid at the provider that central does not know")
+    visits = [row.visit_id for row in known.values() if row.paid_fen]
+    if twice := {v for v in visits if visits.count(v) > 1}:
+        problems.append(f"{len(twice)} visits charged more than once, e.g. {sorted(twice)[:3]}")
+    return problems
 
 
 def audit(data_dir: Path, database: str) -> list[str]:

@@ -21,7 +21,7 @@ from central.stats import completed_visit_keys, stats
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.central_client import CentralClient, CentralUnavailable
 from kiosk.fleet import CARDS
-from kiosk.fleet.chaos import CentralProcess, audit, run_chaos
+from kiosk.fleet.chaos import CentralProcess, PaymentSimulatorProcess, audit, audit_payments, run_chaos
 
 KIOSKS = 4
 
@@ -61,6 +61,36 @@ def test_fleet_and_central_killed_at_random_lose_nothing_and_store_nothing_twice
     assert len(completed_visit_keys(database)) == KIOSKS * run.final_visits
     assert stats(database)["records"] == report["delivered"], f"seed {seed}: every delivered item stored once"
     assert_no_plain_id_numbers(tmp_path / "fleet")
+
+
+@pytest.mark.timeout(900)
+def test_fleet_paying_killed_at_random_charges_nobody_twice_and_leaves_nothing_unreconciled(tmp_path):
+    """The same chaos with paid services in the mix: citizens pay by QR code through the provider
+    simulator (its own process, never killed), cancel, or pay and cancel at once, while the
+    simulator and central are killed. Afterwards every payment is delivered or refunded, central's
+    figures equal the provider's and no visit was charged twice."""
+    seed = chaos_seed()
+    database = f"sqlite:///{tmp_path / 'central.db'}"
+    central = CentralProcess(database, tmp_path)
+    provider = PaymentSimulatorProcess(central.notify_url, tmp_path).start()
+    try:
+        central.take_payments(provider.url).start()
+        run = run_chaos(tmp_path, central, seed=seed, kiosks=3, rounds=5, central_kill_every=3,
+                        progress=(8, 16), fleet_args=("--services", "traffic_fines,hkmo_endorsement,no_criminal_record",
+                                                      "--payment-control", provider.control))
+        report = run.report
+        assert (report["pending"], report["dead"], report["quarantined"]) == (0, 0, 0), f"seed {seed}: {report}"
+        assert audit(tmp_path / "fleet", database) == [], f"seed {seed}"
+        deadline = time.monotonic() + 30  # the sweep settles what the last kills left (refunds)
+        while (problems := audit_payments(database, provider.orders())) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert problems == [], f"seed {seed}"
+        paid = [o for o in provider.orders() if o["paid_fen"]]
+        assert paid, f"seed {seed}: no citizen paid anything"
+    finally:
+        if central.running():
+            central.kill9()
+        provider.kill9()
 
 
 def assert_no_plain_id_numbers(data_dir) -> None:
