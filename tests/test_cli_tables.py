@@ -9,15 +9,14 @@ import click
 import pytest
 
 from kiosk.cli import cli
-from kiosk.commands.lazy import LazyGroup
 
 
-def _entries(group: LazyGroup, prefix: str = "kiosk"):
+def _entries(group: click.Group, prefix: str = "kiosk"):
     ctx = click.Context(group)
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         yield f"{prefix} {name}", command
-        if isinstance(command, LazyGroup):
+        if isinstance(command, click.Group):  # lazy tables and plain groups (kiosk central …)
             yield from _entries(command, f"{prefix} {name}")
 
 
@@ -25,6 +24,10 @@ def _entries(group: LazyGroup, prefix: str = "kiosk"):
 def test_announced_command_resolves(path, command):
     assert isinstance(command, click.Command), f"{path} is not a click command"
     assert command.help or command.short_help, f"{path} has no help text"
+
+
+def test_central_payments_is_announced():
+    assert "kiosk central payments" in {path for path, _command in _entries(cli)}
 
 
 def test_cli_module_imports_no_command_module_eagerly():

@@ -405,7 +405,8 @@ class OrderBook:
         refused = False
         try:
             with self.engine.begin() as conn:
-                claimed = conn.execute(update(orders).where(orders.c.order_id == order_id, orders.c.delivery == "pending")
+                claimed = conn.execute(update(orders)
+                                       .where(orders.c.order_id == order_id, orders.c.delivery == "pending")
                                        .values(delivery="delivering", updated_at=self.clock())).rowcount
                 if claimed != 1:
                     return

@@ -460,3 +460,28 @@ def test_refund_the_provider_made_already_counts_as_done(shop, paid):
     final = shop.post("refund", {"order_id": "visit-1:pay", "reason": "printer_failed"}).json()
     assert (final["state"], final["refunded_fen"]) == ("refunded", 1500)
     assert shop.provider_order()["refunded_fen"] == 1500 and ledger(shop)["unreconciled"] == 0
+
+
+def test_a_restarted_central_delivers_what_was_paid_while_it_was_away(central_db, paid):
+    from central.payments.simulator import ProviderSimulator
+
+    with ProviderSimulator(faults=("notification_lost",)) as sim:
+        first = EmbeddedCentral(central_db, payment_provider_url=sim.url, payment_expiry_s=1.0,
+                                payment_sweep_s=None).start()
+        try:
+            auth = KioskSignature("K-1", CentralClient.enrol(first.url, "K-1"))
+            with httpx.Client(base_url=first.url, auth=auth, timeout=10) as kiosk:
+                assert kiosk.post("/api/v1/payments/orders", json={
+                    "order_id": "v:pay", "visit_id": "v", "service": "test_paid",
+                    "request": {"amount_fen": 800}}).status_code == 200
+        finally:
+            first.stop()
+        # paid while central is down; the kiosk gave up; nobody polls
+        httpx.post(f"{sim.control_url}/pay", json={"order_id": provider_order_id("v:pay")}).raise_for_status()
+        time.sleep(1.1)
+        with EmbeddedCentral(central_db, payment_provider_url=sim.url, payment_sweep_s=None) as second:
+            assert second.app.state.orders.sweep()["expired"] == 1
+            with second.app.state.engine.connect() as conn:
+                assert summary(conn) == {"orders": {"paid": 1}, "charged_fen": 800, "refunded_fen": 0,
+                                         "unreconciled": 0}
+    assert paid.CALLS == ["v:pay"]  # paid in time: delivered, once

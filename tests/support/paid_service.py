@@ -1,9 +1,10 @@
 """A paid service for the order book's tests: INFO, an empty router and PAYABLE.
 
 Its price is the request's `amount_fen` (so a test chooses it), in two lines; its fulfil records
-each call in CALLS and answers a receipt number, or raises Undeliverable(REFUSE) when a test sets
-REFUSE, or fails as a broken back office would when BROKEN is set. `FULFIL_DELAY_S` holds fulfil open so concurrent callers meet inside it. Register it with
-`registered()`; reset() between tests.
+each call in CALLS, writes a counters row in the caller's transaction and answers a receipt
+number, or raises Undeliverable(REFUSE) when a test sets REFUSE, or fails as a broken back office
+would when BROKEN is set. `FULFIL_DELAY_S` holds fulfil open so concurrent callers meet inside
+it. Register it with `registered()`, which resets it before and after.
 """
 
 from __future__ import annotations
