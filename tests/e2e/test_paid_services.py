@@ -260,3 +260,47 @@ def test_a_restart_settles_the_order_a_kill_left_open_and_records_the_visit(qtbo
 def ledger_of(env) -> list[tuple[str, str]]:
     with contextlib.closing(sqlite3.connect(env.config.data_path("outbox.db"))) as db:
         return db.execute("SELECT order_id, state FROM payments").fetchall()
+
+
+def test_walking_away_from_the_code_closes_the_order_when_its_time_runs_out(qtbot, env, kiosk, clock):
+    core, window = kiosk
+    fines_to_pay(qtbot, env, window)
+    countdown = window.view.countdown
+    assert 170 <= countdown <= 191  # central's 180 s order expiry and a grace, not the 60 s default
+    clock.now += countdown + 1
+    core.session.tick()
+    wait_state(qtbot, window, "attract")
+    qtbot.waitUntil(lambda: [s for _o, s in ledger(core)] == ["settled"], timeout=10_000)
+    assert figures(env) == {"orders": {"cancelled": 1}, "charged_fen": 0, "refunded_fen": 0, "unreconciled": 0}
+    assert wait_delivered(core, 3)
+    record = next(r for r in central_visit_records(env) if r["service"] == TF)
+    assert record["outcome"] == "timeout" and record["furthest_state"] == "pay"
+
+
+def test_a_stop_while_the_receipt_prints_leaves_the_payment_settled_and_the_visit_interrupted(
+        qtbot, demo_env, clock, face_worker):
+    """What a kill -9 between "recorded" (the payment's outcome is in the outbox) and "printed"
+    leaves: the ledger settled, the visit unrecorded. The restart records it as interrupted
+    with the payment delivered and the receipt not printed; nothing is charged again."""
+    env = demo_env(overrides=FINGER_FIRST)
+    with running_kiosk(env, clock, qtbot, face_worker) as (core, window):
+        code = fines_to_pay(qtbot, env, window)
+        order_id = window.view.payment.order_id
+        env.printer.set_fault("no_answer")  # the receipt takes its time: the kiosk stops meanwhile
+        control(env, "pay", {"qr_url": code})
+        wait_state(qtbot, window, "act", timeout=20_000)
+        core.stop()
+    assert ledger_of(env) == [(order_id, "settled")]
+    env.printer.set_fault(None)
+    restarted = KioskCore(env.config, clock=clock, face_worker=face_worker,
+                          fingerprint_template=env.fingerprint_template).start(ticker=False)
+    try:
+        visit_id = order_id.split(":")[0]
+        assert restarted.outbox.visit_outcome(visit_id) == "interrupted"
+        assert wait_delivered(restarted, 3)
+    finally:
+        restarted.stop()
+    record = next(r for r in central_visit_records(env) if r["visit_id"] == visit_id)
+    assert record["outcome"] == "interrupted" and record["receipt_printed"] is False
+    assert figures(env) == {"orders": {"paid": 1}, "charged_fen": 30600, "refunded_fen": 0, "unreconciled": 0}
+    assert len([o for o in provider_orders(env) if o["paid_fen"]]) == 1
