@@ -22,8 +22,9 @@ Keystroke-Level Model's M + P + K scaled for an older adult, or placing the card
 receipt under the scanner / taking the printout (bench/think_times.toml, with its sources).
 
 Each round is one visit of every service: the certificate (no_criminal_record), the temporary
-ID, the progress query by card and the progress query by scanning the QR of the round's
-certificate receipt. A first round is a warm-up (first paint of each page, caches): the same
+ID, the progress query by card, the progress query by scanning the QR of the round's
+certificate receipt, and traffic fines by card paying the holder's two fines at once (the QR
+code paid through the payment provider simulator after the citizen's phone time). A first round is a warm-up (first paint of each page, caches): the same
 visits without the citizen's pauses, whose machine time is reported on its own.
 
 Per visit: total (the touch on the attract screen → back at the attract screen after 完成),
@@ -68,6 +69,8 @@ VISITS = (
     ("temporary_id", "temporary_id", dict(choices={"purpose": "travel"})),
     ("progress_query by card", "progress_query", dict(choices={"method": "card"})),
     ("progress_query by receipt QR", "progress_query", dict(choices={"method": "qr"})),
+    # The card holder's two payable fines, picked and paid at once by QR code.
+    ("traffic_fines, two fines", "traffic_fines", dict(choices={"method": "card"})),
 )
 GOAL_SERVICE, GOAL_TOTAL_S, GOAL_TAPS_AFTER_CARD = "no_criminal_record", 60.0, 5
 
@@ -124,6 +127,10 @@ class Hands:
         self._citizen.act("scan_receipt")
         self._env.scan(code)
         self._citizen.identified()
+
+    def pay(self, qr_url: str) -> None:
+        self._citizen.act("pay_by_phone")
+        self._env.pay(qr_url)
 
     def __getattr__(self, name):
         return getattr(self._env, name)
@@ -324,6 +331,10 @@ def main() -> None:
                         plan = dict(plan)
                         if plan["choices"].get("method") == "qr":
                             plan["scan"] = certificate_receipt
+                        if service_id == "traffic_fines":
+                            # Paid fines stay paid: a fresh central (its demo back office) for
+                            # each round, before the visit's clock starts.
+                            env.restart_central()
                         times = citizen.visit(service_id, **plan)
                         overruns += citizen.overruns
                         if service_id == "no_criminal_record":
@@ -349,7 +360,8 @@ def report(args, think, results, warmup, paper, overruns, elapsed, load_before, 
     tap_s = older["factor"] * (klm["mental"] + klm["point"] + klm["press"])
     print(f"citizen: {tap_s:.2f} s a tap ({older['factor']} × (M {klm['mental']} + P {klm['point']} + K {klm['press']})), "
           f"reading {think['reading']['chars_per_second']} Chinese characters/s, card {acts['place_card']} s, "
-          f"receipt under the scanner {acts['scan_receipt']} s, taking the printout {acts['take_printout']} s; "
+          f"receipt under the scanner {acts['scan_receipt']} s, paying with the phone {acts['pay_by_phone']} s, "
+          f"taking the printout {acts['take_printout']} s; "
           f"receipt paper time p50 {p50(paper):.2f} s over {len(paper)} receipts\n")
     print("| service | n | total s | paper out at s | machine s | of which face check s | citizen s: reading + taps + hands "
           "| characters read | taps after card / scan | taps in all | outcome | warm-up machine s |")
