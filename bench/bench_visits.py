@@ -172,6 +172,7 @@ class Citizen(ScriptedVisit):
         self.times = VisitTimes()
         self._screen: tuple | None = None
         self._shown_at = 0.0
+        self._acted_at = 0.0  # when the citizen's last action on this screen was done
         self._read: set[tuple] = set()
         self._started: float | None = None
         self._identified = False
@@ -223,7 +224,8 @@ class Citizen(ScriptedVisit):
 
     def pause(self, *, tap: bool = False, hands: float = 0.0) -> None:
         """Read the screen (once), then the tap's or the hands' time, counted from when the
-        screen appeared; the kiosk's event loop runs meanwhile."""
+        screen appeared or the citizen's last action on it ended (several taps on one screen:
+        picking fines, typing a plate); the kiosk's event loop runs meanwhile."""
         if not self.pauses:
             return
         chars = self.reading_chars()
@@ -234,7 +236,7 @@ class Citizen(ScriptedVisit):
         t.reading_s += reading
         t.taps_s += taps
         t.hands_s += hands
-        remaining = self._shown_at + reading + taps + hands - time.perf_counter()
+        remaining = max(self._shown_at, self._acted_at) + reading + taps + hands - time.perf_counter()
         if self.trace:
             print(f"  {self._screen[0]}/{self._screen[1]}: {chars} characters {reading:.1f} s + tap {taps:.1f} s "
                   f"+ hands {hands:.1f} s", file=sys.stderr)
@@ -242,6 +244,7 @@ class Citizen(ScriptedVisit):
             self.overruns += 1
         else:
             self.pump(remaining)
+        self._acted_at = time.perf_counter()
 
     def act(self, what: str) -> None:
         self._look()

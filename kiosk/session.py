@@ -400,7 +400,7 @@ class Session:
     def identify_problem(self, visit_id: str, message: str) -> None:
         """The card (or the scanned code) could not be used yet: guide and keep waiting."""
         with self._lock:
-            if self.visit is None or self.visit.id != visit_id or self.state not in ("identify", "scan"):
+            if self.visit is None or self.visit.id != visit_id or self.state not in ("identify", "scan", "read_document"):
                 return
             if self._message != message:
                 self._message = message

@@ -100,6 +100,10 @@ _GROUPS: dict[str, dict[str, str]] = {
         "permit_not_holders": QT_TRANSLATE_NOOP("Messages", "该通行证不是您本人的，请使用本人证件"),
         "no_endorsements_left": QT_TRANSLATE_NOOP("Messages", "该通行证已无可用签注次数"),
         "not_eligible": QT_TRANSLATE_NOOP("Messages", "暂不能自助办理签注，请到出入境窗口办理"),
+        "place_permit": QT_TRANSLATE_NOOP("Messages", "请将港澳通行证放在证件读取区"),
+        "permit_read_again": QT_TRANSLATE_NOOP("Messages", "未能读取通行证，请拿起后重新放好，不要移动"),
+        "permit_reader_fault": QT_TRANSLATE_NOOP("Messages", "证件读取器暂时无法使用，请联系工作人员"),
+        "permit_chip_mismatch": QT_TRANSLATE_NOOP("Messages", "放置的证件与输入的通行证号码或本人身份不符"),
         "payment.amount": QT_TRANSLATE_NOOP("Messages", "应付金额"),
         "payment.scan": QT_TRANSLATE_NOOP("Messages", "请用微信、支付宝或云闪付扫描二维码付款"),
         "payment.opening": QT_TRANSLATE_NOOP("Messages", "正在生成付款二维码，请稍候"),
@@ -174,6 +178,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "spoken.more_time": QT_TRANSLATE_NOOP("Messages", "需要更多时间吗？"),
         "spoken.rate_reason": QT_TRANSLATE_NOOP("Messages", "请告诉我们不满意的原因"),
         "spoken.select": QT_TRANSLATE_NOOP("Messages", "请选择要办理的项目，选好后点击下一步"),
+        "spoken.read_document": QT_TRANSLATE_NOOP("Messages", "请将港澳通行证放在证件读取区，放好后不要移动"),
         "spoken.pay": QT_TRANSLATE_NOOP("Messages", "请用微信、支付宝或云闪付扫描屏幕上的二维码付款"),
     },
     # the outcome of a visit (SessionView.outcome), headline and detail labels

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QStacke
 
 from screens.attract import AttractPage
 from screens.bridge import PreviewBridge, SessionBridge
+from screens.document import DocumentPage
 from screens.home import HomePage
 from screens.identify import IdentifyPage
 from screens.messages import message_text
@@ -29,6 +30,7 @@ PAGES = {
     "identify": IdentifyPage,
     "verify": VerifyPage,
     "scan": ScanPage,
+    "read_document": DocumentPage,
     "choose": StepPage,
     "select": SelectPage,
     "enter": EntryPage,

@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from central.scratch_postgres import PostgresMissing, create_database, drop_database, scratch_postgres  # noqa: E402
 from central.server import EmbeddedCentral  # noqa: E402  (after the Qt platform is chosen)
+from support.pcsc_fixtures import pcsc_service, session_card  # noqa: E402, F401  (one pcscd per session)
 
 
 @pytest.fixture(scope="session")

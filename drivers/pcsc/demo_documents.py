@@ -1,7 +1,9 @@
 """Fictitious chip documents for the virtual card, demos and tests.
 
 The travel permits are TD1 cards (three MRZ lines of 30) issued by "CHN" with document code
-"CS"; every name, number and date here is invented. The ICAO specimen is the passport of ICAO
+"CS"; every name, number and date here is invented. Each permit belongs to a demo card's holder
+(config/cards/, central/demo_backoffice.py): same birth date, so a kiosk can open the chip with
+the number typed, the birth date of the ID card and the expiry central knows. The ICAO specimen is the passport of ICAO
 9303 part 11's worked BAC example, so the whole read can be checked against published values.
 """
 
@@ -24,8 +26,8 @@ def _permit(number: str, surname: str, given: str, sex: str, birth: str, expiry:
 
 
 DEMO_DOCUMENTS: dict[str, str] = {  # name -> MRZ
-    "permit-zhang-wei": _permit("C03005988", "ZHANG", "WEI", "M", "1990-03-07", "2031-05-14"),
-    "permit-li-na": _permit("CK7654321", "LI", "NA", "F", "1985-11-23", "2029-08-30"),
+    "permit-zhang-wei": _permit("C03005988", "ZHANG", "WEI", "M", "1985-03-12", "2031-05-14"),
+    "permit-li-na": _permit("CK7654321", "LI", "NA", "F", "1968-11-05", "2029-08-30"),
     "icao-specimen": ICAO_SPECIMEN_MRZ,
 }
 DEFAULT_DOCUMENT = "permit-zhang-wei"

@@ -41,7 +41,7 @@ class StageContext:
 
 def handler_for(kind: str) -> Callable:
     """The function that runs a stage of `kind`: run(context, visit, stage)."""
-    from kiosk.handlers import act, ask, identify, pay, record, scan, verify
+    from kiosk.handlers import act, ask, identify, pay, read_document, record, scan, verify
 
     return {
         "identify": identify.run,
@@ -49,6 +49,7 @@ def handler_for(kind: str) -> Callable:
         "scan": scan.run,
         "ask": ask.run,
         "pay": pay.run,
+        "read_document": read_document.run,
         "act": act.run,
         "record": record.run,
     }[kind]

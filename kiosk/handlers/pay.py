@@ -14,6 +14,7 @@ import logging
 from kiosk.central_client import CentralRejected, CentralUnavailable
 from kiosk.payments import Order, order_id_for, settle
 from kiosk.services.base import ServiceRefused
+from kiosk.texts import CATALOGUE
 from offline_queue.outbox import OutboxFull
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,4 @@ def _wait_for_outcome(ctx, visit, stage, order: Order) -> Order | None:
 
 def _refusal(reason: str) -> str:
     """Central's message code when it is one the screens know; else a plain refusal."""
-    from kiosk.texts import CATALOGUE
-
     return reason if reason in CATALOGUE else "payment_refused"

@@ -38,6 +38,19 @@
     </message>
 </context>
 <context>
+    <name>DocumentPage</name>
+    <message>
+        <location filename="../../screens/document.py" line="25"/>
+        <source>请将港澳通行证放在证件读取区</source>
+        <translation>Lay your Hong Kong and Macau permit on the document reader</translation>
+    </message>
+    <message>
+        <location filename="../../screens/document.py" line="26"/>
+        <source>证件正面朝上，放好后请不要移动，读取约需3秒</source>
+        <translation>Face up, and keep it still; reading takes about 3 seconds</translation>
+    </message>
+</context>
+<context>
     <name>DonePage</name>
     <message>
         <location filename="../../screens/result.py" line="132"/>
@@ -107,17 +120,17 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../../screens/main_window.py" line="155"/>
+        <location filename="../../screens/main_window.py" line="157"/>
         <source>剩余 %1 秒</source>
         <translation>%1 s left</translation>
     </message>
     <message>
-        <location filename="../../screens/main_window.py" line="158"/>
+        <location filename="../../screens/main_window.py" line="160"/>
         <source>取消办理</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../screens/main_window.py" line="158"/>
+        <location filename="../../screens/main_window.py" line="160"/>
         <source>返回首页</source>
         <translation>Home</translation>
     </message>
@@ -436,486 +449,511 @@
     </message>
     <message>
         <location filename="../texts.py" line="103"/>
+        <source>请将港澳通行证放在证件读取区</source>
+        <translation>Lay your Hong Kong and Macau permit on the document reader</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="104"/>
+        <source>未能读取通行证，请拿起后重新放好，不要移动</source>
+        <translation>The permit could not be read. Lift it, lay it down again and keep it still</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="105"/>
+        <source>证件读取器暂时无法使用，请联系工作人员</source>
+        <translation>The document reader is not working. Please ask the staff</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="106"/>
+        <source>放置的证件与输入的通行证号码或本人身份不符</source>
+        <translation>The document on the reader is not the permit typed in, or not yours</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="107"/>
         <source>应付金额</source>
         <translation>Amount due</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="104"/>
+        <location filename="../texts.py" line="108"/>
         <source>请用微信、支付宝或云闪付扫描二维码付款</source>
         <translation>Scan the QR code with WeChat Pay, Alipay or UnionPay to pay</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="105"/>
+        <location filename="../texts.py" line="109"/>
         <source>正在生成付款二维码，请稍候</source>
         <translation>Preparing the QR code to pay with, please wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="106"/>
+        <location filename="../texts.py" line="110"/>
         <source>等待付款</source>
         <translation>Waiting for payment</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="107"/>
+        <location filename="../texts.py" line="111"/>
         <source>已收到付款，正在办理，请稍候</source>
         <translation>Payment received. Completing the service, please wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="108"/>
+        <location filename="../texts.py" line="112"/>
         <source>合计</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="109"/>
+        <location filename="../texts.py" line="113"/>
         <source>已选</source>
         <translation>Chosen</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="110"/>
+        <location filename="../texts.py" line="114"/>
         <source>订单号</source>
         <translation>Order no.</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="111"/>
+        <location filename="../texts.py" line="115"/>
         <source>已付金额</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="112"/>
+        <location filename="../texts.py" line="116"/>
         <source>退款金额</source>
         <translation>Refund</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="113"/>
+        <location filename="../texts.py" line="117"/>
         <source>滞纳金</source>
         <translation>late fee</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="114"/>
+        <location filename="../texts.py" line="118"/>
         <source>记分</source>
         <translation>points</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="115"/>
+        <location filename="../texts.py" line="119"/>
         <source>罚款</source>
         <translation>fine</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="116"/>
+        <location filename="../texts.py" line="120"/>
         <source>完成</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="117"/>
+        <location filename="../texts.py" line="121"/>
         <source>签注种类</source>
         <translation>Kind of endorsement</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="118"/>
+        <location filename="../texts.py" line="122"/>
         <source>团队旅游</source>
         <translation>Group tour</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="119"/>
+        <location filename="../texts.py" line="123"/>
         <source>个人旅游</source>
         <translation>Individual visit</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="120"/>
+        <location filename="../texts.py" line="124"/>
         <source>探亲</source>
         <translation>Family visit</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="121"/>
+        <location filename="../texts.py" line="125"/>
         <source>商务</source>
         <translation>Business</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="122"/>
+        <location filename="../texts.py" line="126"/>
         <source>其他</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="123"/>
+        <location filename="../texts.py" line="127"/>
         <source>签注次数</source>
         <translation>Times</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="124"/>
+        <location filename="../texts.py" line="128"/>
         <source>通行证号码</source>
         <translation>Permit number</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="125"/>
+        <location filename="../texts.py" line="129"/>
         <source>可立等可取</source>
         <translation>issued on the spot</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="126"/>
+        <location filename="../texts.py" line="130"/>
         <source>需另行领取</source>
         <translation>collected later</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="127"/>
+        <location filename="../texts.py" line="131"/>
         <source>办理结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="128"/>
+        <location filename="../texts.py" line="132"/>
         <source>签注已签发，有效期至</source>
         <translation>Endorsement issued, valid until</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="129"/>
+        <location filename="../texts.py" line="133"/>
         <source>签注已受理，请凭回执领取：</source>
         <translation>Endorsement granted; collect it with your receipt:</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="133"/>
+        <location filename="../texts.py" line="137"/>
         <source>身份核验通过</source>
         <translation>Identity confirmed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="134"/>
+        <location filename="../texts.py" line="138"/>
         <source>请正对摄像头，按提示操作</source>
         <translation>Please face the camera and follow the prompts</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="135"/>
+        <location filename="../texts.py" line="139"/>
         <source>请将手指放在指纹仪上</source>
         <translation>Please place your finger on the reader</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="136"/>
+        <location filename="../texts.py" line="140"/>
         <source>未能确认是您本人，请正对摄像头再试一次</source>
         <translation>We could not confirm it is you. Please face the camera and try again</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="137"/>
+        <location filename="../texts.py" line="141"/>
         <source>未检测到动作，请按提示眨眼或转头</source>
         <translation>We did not see the movement. Please blink or turn your head as shown</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="138"/>
+        <location filename="../texts.py" line="142"/>
         <source>指纹未能比对成功，请重新按压手指</source>
         <translation>The fingerprint did not match. Please place your finger again</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="139"/>
+        <location filename="../texts.py" line="143"/>
         <source>请改用指纹核验，将手指放在指纹仪上</source>
         <translation>Please use your fingerprint instead: place your finger on the reader</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="140"/>
+        <location filename="../texts.py" line="144"/>
         <source>请改用人脸核验，正对摄像头</source>
         <translation>Please use face verification instead: face the camera</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="141"/>
+        <location filename="../texts.py" line="145"/>
         <source>身份核验未通过，请到服务窗口办理</source>
         <translation>Your identity could not be confirmed. Please go to a service counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="142"/>
+        <location filename="../texts.py" line="146"/>
         <source>今日核验失败次数过多，请到服务窗口办理</source>
         <translation>Too many failed checks today. Please go to a service counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="143"/>
+        <location filename="../texts.py" line="147"/>
         <source>暂时无法核验身份，请到服务窗口办理</source>
         <translation>Identity checks are unavailable. Please go to a service counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="147"/>
+        <location filename="../texts.py" line="151"/>
         <source>请站在摄像头前</source>
         <translation>Please stand in front of the camera</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="148"/>
+        <location filename="../texts.py" line="152"/>
         <source>请一人办理，其他人请稍候</source>
         <translation>One person at a time, please</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="149"/>
+        <location filename="../texts.py" line="153"/>
         <source>请靠近一些</source>
         <translation>Please move closer</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="150"/>
+        <location filename="../texts.py" line="154"/>
         <source>请后退一些</source>
         <translation>Please step back a little</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="151"/>
+        <location filename="../texts.py" line="155"/>
         <source>请将脸移到画面中间</source>
         <translation>Please move your face to the middle</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="152"/>
+        <location filename="../texts.py" line="156"/>
         <source>光线太暗，请靠近补光灯</source>
         <translation>It is too dark: please step into the light</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="153"/>
+        <location filename="../texts.py" line="157"/>
         <source>光线太强，请避开强光</source>
         <translation>Too much light: please move out of the glare</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="154"/>
+        <location filename="../texts.py" line="158"/>
         <source>请正对摄像头</source>
         <translation>Please look straight at the camera</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="155"/>
+        <location filename="../texts.py" line="159"/>
         <source>请保持不动</source>
         <translation>Please hold still</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="156"/>
+        <location filename="../texts.py" line="160"/>
         <source>请眨眨眼</source>
         <translation>Please blink</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="157"/>
+        <location filename="../texts.py" line="161"/>
         <source>请向左转头</source>
         <translation>Please turn your head to the left</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="158"/>
+        <location filename="../texts.py" line="162"/>
         <source>请向右转头</source>
         <translation>Please turn your head to the right</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="163"/>
+        <location filename="../texts.py" line="167"/>
         <source>请选择要办理的业务</source>
         <translation>Please choose a service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="164"/>
+        <location filename="../texts.py" line="168"/>
         <source>请将身份证放在读卡区，放好后不要移动</source>
         <translation>Please place your ID card on the reader and keep it still</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="165"/>
+        <location filename="../texts.py" line="169"/>
         <source>请将回执上的二维码对准扫描窗口</source>
         <translation>Please hold the QR code on your receipt under the scanner</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="166"/>
+        <location filename="../texts.py" line="170"/>
         <source>请核对信息，无误后请点击确认办理</source>
         <translation>Please check the details, then press Confirm</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="167"/>
+        <location filename="../texts.py" line="171"/>
         <source>正在办理，请稍候</source>
         <translation>Please wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="168"/>
+        <location filename="../texts.py" line="172"/>
         <source>正在打印回执，请在出纸口取走回执</source>
         <translation>Printing your receipt. Please take it from the slot</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="169"/>
+        <location filename="../texts.py" line="173"/>
         <source>正在打印证明，请在A4出纸口取走证明</source>
         <translation>Printing your certificate. Please take it from the A4 tray</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="170"/>
+        <location filename="../texts.py" line="174"/>
         <source>请查看办理结果</source>
         <translation>Here is the result</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="171"/>
+        <location filename="../texts.py" line="175"/>
         <source>请对本次服务进行评价</source>
         <translation>Please rate this service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="172"/>
+        <location filename="../texts.py" line="176"/>
         <source>请取回您的身份证和回执，感谢您的使用</source>
         <translation>Please take your ID card and receipt. Thank you</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="173"/>
+        <location filename="../texts.py" line="177"/>
         <source>本机暂停服务，请前往服务窗口</source>
         <translation>This kiosk is out of service. Please go to a service counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="174"/>
+        <location filename="../texts.py" line="178"/>
         <source>需要更多时间吗？</source>
         <translation>Do you need more time?</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="175"/>
+        <location filename="../texts.py" line="179"/>
         <source>请告诉我们不满意的原因</source>
         <translation>Please tell us what was wrong</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="176"/>
+        <location filename="../texts.py" line="180"/>
         <source>请选择要办理的项目，选好后点击下一步</source>
         <translation>Please choose, then press Next</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="177"/>
+        <location filename="../texts.py" line="181"/>
+        <source>请将港澳通行证放在证件读取区，放好后不要移动</source>
+        <translation>Please lay your permit on the document reader and keep it still</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="182"/>
         <source>请用微信、支付宝或云闪付扫描屏幕上的二维码付款</source>
         <translation>Please scan the QR code on the screen with WeChat Pay, Alipay or UnionPay to pay</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="181"/>
+        <location filename="../texts.py" line="186"/>
         <source>证明已开具</source>
         <translation>Certificate issued</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="182"/>
+        <location filename="../texts.py" line="187"/>
         <source>证明编号：</source>
         <translation>Certificate no.: </translation>
     </message>
     <message>
-        <location filename="../texts.py" line="183"/>
+        <location filename="../texts.py" line="188"/>
         <source>申请已受理</source>
         <translation>Application accepted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="184"/>
+        <location filename="../texts.py" line="189"/>
         <source>申请编号：</source>
         <translation>Application no.: </translation>
     </message>
     <message>
-        <location filename="../texts.py" line="185"/>
+        <location filename="../texts.py" line="190"/>
         <source>审核结果将以短信通知</source>
         <translation>The result will follow by SMS</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="186"/>
+        <location filename="../texts.py" line="191"/>
         <source>暂不能自助开具</source>
         <translation>Cannot be issued here</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="187"/>
+        <location filename="../texts.py" line="192"/>
         <source>查询完成</source>
         <translation>Search complete</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="188"/>
+        <location filename="../texts.py" line="193"/>
         <source>未能完成办理</source>
         <translation>The service could not be completed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="189"/>
+        <location filename="../texts.py" line="194"/>
         <source>缴费成功</source>
         <translation>Payment complete</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="190"/>
+        <location filename="../texts.py" line="195"/>
         <source>未能办理，款项将原路退回</source>
         <translation>Not completed: your payment will be refunded</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="194"/>
+        <location filename="../texts.py" line="199"/>
         <source>办理业务</source>
         <translation>Service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="195"/>
+        <location filename="../texts.py" line="200"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="196"/>
+        <location filename="../texts.py" line="201"/>
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="200"/>
+        <location filename="../texts.py" line="205"/>
         <source>非常满意</source>
         <translation>Excellent</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="201"/>
+        <location filename="../texts.py" line="206"/>
         <source>满意</source>
         <translation>Good</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="202"/>
+        <location filename="../texts.py" line="207"/>
         <source>基本满意</source>
         <translation>Fair</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="203"/>
+        <location filename="../texts.py" line="208"/>
         <source>不满意</source>
         <translation>Poor</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="204"/>
+        <location filename="../texts.py" line="209"/>
         <source>非常不满意</source>
         <translation>Very poor</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="205"/>
+        <location filename="../texts.py" line="210"/>
         <source>等待时间长</source>
         <translation>Long wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="206"/>
+        <location filename="../texts.py" line="211"/>
         <source>操作不方便</source>
         <translation>Hard to use</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="207"/>
+        <location filename="../texts.py" line="212"/>
         <source>设备有故障</source>
         <translation>A device did not work</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="208"/>
+        <location filename="../texts.py" line="213"/>
         <source>对结果不满意</source>
         <translation>Unhappy with the result</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="209"/>
+        <location filename="../texts.py" line="214"/>
         <source>其他原因</source>
         <translation>Something else</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="213"/>
+        <location filename="../texts.py" line="218"/>
         <source>已开具</source>
         <translation>Issued</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="214"/>
+        <location filename="../texts.py" line="219"/>
         <source>已受理，审核中</source>
         <translation>Accepted, being reviewed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="215"/>
+        <location filename="../texts.py" line="220"/>
         <source>办理中</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="216"/>
+        <location filename="../texts.py" line="221"/>
         <source>未通过，请到窗口咨询</source>
         <translation>Not granted: please ask at a counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="217"/>
+        <location filename="../texts.py" line="222"/>
         <source>未查询到办理记录</source>
         <translation>No applications found</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="218"/>
+        <location filename="../texts.py" line="223"/>
         <source>已打印</source>
         <translation>printed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="219"/>
+        <location filename="../texts.py" line="224"/>
         <source>未打印，可补打</source>
         <translation>not printed: can be reprinted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="220"/>
+        <location filename="../texts.py" line="225"/>
         <source>补打</source>
         <translation>Reprint</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="221"/>
+        <location filename="../texts.py" line="226"/>
         <source>完成查询</source>
         <translation>Done</translation>
     </message>
@@ -923,17 +961,17 @@
 <context>
     <name>MoreTimePrompt</name>
     <message>
-        <location filename="../../screens/main_window.py" line="73"/>
+        <location filename="../../screens/main_window.py" line="75"/>
         <source>%1 秒后将自动结束办理</source>
         <translation>The visit ends by itself in %1 s</translation>
     </message>
     <message>
-        <location filename="../../screens/main_window.py" line="74"/>
+        <location filename="../../screens/main_window.py" line="76"/>
         <source>继续办理</source>
         <translation>Yes, continue</translation>
     </message>
     <message>
-        <location filename="../../screens/main_window.py" line="75"/>
+        <location filename="../../screens/main_window.py" line="77"/>
         <source>结束办理</source>
         <translation>No, end the visit</translation>
     </message>

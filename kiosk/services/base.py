@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from kiosk.config import KioskConfig, ServiceConfig
 from kiosk.privacy import mask_name
-from kiosk.services.stages import Act, Ask, Choose, Pay, Select, Stage, expand
+from kiosk.services.stages import Act, Ask, Choose, Pay, ReadDocument, Select, Stage, expand
 from kiosk.site_clock import SiteClock
 from kiosk.visit import ServiceResult, Visit
 
@@ -65,7 +65,9 @@ class Service:
     @cached_property
     def steps(self) -> tuple[Stage, ...]:
         """The stages as the visit runs them (with the identity check and the record added)."""
-        steps = expand(self.stages)
+        # A stage for an optional device (a chip reader) is left out where none is configured.
+        steps = tuple(s for s in expand(self.stages)
+                      if getattr(s, "device", None) is None or s.device in self.kiosk.devices)
         for step in steps:
             if isinstance(step, Choose) and not step.from_answer:
                 configured = self.config.step(step.id)
@@ -87,6 +89,8 @@ class Service:
             hook = "order"
         elif isinstance(step, Select):
             hook = "options"
+        elif isinstance(step, ReadDocument):
+            hook = "access_key"
         else:
             return
         if getattr(type(self), hook) is getattr(Service, hook):
@@ -149,6 +153,15 @@ class Service:
         """Ask central for `operation`. Raises the central client's errors unchanged. (A service
         with an Ask stage must define it: `steps` checks that at start-up.)"""
         raise NotImplementedError(f"{self.id} has no operation {operation!r}")
+
+    def access_key(self, visit: Visit, stage: Stage):
+        """The key that opens the chip of a ReadDocument stage (drivers.pcsc.mrz.AccessKey)."""
+        raise NotImplementedError(f"{self.id} reads no chip document")
+
+    def check_document(self, visit: Visit, document) -> str | None:
+        """None when the chip's document (drivers.pcsc.model.ChipDocument) is the one expected,
+        else a message code that ends the visit."""
+        return None
 
     def order(self, visit: Visit, stage: Stage) -> dict:
         """What a Pay stage asks central to charge for: the service's order request (central

@@ -64,6 +64,19 @@ class Scan(Stage):
 
 
 @dataclass(frozen=True)
+class ReadDocument(Stage):
+    """The citizen lays a chip travel document (the Hong Kong and Macau permit) on the PC/SC
+    reader; the kiosk opens the chip with the access key the service gives
+    (`Service.access_key`) and the service checks what it holds (`Service.check_document`).
+    Only on a kiosk with that reader (`devices.chipdoc`): elsewhere the stage is left out."""
+
+    id: str = "document"
+    device: ClassVar[str] = "chipdoc"
+    kind: ClassVar[str] = "read_document"
+    worker: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
 class Choose(Stage):
     """One question with big choices: fixed ones from the service's config (`[[services.steps]]`
     with this id), or, with `from_answer`, built by the service from what central answered."""

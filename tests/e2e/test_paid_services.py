@@ -304,3 +304,43 @@ def test_a_stop_while_the_receipt_prints_leaves_the_payment_settled_and_the_visi
     assert record["outcome"] == "interrupted" and record["receipt_printed"] is False
     assert figures(env) == {"orders": {"paid": 1}, "charged_fen": 30600, "refunded_fen": 0, "unreconciled": 0}
     assert len([o for o in provider_orders(env) if o["paid_fen"]]) == 1
+
+
+def test_the_permit_in_hand_is_read_from_its_chip_where_the_kiosk_has_the_reader(
+        qtbot, demo_env, clock, face_worker, pcsc_service, session_card):
+    """A real pcscd with the virtual card on vpcd (tests/support/pcsc_fixtures.py), the real
+    PC/SC driver: the chip opens with the typed number, the card's birth date and central's
+    expiry. Someone else's permit laid down first does not open; the citizen's own does."""
+    from urllib.parse import quote
+
+    from drivers.pcsc.demo_documents import demo_mrz
+
+    virtual, _link = session_card
+    virtual.remove()
+    env = demo_env(overrides={**FINGER_FIRST, "devices.chipdoc": {
+        "url": f"pcsc://{quote(pcsc_service.reader(0))}?timeout=5", "poll_interval_s": 2}})
+    with running_kiosk(env, clock, qtbot, face_worker) as (core, window):
+        start_visit(qtbot, window, HK)
+        env.place_card()
+        verified(qtbot, env, window, until=("enter",))
+        page = window.pages["enter"]
+        for key in "C03005988":
+            qtbot.waitUntil(lambda k=key: k in page.keys.buttons)
+            click(qtbot, page.keys.buttons[key])
+        click(qtbot, page.ok)
+        wait_state(qtbot, window, "read_document", timeout=15_000)
+        qtbot.waitUntil(lambda: window.view.message == "place_permit", timeout=15_000)
+        virtual.insert(demo_mrz("permit-li-na"))  # not the permit typed in
+        qtbot.waitUntil(lambda: window.view.message == "permit_chip_mismatch", timeout=20_000)
+        virtual.remove()
+        virtual.insert(demo_mrz("permit-zhang-wei"))
+        view = wait_state(qtbot, window, "choose", timeout=30_000)
+        assert view.stage_id == "kind"
+    virtual.remove()
+
+
+def test_without_a_chip_reader_the_stage_is_left_out(env):
+    from kiosk.services import build_services
+
+    steps = [s.id for s in build_services(env.config)[HK].steps]
+    assert "permit_chip" not in steps and steps.index("eligibility") + 1 == steps.index("kind")

@@ -1,7 +1,9 @@
 """港澳通行证签注 — an endorsement on the Exit-Entry Permit for Hong Kong and Macau.
 
 The card holder proves who they are and types the permit's number; central says whether the
-permit is theirs and valid, which kinds of endorsement are left and how many times each, the fee
+permit is theirs and valid; where the kiosk has a chip-document reader (`devices.chipdoc`) the
+citizen lays the permit on it and the kiosk reads its chip, opened with the typed number, the ID
+card's birth date and the expiry central knows, so the permit in hand is the one typed; which kinds of endorsement are left and how many times each, the fee
 per time, and whether it can be issued on the spot (the once-in-two-months rule) or is collected
 later. The citizen picks the kind and the times, confirms and pays; central issues it once paid
 (or refunds), and the receipt says whether it is issued or where to collect it.
@@ -13,7 +15,8 @@ from common.money import yuan
 from kiosk.privacy import mask_name
 from kiosk.services.base import Service, ServiceRefused
 from kiosk.services.paid import payment_receipt, payment_rows
-from kiosk.services.stages import Act, Ask, Choose, Confirm, Enter, Identify, Pay, Rate, Result
+from drivers.pcsc.mrz import AccessKey
+from kiosk.services.stages import Act, Ask, Choose, Confirm, Enter, Identify, Pay, Rate, ReadDocument, Result
 from kiosk.texts import CATALOGUE, text
 from kiosk.visit import ServiceResult, Visit
 
@@ -36,6 +39,7 @@ class HkmoEndorsement(Service):
         Identify(),
         Enter("permit", format="permit"),
         Ask("eligibility", operation="eligibility", offline="refuse"),
+        ReadDocument("permit_chip", when=eligible),
         Choose("kind", from_answer=True, when=eligible),
         Choose("times", from_answer=True, when=eligible),
         Confirm(when=eligible),
@@ -62,6 +66,18 @@ class HkmoEndorsement(Service):
             if offer["kind"] == kind:
                 return offer
         raise ServiceRefused("not_eligible")
+
+    def access_key(self, visit: Visit, stage) -> AccessKey:
+        """The permit's BAC key: its number as typed, its holder's birth date (the ID card's) and
+        its expiry as central knows it (YYMMDD). A permit that is not the one typed, or not the
+        card holder's, does not open."""
+        answer = visit.answers["eligibility"]
+        return AccessKey(visit.inputs["permit"], visit.card.birth_date.strftime("%y%m%d"), answer["permit_expiry"])
+
+    def check_document(self, visit: Visit, document) -> str | None:
+        same = (document.document_number == visit.inputs["permit"] and document.birth_date == visit.card.birth_date
+                and document.document_code.startswith("C"))
+        return None if same else "permit_chip_mismatch"
 
     def order(self, visit: Visit, stage) -> dict:
         return {"permit_no": visit.inputs["permit"], "id_number": visit.card.id_number,

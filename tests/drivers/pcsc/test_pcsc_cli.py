@@ -30,7 +30,7 @@ def test_read_prints_the_dg1_fields(card, make_url, run_kiosk):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data == parse(demo_mrz(DEFAULT_DOCUMENT)).to_json()
-    assert (data["document_number"], data["surname"], data["birth_date"]) == ("C03005988", "ZHANG", "1990-03-07")
+    assert (data["document_number"], data["surname"], data["birth_date"]) == ("C03005988", "ZHANG", "1985-03-12")
 
 
 def test_status_prints_online(card, make_url, run_kiosk):
