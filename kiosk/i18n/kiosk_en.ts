@@ -17,22 +17,22 @@
 <context>
     <name>ConfirmPage</name>
     <message>
-        <location filename="../../screens/steps.py" line="144"/>
+        <location filename="../../screens/steps.py" line="146"/>
         <source>请核对办理信息</source>
         <translation>Please check the details</translation>
     </message>
     <message>
-        <location filename="../../screens/steps.py" line="146"/>
+        <location filename="../../screens/steps.py" line="148"/>
         <source>确认后将查询并打印证明和回执</source>
         <translation>After you confirm, the kiosk checks the records and prints your certificate and a receipt</translation>
     </message>
     <message>
-        <location filename="../../screens/steps.py" line="147"/>
+        <location filename="../../screens/steps.py" line="149"/>
         <source>返回修改</source>
         <translation>Go back</translation>
     </message>
     <message>
-        <location filename="../../screens/steps.py" line="149"/>
+        <location filename="../../screens/steps.py" line="151"/>
         <source>确认办理</source>
         <translation>Confirm</translation>
     </message>
@@ -445,217 +445,247 @@
         <translation>Please turn your head to the right</translation>
     </message>
     <message>
+        <location filename="../texts.py" line="111"/>
+        <source>请保持头部端正，不要歪头</source>
+        <translation>Please hold your head straight, not tilted</translation>
+    </message>
+    <message>
         <location filename="../texts.py" line="112"/>
+        <source>请睁开眼睛，看向摄像头</source>
+        <translation>Please open your eyes and look at the camera</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="113"/>
+        <source>脸部光线不均匀，请站到补光灯正前方</source>
+        <translation>The light on your face is uneven: please stand right in front of the light</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="114"/>
+        <source>请摘下帽子，露出额头和眉毛</source>
+        <translation>Please take off your hat so that your forehead and eyebrows show</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="115"/>
+        <source>背景不够干净，请站在白色背景板前，身后不要有人或物品</source>
+        <translation>The background is not plain: please stand in front of the white board, with no one and nothing behind you</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="116"/>
+        <source>背景颜色过深，请站在白色背景板前</source>
+        <translation>The background is too dark: please stand in front of the white board</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="121"/>
         <source>请选择要办理的业务</source>
         <translation>Please choose a service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="113"/>
+        <location filename="../texts.py" line="122"/>
         <source>请将身份证放在读卡区，放好后不要移动</source>
         <translation>Please place your ID card on the reader and keep it still</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="114"/>
+        <location filename="../texts.py" line="123"/>
         <source>请将回执上的二维码对准扫描窗口</source>
         <translation>Please hold the QR code on your receipt under the scanner</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="115"/>
+        <location filename="../texts.py" line="124"/>
         <source>请核对信息，无误后请点击确认办理</source>
         <translation>Please check the details, then press Confirm</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="116"/>
+        <location filename="../texts.py" line="125"/>
         <source>正在办理，请稍候</source>
         <translation>Please wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="117"/>
+        <location filename="../texts.py" line="126"/>
         <source>正在打印回执，请在出纸口取走回执</source>
         <translation>Printing your receipt. Please take it from the slot</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="118"/>
+        <location filename="../texts.py" line="127"/>
         <source>正在打印证明，请在A4出纸口取走证明</source>
         <translation>Printing your certificate. Please take it from the A4 tray</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="119"/>
+        <location filename="../texts.py" line="128"/>
         <source>请查看办理结果</source>
         <translation>Here is the result</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="120"/>
+        <location filename="../texts.py" line="129"/>
         <source>请对本次服务进行评价</source>
         <translation>Please rate this service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="121"/>
+        <location filename="../texts.py" line="130"/>
         <source>请取回您的身份证和回执，感谢您的使用</source>
         <translation>Please take your ID card and receipt. Thank you</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="122"/>
+        <location filename="../texts.py" line="131"/>
         <source>本机暂停服务，请前往服务窗口</source>
         <translation>This kiosk is out of service. Please go to a service counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="123"/>
+        <location filename="../texts.py" line="132"/>
         <source>需要更多时间吗？</source>
         <translation>Do you need more time?</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="124"/>
+        <location filename="../texts.py" line="133"/>
         <source>请告诉我们不满意的原因</source>
         <translation>Please tell us what was wrong</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="128"/>
+        <location filename="../texts.py" line="137"/>
         <source>证明已开具</source>
         <translation>Certificate issued</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="129"/>
+        <location filename="../texts.py" line="138"/>
         <source>证明编号：</source>
         <translation>Certificate no.: </translation>
     </message>
     <message>
-        <location filename="../texts.py" line="130"/>
+        <location filename="../texts.py" line="139"/>
         <source>申请已受理</source>
         <translation>Application accepted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="131"/>
+        <location filename="../texts.py" line="140"/>
         <source>申请编号：</source>
         <translation>Application no.: </translation>
     </message>
     <message>
-        <location filename="../texts.py" line="132"/>
+        <location filename="../texts.py" line="141"/>
         <source>审核结果将以短信通知</source>
         <translation>The result will follow by SMS</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="133"/>
+        <location filename="../texts.py" line="142"/>
         <source>暂不能自助开具</source>
         <translation>Cannot be issued here</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="134"/>
+        <location filename="../texts.py" line="143"/>
         <source>查询完成</source>
         <translation>Search complete</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="135"/>
+        <location filename="../texts.py" line="144"/>
         <source>未能完成办理</source>
         <translation>The service could not be completed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="139"/>
+        <location filename="../texts.py" line="148"/>
         <source>办理业务</source>
         <translation>Service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="140"/>
+        <location filename="../texts.py" line="149"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="141"/>
+        <location filename="../texts.py" line="150"/>
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="145"/>
+        <location filename="../texts.py" line="154"/>
         <source>非常满意</source>
         <translation>Excellent</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="146"/>
+        <location filename="../texts.py" line="155"/>
         <source>满意</source>
         <translation>Good</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="147"/>
+        <location filename="../texts.py" line="156"/>
         <source>基本满意</source>
         <translation>Fair</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="148"/>
+        <location filename="../texts.py" line="157"/>
         <source>不满意</source>
         <translation>Poor</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="149"/>
+        <location filename="../texts.py" line="158"/>
         <source>非常不满意</source>
         <translation>Very poor</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="150"/>
+        <location filename="../texts.py" line="159"/>
         <source>等待时间长</source>
         <translation>Long wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="151"/>
+        <location filename="../texts.py" line="160"/>
         <source>操作不方便</source>
         <translation>Hard to use</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="152"/>
+        <location filename="../texts.py" line="161"/>
         <source>设备有故障</source>
         <translation>A device did not work</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="153"/>
+        <location filename="../texts.py" line="162"/>
         <source>对结果不满意</source>
         <translation>Unhappy with the result</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="154"/>
+        <location filename="../texts.py" line="163"/>
         <source>其他原因</source>
         <translation>Something else</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="158"/>
+        <location filename="../texts.py" line="167"/>
         <source>已开具</source>
         <translation>Issued</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="159"/>
+        <location filename="../texts.py" line="168"/>
         <source>已受理，审核中</source>
         <translation>Accepted, being reviewed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="160"/>
+        <location filename="../texts.py" line="169"/>
         <source>办理中</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="161"/>
+        <location filename="../texts.py" line="170"/>
         <source>未通过，请到窗口咨询</source>
         <translation>Not granted: please ask at a counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="162"/>
+        <location filename="../texts.py" line="171"/>
         <source>未查询到办理记录</source>
         <translation>No applications found</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="163"/>
+        <location filename="../texts.py" line="172"/>
         <source>已打印</source>
         <translation>printed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="164"/>
+        <location filename="../texts.py" line="173"/>
         <source>未打印，可补打</source>
         <translation>not printed: can be reprinted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="165"/>
+        <location filename="../texts.py" line="174"/>
         <source>补打</source>
         <translation>Reprint</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="166"/>
+        <location filename="../texts.py" line="175"/>
         <source>完成查询</source>
         <translation>Done</translation>
     </message>

@@ -28,7 +28,8 @@ PUBLISHING_CALLS = {"identify_problem": -1, "stage_problem": -1, "stage_failed":
                     "_finish_with": -1, "ServiceRefused": 0, "PolicyStep": 2}
 RETURNING_CODES = {"entry_error", "_retry_message", "_unavailable_reason", "refresh_availability"}
 CODE_TABLES = {"PROBLEMS", "_START", "_SWITCH"}
-CODE_MODULES = {"kiosk/identity/quality.py", "kiosk/identity/liveness.py"}  # guidance, challenges
+CODE_MODULES = {"kiosk/identity/quality.py", "kiosk/identity/liveness.py",  # guidance, challenges
+                "kiosk/identity/photo_checks.py"}  # ID photo guidance
 MESSAGE_ATTRIBUTES = {"_message", "_carry"}
 
 
