@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 
 from central.auth import SignedRequest, signed
 from central.context import central_of
-from central.services import no_criminal_record, progress_query, temporary_id
+from central.services import id_card_pickup, id_photo, no_criminal_record, progress_query, temporary_id
 from central.services.base import ServiceInfo
 
 PREFIX = "/api/v1/services"
@@ -17,6 +17,8 @@ SERVICES: dict[str, ModuleType] = {
     "no_criminal_record": no_criminal_record,
     "temporary_id": temporary_id,
     "progress_query": progress_query,
+    "id_card_pickup": id_card_pickup,
+    "id_photo": id_photo,
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, select, update
 
 from central.backoffice import Decision
+from central.demo_backoffice import DemoBackOffice
 from central.db import applications, normalise_url, records
 from central.server import EmbeddedCentral
 from central.stats import stats as central_stats
@@ -289,7 +290,7 @@ def test_offline_applications_are_decided_on_ingest_and_stored_without_clear_ide
     assert "1101**********1239" in stored
 
 
-class UndecidedBackOffice:
+class UndecidedBackOffice(DemoBackOffice):
     """A back office that takes its time: every application stays accepted."""
 
     def check_no_criminal_record(self, applicant, purpose):
