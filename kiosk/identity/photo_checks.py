@@ -44,6 +44,8 @@ FACE_WIDTH, FACE_TOLERANCE = 207, 14  # face width 207 ± 14
 HAIR_TOP_MIN, HAIR_TOP_MAX = 7, 21  # top of the hair below the top edge
 EYES_ABOVE_BOTTOM = 207  # the eyes at least this far above the bottom edge; wins over the hair rule
 HAIR_TOP_TARGET = 14  # assumed: the middle of the allowed band
+EYE_MARGIN = 3  # assumed: px kept clear of the eye limit, for landmark jitter between frames
+PHOTO_DETECT_WIDTH = 400  # detection on a copy this wide: a 180 px face is still ~120 px there
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ def assess(image_bgr: np.ndarray, limits: PhotoLimits = PhotoLimits()) -> PhotoR
     """Detect the face (dlib) and check the frame."""
     import cv2
 
-    faces = face.detect(image_bgr, width=None if image_bgr.shape[1] <= 800 else 800)
+    # Landmarks always come from the full frame; detection first on a smaller copy, and on the
+    # full frame when that finds nothing (a tilted head is missed more easily when small).
+    faces = face.detect(image_bgr, width=PHOTO_DETECT_WIDTH) or face.detect(image_bgr, width=None)
     primary = face.pick_primary(faces, image_bgr.shape[1], image_bgr.shape[0])
     points = None
     if primary is not None:
@@ -235,7 +239,7 @@ def _crop(image: np.ndarray, landmarks: np.ndarray, face_width: float, backgroun
     eye_y = float(landmarks[36:48, 1].mean())
     top = head_top(image, landmarks, face_width, _background_colour(background))
     y0 = top - HAIR_TOP_TARGET / scale
-    lowest_eye = OUT_HEIGHT - EYES_ABOVE_BOTTOM  # 234: the eyes may sit no lower in the photo
+    lowest_eye = OUT_HEIGHT - EYES_ABOVE_BOTTOM - EYE_MARGIN  # the eyes may sit no lower in the photo
     if (eye_y - y0) * scale > lowest_eye:
         y0 = eye_y - lowest_eye / scale
     return Crop(float(centre_x - OUT_WIDTH / 2 / scale), float(y0), float(scale))
