@@ -10,6 +10,8 @@ POST …/retracted {visit_id, reason}             into the reject bin: not_taken
 POST …/wrong_card {visit_id, found_id_number?}  the card in the slot was another person's
   Reports are idempotent per visit: the same report again gets the same answer; another report
   after one was made is 409. Each is passed to the back office (CardPickup) once per visit.
+POST …/stock {} → {slots: [{slot, cards}], cards}   how many cards wait in each of this kiosk's
+  slots (nothing personal): for the kiosk's availability and its technicians.
 
 Central keeps per visit the card's reference, slot, a keyed hash of the ID number and the
 outcome; never templates or photos. A card handed over is collected for good; one retracted is
@@ -80,6 +82,16 @@ class WrongCardIn(ReportIn):
                                         description="the number on the card read instead; for the back office only")
 
 
+class SlotStock(BaseModel):
+    slot: int
+    cards: int
+
+
+class StockOut(BaseModel):
+    slots: list[SlotStock]
+    cards: int = Field(description="cards waiting for their holders in this kiosk")
+
+
 class ReportOut(BaseModel):
     visit_id: str
     state: str = Field(description="handed_over | retracted | wrong_card")
@@ -105,6 +117,18 @@ def lookup(body: LookupIn, request: Request, signed_request: SignedRequest = Dep
         person = id_hash(central.hash_key, card.id_number)
         _remember(conn, body.visit_id, kiosk_id, card, person)
     return _answer("ready", card, visit_id=body.visit_id)
+
+
+@router.post("/stock", response_model=StockOut)
+def stock(request: Request, signed_request: SignedRequest = Depends(signed)) -> dict[str, Any]:
+    central = central_of(request)
+    with central.engine.begin() as conn:
+        kiosk_id = central.verifier.authenticate(conn, signed_request)
+        ready = [card for card in central.backoffice.cards_ready(kiosk_id) if _reason(conn, card, kiosk_id) == "ready"]
+    counts: dict[int, int] = {}
+    for card in ready:
+        counts[card.slot] = counts.get(card.slot, 0) + 1
+    return {"slots": [{"slot": slot, "cards": n} for slot, n in sorted(counts.items())], "cards": len(ready)}
 
 
 @router.post("/handed_over", response_model=ReportOut)

@@ -99,6 +99,17 @@ def test_handed_over_is_idempotent_and_the_card_is_then_collected(central, enrol
     assert ZHANG_WEI.id_number not in str(row)
 
 
+def test_stock_counts_the_cards_waiting_in_this_kiosk(enrolled):
+    client = enrolled()
+    assert client.call("id_card_pickup", "stock", {}) == {"slots": [{"slot": 0, "cards": 1}, {"slot": 1, "cards": 1}],
+                                                          "cards": 2}
+    lookup(client, "v-1", id_number=ZHANG_WEI.id_number)
+    client.call("id_card_pickup", "handed_over", {"visit_id": "v-1"})
+    assert client.call("id_card_pickup", "stock", {}) == {"slots": [{"slot": 1, "cards": 1}], "cards": 1}
+    elsewhere = enrolled(ELSEWHERE).call("id_card_pickup", "stock", {})
+    assert elsewhere == {"slots": [{"slot": 1, "cards": 1}, {"slot": 2, "cards": 1}], "cards": 2}
+
+
 def test_a_card_not_taken_is_retracted_and_recorded(enrolled):
     client = enrolled()
     lookup(client, "v-1", id_number=LI_NA.id_number)
