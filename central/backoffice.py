@@ -14,6 +14,9 @@ Paid services (traffic fines, Hong Kong/Macao endorsements) ask the back office 
 allowed before the citizen pays, and act once the payment is in: `TrafficFines.settle` and
 `ExitEntry.issue_endorsement` are idempotent per order id (central's order book may call again
 after a crash) and raise `Refused` with a message code when they cannot act any more.
+Card pickup is not a decision: the card-production system says where a finished card is
+(`CardPickup.find_card`, `cards_ready`) and is told what became of it (`card_collected`,
+`card_retracted`).
 """
 
 from __future__ import annotations
@@ -152,9 +155,50 @@ class ExitEntry(Protocol):
     def issue_endorsement(self, permit_no: str, kind: str, times: int, order_id: str) -> Endorsement:
         """Grant a paid endorsement; the same order id again gets the same Endorsement. Raises
         Refused("permit_unknown" | "permit_expired" | "no_endorsements_left") when it cannot."""
+@dataclass(frozen=True, repr=False)
+class PickupCard:
+    """A finished resident ID card as the card-production system knows it (id_card_pickup).
+
+    `fingerprints` are the templates recorded when the citizen applied (AS608 character files,
+    512 bytes each) and `photo` the application's photo (JPEG), for the face fallback. Both are
+    biometric data: central passes them to the kiosk that will hand the card over and keeps
+    neither."""
+
+    card_ref: str  # the production system's id of this card, never the ID number
+    id_number: str
+    name: str
+    state: Literal["ready", "in_production", "at_counter", "collected", "retracted"]
+    kiosk_id: str | None = None  # the kiosk it is loaded in (ready); None for the demo stock (any kiosk)
+    slot: int | None = None  # the dispenser slot there
+    loaded_at: float = 0.0  # when it was (re)loaded: a retraction reported before this is over
+    fingerprints: tuple[bytes, ...] = ()
+    photo: bytes | None = None
+
+    def __repr__(self) -> str:  # no ID number, name or biometrics in a traceback
+        return f"{type(self).__name__}({self.card_ref}, {self.state}, slot={self.slot})"
+
+
+@runtime_checkable
+class CardPickup(Protocol):
+    """id_card_pickup: where finished cards are, and what became of them. Reports may come more
+    than once (a kiosk resending after a lost answer): they must be idempotent per card."""
+
+    def find_card(self, *, id_number: str | None = None, receipt_code: str | None = None) -> PickupCard | None:
+        """The card of this ID number, or of the application receipt's code; None if none."""
+        ...
+
+    def cards_ready(self, kiosk_id: str) -> list[PickupCard]:
+        """The cards loaded in this kiosk and waiting for their holders, by slot."""
+        ...
+
+    def card_collected(self, card_ref: str, kiosk_id: str) -> None: ...
+
+    def card_retracted(self, card_ref: str, kiosk_id: str, reason: str, found_id_number: str | None = None) -> None:
+        """The card went into the kiosk's reject bin: `not_taken`, `fault`, `restart`, or
+        `wrong_card` (the card read in its place was another person's: `found_id_number`)."""
         ...
 
 
 @runtime_checkable
-class BackOffice(NoCriminalRecordCheck, TemporaryIdIssue, TrafficFines, ExitEntry, Protocol):
+class BackOffice(NoCriminalRecordCheck, TemporaryIdIssue, TrafficFines, ExitEntry, CardPickup, Protocol):
     """Everything central's services ask; a new service adds its Protocol here."""

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -103,6 +104,37 @@ ratings = Table(
     Column("level", Integer, nullable=False),  # 1..5
     Column("reason", Text),  # optional, at most RATING_REASON_MAX characters
     Column("rated_at", Float, nullable=False),
+)
+
+# id_card_pickup: a card central named to a kiosk for a visit, and what the kiosk reported
+# became of it. No ID number (a keyed hash), no fingerprint, no photo.
+card_pickups = Table(
+    "card_pickups",
+    metadata,
+    Column("visit_id", String(200), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("card_ref", String(64), nullable=False, index=True),
+    Column("id_hash", String(64), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # looked_up | handed_over | retracted | wrong_card
+    Column("reason", String(40)),  # retracted: not_taken | fault | restart
+    Column("looked_up_at", Float, nullable=False),
+    Column("reported_at", Float),
+)
+
+# id_photo: ID photos kept with the citizen's consent, sealed under a key only the receipt code
+# and the ID number give (central/services/id_photo.py); found by a keyed hash of the code.
+id_photos = Table(
+    "id_photos",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("visit_id", String(200), nullable=False, unique=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("id_hash", String(64), nullable=False),
+    Column("salt", LargeBinary(16), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),  # AES-GCM nonce + ciphertext + tag
+    Column("stored_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
 )
 
 nonces = Table(

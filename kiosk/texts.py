@@ -161,6 +161,15 @@ _GROUPS: dict[str, dict[str, str]] = {
         "turn_left": QT_TRANSLATE_NOOP("Messages", "请向左转头"),
         "turn_right": QT_TRANSLATE_NOOP("Messages", "请向右转头"),
     },
+    # ID photo (证件照) guidance beyond the face check's (kiosk/identity/photo_checks.py)
+    "photo_guidance": {
+        "photo_level_head": QT_TRANSLATE_NOOP("Messages", "请保持头部端正，不要歪头"),
+        "photo_open_eyes": QT_TRANSLATE_NOOP("Messages", "请睁开眼睛，看向摄像头"),
+        "photo_even_light": QT_TRANSLATE_NOOP("Messages", "脸部光线不均匀，请站到补光灯正前方"),
+        "photo_remove_hat": QT_TRANSLATE_NOOP("Messages", "请摘下帽子，露出额头和眉毛"),
+        "photo_plain_background": QT_TRANSLATE_NOOP("Messages", "背景不够干净，请站在白色背景板前，身后不要有人或物品"),
+        "photo_light_background": QT_TRANSLATE_NOOP("Messages", "背景颜色过深，请站在白色背景板前"),
+    },
     # what the kiosk says on entering a screen ("spoken.<state or device action>"); a screen
     # that shows the same sentence takes it from here
     "spoken": {

@@ -8,7 +8,15 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 
 from central.auth import SignedRequest, signed
 from central.context import central_of
-from central.services import hkmo_endorsement, no_criminal_record, progress_query, temporary_id, traffic_fines
+from central.services import (
+    hkmo_endorsement,
+    id_card_pickup,
+    id_photo,
+    no_criminal_record,
+    progress_query,
+    temporary_id,
+    traffic_fines,
+)
 from central.services.base import ServiceInfo
 
 PREFIX = "/api/v1/services"
@@ -19,6 +27,8 @@ SERVICES: dict[str, ModuleType] = {
     "progress_query": progress_query,
     "traffic_fines": traffic_fines,
     "hkmo_endorsement": hkmo_endorsement,
+    "id_card_pickup": id_card_pickup,
+    "id_photo": id_photo,
 }
 
 

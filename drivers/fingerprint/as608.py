@@ -122,6 +122,22 @@ class As608Reader(SerialLine, FingerprintReader):
             self.download(2, template)
             return self._match()
 
+    def verify_any(self, templates, timeout_s: float = 10.0) -> MatchResult:
+        """One press: its features stay in buffer 1 while each template goes into buffer 2
+        (DownChar) and is matched; the first that matches wins."""
+        if not templates:
+            raise ValueError("no template to compare the finger with")
+        for template in templates:
+            _check_template(template)
+        with self._lock:
+            self._live_finger(1, timeout_s)
+            for index, template in enumerate(templates):
+                self.download(2, template)
+                result = self._match()
+                if result.matched:
+                    return MatchResult(True, result.score, index)
+            return MatchResult(False, 0)
+
     def match(self, template_a: bytes, template_b: bytes) -> MatchResult:
         _check_template(template_a)
         _check_template(template_b)

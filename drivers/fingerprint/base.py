@@ -6,6 +6,8 @@ it, and never log it.
 
     capture(timeout_s) -> bytes          wait for a finger, return its template
     verify(template, timeout_s)          a live finger against a template -> MatchResult
+    verify_any(templates, timeout_s)     one press against several (the fingers recorded at
+                                         application) -> MatchResult with the index that matched
     match(template_a, template_b)        two templates, compared by the module -> MatchResult
     search(timeout_s)                    a live finger against the module's library -> SearchResult
     enroll(page, timeout_s, on_lift)     two presses of one finger, stored in a library page
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, Sequence
 
 from drivers.base import Device
 
@@ -29,6 +31,7 @@ from drivers.base import Device
 class MatchResult:
     matched: bool
     score: int  # the module's similarity score; 0 when nothing matched
+    template: int | None = None  # verify_any: which of the templates matched
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,16 @@ class FingerprintReader(Device):
     def verify(self, template: bytes, timeout_s: float = 10.0) -> MatchResult:
         """Wait for a finger and compare it with `template` (from the card or an enrolment)."""
 
+    def verify_any(self, templates: Sequence[bytes], timeout_s: float = 10.0) -> MatchResult:
+        """Wait for a finger and compare it with each template in turn; the first match wins.
+        This fallback takes one press per template; backends that can keep the live finger's
+        features (AS608: buffer 1) compare one press with all of them."""
+        for index, template in enumerate(_some(templates)):
+            result = self.verify(template, timeout_s)
+            if result.matched:
+                return MatchResult(True, result.score, index)
+        return MatchResult(False, 0)
+
     @abc.abstractmethod
     def match(self, template_a: bytes, template_b: bytes) -> MatchResult:
         """Compare two templates on the module."""
@@ -62,3 +75,9 @@ class FingerprintReader(Device):
                on_lift: Callable[[], None] | None = None) -> None:
         """Two presses of the same finger make one template, stored in library `page`.
         `on_lift` is called when the citizen should lift the finger and press it again."""
+
+
+def _some(templates: Sequence[bytes]) -> Sequence[bytes]:
+    if not templates:
+        raise ValueError("no template to compare the finger with")
+    return templates

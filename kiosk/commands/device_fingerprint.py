@@ -54,23 +54,27 @@ def capture(url, out, timeout_s):
 
 @fingerprint.command()
 @click.option("--url", required=True, help=URL_HELP)
-@click.option("--template", "template_file", required=True, type=click.Path(dir_okay=False),
-              help="A template file (from capture --out).")
+@click.option("--template", "template_files", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="A template file (from capture --out, or one recorded at application); repeat it for "
+                   "several fingers: one press is compared with each.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0), default=8.0, show_default=True, help=WAIT_HELP)
 @clean_failures
-def match(url, template_file, timeout_s):
-    """Wait for a finger and compare it with a template; print {matched, score}."""
+def match(url, template_files, timeout_s):
+    """Wait for a finger and compare it with the templates; print {matched, score, template}
+    (`template`: the index of the --template that matched, or null)."""
     from drivers.fingerprint.as608_codec import TEMPLATE_SIZE
     from drivers.registry import open_device
 
-    with open(template_file, "rb") as f:
-        template = f.read(TEMPLATE_SIZE + 1)  # enough to tell a wrong size, whatever the file is
+    templates = []
+    for template_file in template_files:
+        with open(template_file, "rb") as f:
+            templates.append(f.read(TEMPLATE_SIZE + 1))  # enough to tell a wrong size, whatever the file is
     reader = open_device(url)
     try:
-        result = reader.verify(template, timeout_s)
+        result = reader.verify_any(templates, timeout_s)
     finally:
         reader.close()
-    emit_json({"matched": result.matched, "score": result.score})
+    emit_json({"matched": result.matched, "score": result.score, "template": result.template})
 
 
 @fingerprint.command()

@@ -718,242 +718,272 @@
         <translation>Please turn your head to the right</translation>
     </message>
     <message>
+        <location filename="../texts.py" line="166"/>
+        <source>请保持头部端正，不要歪头</source>
+        <translation>Please hold your head straight, not tilted</translation>
+    </message>
+    <message>
         <location filename="../texts.py" line="167"/>
+        <source>请睁开眼睛，看向摄像头</source>
+        <translation>Please open your eyes and look at the camera</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="168"/>
+        <source>脸部光线不均匀，请站到补光灯正前方</source>
+        <translation>The light on your face is uneven: please stand right in front of the light</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="169"/>
+        <source>请摘下帽子，露出额头和眉毛</source>
+        <translation>Please take off your hat so that your forehead and eyebrows show</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="170"/>
+        <source>背景不够干净，请站在白色背景板前，身后不要有人或物品</source>
+        <translation>The background is not plain: please stand in front of the white board, with no one and nothing behind you</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="171"/>
+        <source>背景颜色过深，请站在白色背景板前</source>
+        <translation>The background is too dark: please stand in front of the white board</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="176"/>
         <source>请选择要办理的业务</source>
         <translation>Please choose a service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="168"/>
+        <location filename="../texts.py" line="177"/>
         <source>请将身份证放在读卡区，放好后不要移动</source>
         <translation>Please place your ID card on the reader and keep it still</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="169"/>
+        <location filename="../texts.py" line="178"/>
         <source>请将回执上的二维码对准扫描窗口</source>
         <translation>Please hold the QR code on your receipt under the scanner</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="170"/>
+        <location filename="../texts.py" line="179"/>
         <source>请核对信息，无误后请点击确认办理</source>
         <translation>Please check the details, then press Confirm</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="171"/>
+        <location filename="../texts.py" line="180"/>
         <source>正在办理，请稍候</source>
         <translation>Please wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="172"/>
+        <location filename="../texts.py" line="181"/>
         <source>正在打印回执，请在出纸口取走回执</source>
         <translation>Printing your receipt. Please take it from the slot</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="173"/>
+        <location filename="../texts.py" line="182"/>
         <source>正在打印证明，请在A4出纸口取走证明</source>
         <translation>Printing your certificate. Please take it from the A4 tray</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="174"/>
+        <location filename="../texts.py" line="183"/>
         <source>请查看办理结果</source>
         <translation>Here is the result</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="175"/>
+        <location filename="../texts.py" line="184"/>
         <source>请对本次服务进行评价</source>
         <translation>Please rate this service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="176"/>
+        <location filename="../texts.py" line="185"/>
         <source>请取回您的身份证和回执，感谢您的使用</source>
         <translation>Please take your ID card and receipt. Thank you</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="177"/>
+        <location filename="../texts.py" line="186"/>
         <source>本机暂停服务，请前往服务窗口</source>
         <translation>This kiosk is out of service. Please go to a service counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="178"/>
+        <location filename="../texts.py" line="187"/>
         <source>需要更多时间吗？</source>
         <translation>Do you need more time?</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="179"/>
+        <location filename="../texts.py" line="188"/>
         <source>请告诉我们不满意的原因</source>
         <translation>Please tell us what was wrong</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="180"/>
+        <location filename="../texts.py" line="189"/>
         <source>请选择要办理的项目，选好后点击下一步</source>
         <translation>Please choose, then press Next</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="181"/>
+        <location filename="../texts.py" line="190"/>
         <source>请将港澳通行证放在证件读取区，放好后不要移动</source>
         <translation>Please lay your permit on the document reader and keep it still</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="182"/>
+        <location filename="../texts.py" line="191"/>
         <source>请用微信、支付宝或云闪付扫描屏幕上的二维码付款</source>
         <translation>Please scan the QR code on the screen with WeChat Pay, Alipay or UnionPay to pay</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="186"/>
+        <location filename="../texts.py" line="195"/>
         <source>证明已开具</source>
         <translation>Certificate issued</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="187"/>
+        <location filename="../texts.py" line="196"/>
         <source>证明编号：</source>
         <translation>Certificate no.: </translation>
     </message>
     <message>
-        <location filename="../texts.py" line="188"/>
+        <location filename="../texts.py" line="197"/>
         <source>申请已受理</source>
         <translation>Application accepted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="189"/>
+        <location filename="../texts.py" line="198"/>
         <source>申请编号：</source>
         <translation>Application no.: </translation>
     </message>
     <message>
-        <location filename="../texts.py" line="190"/>
+        <location filename="../texts.py" line="199"/>
         <source>审核结果将以短信通知</source>
         <translation>The result will follow by SMS</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="191"/>
+        <location filename="../texts.py" line="200"/>
         <source>暂不能自助开具</source>
         <translation>Cannot be issued here</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="192"/>
+        <location filename="../texts.py" line="201"/>
         <source>查询完成</source>
         <translation>Search complete</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="193"/>
+        <location filename="../texts.py" line="202"/>
         <source>未能完成办理</source>
         <translation>The service could not be completed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="194"/>
+        <location filename="../texts.py" line="203"/>
         <source>缴费成功</source>
         <translation>Payment complete</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="195"/>
+        <location filename="../texts.py" line="204"/>
         <source>未能办理，款项将原路退回</source>
         <translation>Not completed: your payment will be refunded</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="199"/>
+        <location filename="../texts.py" line="208"/>
         <source>办理业务</source>
         <translation>Service</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="200"/>
+        <location filename="../texts.py" line="209"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="201"/>
+        <location filename="../texts.py" line="210"/>
         <source>身份证号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="205"/>
+        <location filename="../texts.py" line="214"/>
         <source>非常满意</source>
         <translation>Excellent</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="206"/>
+        <location filename="../texts.py" line="215"/>
         <source>满意</source>
         <translation>Good</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="207"/>
+        <location filename="../texts.py" line="216"/>
         <source>基本满意</source>
         <translation>Fair</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="208"/>
+        <location filename="../texts.py" line="217"/>
         <source>不满意</source>
         <translation>Poor</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="209"/>
+        <location filename="../texts.py" line="218"/>
         <source>非常不满意</source>
         <translation>Very poor</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="210"/>
+        <location filename="../texts.py" line="219"/>
         <source>等待时间长</source>
         <translation>Long wait</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="211"/>
+        <location filename="../texts.py" line="220"/>
         <source>操作不方便</source>
         <translation>Hard to use</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="212"/>
+        <location filename="../texts.py" line="221"/>
         <source>设备有故障</source>
         <translation>A device did not work</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="213"/>
+        <location filename="../texts.py" line="222"/>
         <source>对结果不满意</source>
         <translation>Unhappy with the result</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="214"/>
+        <location filename="../texts.py" line="223"/>
         <source>其他原因</source>
         <translation>Something else</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="218"/>
+        <location filename="../texts.py" line="227"/>
         <source>已开具</source>
         <translation>Issued</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="219"/>
+        <location filename="../texts.py" line="228"/>
         <source>已受理，审核中</source>
         <translation>Accepted, being reviewed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="220"/>
+        <location filename="../texts.py" line="229"/>
         <source>办理中</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="221"/>
+        <location filename="../texts.py" line="230"/>
         <source>未通过，请到窗口咨询</source>
         <translation>Not granted: please ask at a counter</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="222"/>
+        <location filename="../texts.py" line="231"/>
         <source>未查询到办理记录</source>
         <translation>No applications found</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="223"/>
+        <location filename="../texts.py" line="232"/>
         <source>已打印</source>
         <translation>printed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="224"/>
+        <location filename="../texts.py" line="233"/>
         <source>未打印，可补打</source>
         <translation>not printed: can be reprinted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="225"/>
+        <location filename="../texts.py" line="234"/>
         <source>补打</source>
         <translation>Reprint</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="226"/>
+        <location filename="../texts.py" line="235"/>
         <source>完成查询</source>
         <translation>Done</translation>
     </message>

@@ -184,6 +184,8 @@ class FaceVerifier:
         if usable:
             self._follow(analysis.box, timestamp)
             self._usable_frames += 1
+        if analysis.quality.usable_for_encoding:
+            self._clean_frames += 1
         elif self._last_face_at is not None and timestamp - self._last_face_at > self.settings.max_face_gap_s:
             self._restart_checks()  # somebody else may be standing here now
         guidance = analysis.quality.guidance
@@ -210,7 +212,8 @@ class FaceVerifier:
             return self._decision
         if not self._seen_face:
             return self._decide(NO_FACE, reason=quality.NO_FACE)
-        if self._usable_frames == 0:
+        if self._usable_frames == 0 or self._clean_frames == 0:
+            # Every frame had something to fix, if only a face turned away: say what, most often.
             worst = next((code for code, _ in self._issues.most_common() if code), None)
             return self._decide(POOR_QUALITY, reason=worst)
         return self._decide(TIMEOUT)
@@ -238,6 +241,7 @@ class FaceVerifier:
         self._started: float | None = None
         self._frames = 0
         self._usable_frames = 0
+        self._clean_frames = 0  # frames without any quality issue (an encoding could be taken)
         self._seen_face = False
         self._issues: Counter = Counter()
         self._restart_checks()

@@ -89,6 +89,10 @@ class FaceWorker:
     def reference_encoding(self, image, jitters: int = 1):
         return self._call("reference", image, jitters)
 
+    def photo(self, image, limits=None):
+        """The ID-photo checks of one frame (photo_checks.assess): a PhotoReport."""
+        return self._call("photo", image, limits)
+
     def close(self) -> None:
         with self._lock:
             self._stop_locked()
@@ -156,7 +160,7 @@ def _quiet() -> bool:
 
 def serve(stdin, stdout) -> None:
     """The worker's loop: one request, one answer, nothing kept."""
-    from kiosk.identity import analysis, face
+    from kiosk.identity import analysis, face, photo_checks
 
     face.load_models()
     _write(stdout, ("ready", os.getpid()))
@@ -171,6 +175,8 @@ def serve(stdin, stdout) -> None:
                 answer = ("ok", analysis.analyse(*args))
             elif op == "reference":
                 answer = ("ok", analysis.reference_encoding(*args))
+            elif op == "photo":
+                answer = ("ok", photo_checks.assess(args[0], args[1] or photo_checks.PhotoLimits()))
             else:
                 answer = ("bad_request", f"unknown request {op!r}")
         except analysis.NoFaceInPhoto as exc:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, select, update
 
 from central.backoffice import Decision
+from central.demo_backoffice import DemoBackOffice
 from central.db import applications, normalise_url, records
 from central.demo_backoffice import DemoBackOffice
 from central.server import EmbeddedCentral

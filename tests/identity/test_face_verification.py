@@ -63,6 +63,24 @@ def test_unusable_scenes_give_guidance_and_no_decision_on_the_face(worker, astro
     assert decision.reason == guidance
 
 
+def test_a_time_out_with_only_a_turned_face_is_poor_quality_with_its_guidance(worker, astronaut):
+    """Turned away the whole time: no frame was blocked, none could be compared. The attempt
+    ends as poor_quality saying why, not as a bare timeout."""
+    turned = face_scenes.citizen(astronaut, order=("turn_left",))[8:12]  # the head at its widest turn
+    verifier = verifier_for(worker, id_photo("astronaut"), liveness=False)
+    updates = feed_frames(verifier, turned, max_frames=6)
+    assert [u.guidance for u in updates] == [quality.FACE_CAMERA] * 6 and updates[-1].decision is None
+    decision = verifier.time_up()
+    assert (decision.decision, decision.reason) == ("poor_quality", quality.FACE_CAMERA)
+
+
+def test_a_time_out_after_clean_frames_is_still_a_timeout(worker, astronaut):
+    frames = face_scenes.citizen(astronaut, order=("blink",))
+    verifier = verifier_for(worker, id_photo("astronaut"), challenges=("turn",), challenge_timeout_s=60)
+    feed_frames(verifier, frames[:6], max_frames=6)  # still, clean frames; the turn never comes
+    assert verifier.time_up().decision == "timeout"
+
+
 def test_id_photo_without_a_face_is_an_error(worker):
     from kiosk.identity.worker import WorkerRequestFailed
 

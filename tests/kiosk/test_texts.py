@@ -29,7 +29,8 @@ PUBLISHING_CALLS = {"identify_problem": -1, "stage_problem": -1, "stage_failed":
 RETURNING_CODES = {"entry_error", "plate_error", "_retry_message", "_unavailable_reason", "refresh_availability"}
 SHARED_RULES = ("common/plates.py",)  # rules in common/ whose codes the kiosk shows (kiosk/inputs.py)
 CODE_TABLES = {"PROBLEMS", "_START", "_SWITCH"}
-CODE_MODULES = {"kiosk/identity/quality.py", "kiosk/identity/liveness.py"}  # guidance, challenges
+CODE_MODULES = {"kiosk/identity/quality.py", "kiosk/identity/liveness.py",  # guidance, challenges
+                "kiosk/identity/photo_checks.py"}  # ID photo guidance
 MESSAGE_ATTRIBUTES = {"_message", "_carry"}
 
 

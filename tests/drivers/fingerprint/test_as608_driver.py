@@ -42,6 +42,36 @@ def test_verify_a_live_finger_against_a_template(reader, emulator):
     assert reader.verify(enrolled, timeout_s=2) == MatchResult(False, 0)
 
 
+def test_one_press_against_the_fingers_recorded_at_application(reader, emulator):
+    """The pickup's check: the two templates central holds, one live press, over the pty."""
+    recorded = [demo_fingers.press(name, demo_fingers.APPLICATION_PRESS)
+                for name in ("zhang-wei-right-index", "zhang-wei-left-index")]
+    first = reader.verify_any(recorded, timeout_s=2)
+    assert first.matched and first.template == 0 and first.score >= demo_fingers.MATCH_THRESHOLD
+    emulator.place_finger("zhang-wei-left-index")
+    second = reader.verify_any(recorded, timeout_s=2)
+    assert second.matched and second.template == 1
+    emulator.place_finger("li-na-right-index")
+    before = dict(emulator.counters)
+    assert reader.verify_any(recorded, timeout_s=2) == MatchResult(False, 0, None)
+    delta = {name: emulator.counters[name] - before.get(name, 0) for name in ("Img2Tz", "DownChar", "Match")}
+    assert delta == {"Img2Tz": 1, "DownChar": 2, "Match": 2}  # one press, compared with both
+
+
+def test_verify_any_refuses_an_empty_list_and_bad_templates(reader):
+    with pytest.raises(ValueError, match="no template to compare"):
+        reader.verify_any([], timeout_s=1)
+    with pytest.raises(ValueError, match="a template is 512 bytes, got 3"):
+        reader.verify_any([demo_fingers.press(FINGER, 1), b"abc"], timeout_s=1)
+
+
+def test_the_common_demo_fingers_fit_the_codec():
+    from common import demo_fingers as shared
+
+    assert shared.TEMPLATE_SIZE == codec.TEMPLATE_SIZE
+    assert len(shared.press("li-na-right-thumb", shared.APPLICATION_PRESS)) == codec.TEMPLATE_SIZE
+
+
 def test_match_two_templates_on_the_module(reader):
     a, b = demo_fingers.press(FINGER, 1), demo_fingers.press(FINGER, 2)
     assert reader.match(a, b).matched

@@ -51,7 +51,23 @@ def test_match_compares_a_live_finger_with_a_file(endpoint, emulator, kiosk_cli,
     emulator.place_finger("li-na-right-index")
     result = kiosk_cli(*args)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"matched": False, "score": 0}
+    assert json.loads(result.stdout) == {"matched": False, "score": 0, "template": None}
+
+
+def test_match_takes_the_fingers_recorded_at_application(endpoint, emulator, kiosk_cli, tmp_path):
+    """Two templates as central hands them out: one press of the left index matches the second."""
+    files = []
+    for name in ("zhang-wei-right-index", "zhang-wei-left-index"):
+        files += ["--template", str(tmp_path / f"{name}.tpl")]
+        (tmp_path / f"{name}.tpl").write_bytes(demo_fingers.press(name, demo_fingers.APPLICATION_PRESS))
+    emulator.place_finger("zhang-wei-left-index")
+    result = kiosk_cli("device", "fingerprint", "match", "--url", f"as608://{endpoint.device}", *files)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["matched"] is True and answer["template"] == 1
+    emulator.place_finger("li-na-right-thumb")
+    result = kiosk_cli("device", "fingerprint", "match", "--url", f"as608://{endpoint.device}", *files)
+    assert json.loads(result.stdout) == {"matched": False, "score": 0, "template": None}
 
 
 def test_status_prints_the_device_status(endpoint, kiosk_cli):
