@@ -453,16 +453,19 @@ class Session:
 
     def payment_update(self, visit_id: str, stage_id: str, order) -> None:
         """What central says of the visit's order (kiosk.payments.Order): the code to show, paid,
-        refunded. The countdown follows the order's own expiry from the first word on it."""
+        refunded. The countdown follows the order's own expiry from the first word on it; once
+        paid, the wait for central's delivery is the machine's, under its hard ceiling."""
         with self._lock:
             stage = self._stage()
             if not self._is_current(visit_id, "pay") or stage.id != stage_id:
                 return
-            first = self.visit.payment is None or self._payment_view().state == "opening"
+            before = self.visit.payment
             self.visit.payment = order
             left = order.seconds_left()
-            if first and left is not None:
+            if before is None and left is not None:
                 self._timer = _Timer(deadline=self._clock() + max(0.0, left) + PAYMENT_GRACE_S)
+            if order.state == "paid" and (before is None or before.state != "paid"):
+                self._timer = _Timer(deadline=self._clock() + self._config.timeouts.working_s)
             self._publish()
 
     def stage_done(self, visit_id: str, stage_id: str, result: ServiceResult | None = None) -> None:
@@ -493,7 +496,7 @@ class Session:
                 return
             if stage_id is not None and stage.id != stage_id:
                 return
-            self._finish_with(message)
+            self._fail(message)
 
     def set_availability(self, availability: dict[str, str | None], out_of_service: str | None) -> None:
         """Which services can be offered now (None = available, else a reason code), and whether
@@ -533,8 +536,8 @@ class Session:
 
     def _timed_out(self) -> None:
         stage = self._stage()
-        if stage is not None and not stage.citizen:
-            self._finish_with("machine_timeout")
+        if stage is not None and (not stage.citizen or not self._cancellable()):
+            self._fail("machine_timeout")  # a paid order being delivered is the machine's wait too
         elif stage is not None and stage.kind == "rate" and self._completed():
             self._advance()  # the outcome stays a moment longer, with "take your card"
         elif self.state == "done":
@@ -583,6 +586,14 @@ class Session:
             self.visit.stage_id = None
         self._message = message  # set first: the one view of `done` published carries it
         self._send("finish")
+
+    def _fail(self, message: str) -> None:
+        """The visit ends at `done` because a stage could not go on. A payment that failed fails
+        the visit, whatever was looked up before it (a query's answer is not the outcome)."""
+        stage = self._stage()
+        if stage is not None and stage.kind == "pay" and self.visit.result is not None:
+            self.visit.result = None
+        self._finish_with(message)
 
     def _back_target(self) -> Stage | None:
         stage = self._stage()

@@ -138,6 +138,11 @@ def test_declined_payment_charges_nothing_and_says_so(qtbot, env, kiosk):
     assert figures(env) == {"orders": {"failed": 1}, "charged_fen": 0, "refunded_fen": 0, "unreconciled": 0}
     assert [state for _order, state in ledger(core)] == ["settled"]
     assert not env.printer.jobs
+    click(qtbot, window.pages["done"].finish)
+    wait_state(qtbot, window, "attract")
+    assert wait_delivered(core, 3)
+    record = next(r for r in central_visit_records(env) if r["service"] == TF)
+    assert record["outcome"] == "failed" and record["payment"]["outcome"] == "declined"
 
 
 def test_cancel_at_the_code_closes_the_order_so_it_can_no_longer_be_paid(qtbot, env, kiosk):

@@ -123,6 +123,7 @@ def test_pay_shows_the_code_with_the_orders_countdown_and_goes_on_when_paid(setu
     assert view.payment.state == "paid" and view.payment.qr_url == "" and not view.can_cancel
     session.cancel()
     assert session.state == "pay"  # the money is in: no walking off with a cancel
+    assert session.view().countdown == 30  # central's delivery: the machine's ceiling (working_s)
     delivered = order("paid", "delivered", result={"decisions": [{"decision_no": "4403001"}], "paid_fen": 35600})
     session.stage_done(session.visit.id, "pay", service.paid_result(session.visit, delivered))
     session.visit.payment = delivered
@@ -145,6 +146,10 @@ def test_a_declined_payment_ends_the_visit_with_its_message(setup):
     session.stage_failed(session.visit.id, "pay", "payment_declined")
     view = session.view()
     assert view.state == "done" and view.message == "payment_declined"
+    assert view.outcome is None  # the fines looked up are not the visit's outcome
+    visit = session.visit
+    session.finish()
+    assert runner.ended[-1] == (visit, "failed")
 
 
 def test_cancel_while_waiting_ends_the_visit_and_there_is_no_back_over_a_payment(setup):
@@ -187,3 +192,21 @@ def test_refund_outcome_is_shown_and_printed(setup):
 ])
 def test_permit_numbers(value, error):
     assert entry_error("permit", value) == error
+
+
+def test_a_delivery_that_never_comes_ends_as_a_machine_timeout_not_a_walk_away(setup, clock):
+    session, runner, service = setup
+    to_select(session, service)
+    session.toggle("violations", "4403002")
+    session.confirm()
+    session.confirm()
+    session.payment_update(session.visit.id, "pay", order())
+    session.payment_update(session.visit.id, "pay", order("paid", "delivering"))
+    visit = session.visit
+    clock.advance(31)
+    session.tick()
+    view = session.view()
+    assert view.state == "done" and view.message == "machine_timeout"
+    assert runner.ended == []  # still the visit's, until the citizen finishes at done
+    session.finish()
+    assert runner.ended[-1] == (visit, "failed")
