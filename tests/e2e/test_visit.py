@@ -215,11 +215,16 @@ def test_the_kiosk_goes_out_of_service_when_no_service_can_be_offered(qtbot, env
     wait_state(qtbot, window, "attract")
     env.idcard.set_fault("unplugged")
     env.scanner.set_fault("unplugged")
+    wait_state(qtbot, window, "attract")  # traffic fines by plate need neither: still offered
+    qtbot.waitUntil(lambda: core._availability.get("no_criminal_record") == "idcard_unavailable", timeout=15_000)
+    assert core._availability["traffic_fines"] is None
+    env.printer.set_fault("paper_out")  # and now nothing can be offered
     view = wait_state(qtbot, window, "out_of_service", timeout=15_000)
-    assert view.out_of_service_reason == "idcard_unavailable"
-    assert "身份证读卡器无法使用" in all_texts(window)
+    assert view.out_of_service_reason == "no_service_available"
+    assert "设备维护中" in all_texts(window)
     env.idcard.clear_fault()
     env.scanner.clear_fault()
+    env.printer.set_fault(None)
     wait_state(qtbot, window, "attract", timeout=15_000)
 
 

@@ -25,7 +25,7 @@ PRINTERS = ("printer", "docprinter")  # only printers report paper and cover (dr
 # ---- what the core publishes ------------------------------------------------------------------
 # Where kiosk/ hands a message code to the session or the screens: the argument that carries it.
 PUBLISHING_CALLS = {"identify_problem": -1, "stage_problem": -1, "stage_failed": -1, "scan_problem": -1,
-                    "_finish_with": -1, "ServiceRefused": 0, "PolicyStep": 2}
+                    "_finish_with": -1, "_fail": -1, "ServiceRefused": 0, "PolicyStep": 2}
 RETURNING_CODES = {"entry_error", "plate_error", "_retry_message", "_unavailable_reason", "refresh_availability"}
 SHARED_RULES = ("common/plates.py",)  # rules in common/ whose codes the kiosk shows (kiosk/inputs.py)
 CODE_TABLES = {"PROBLEMS", "_START", "_SWITCH"}
