@@ -93,6 +93,17 @@ reprints = Table(
     Column("granted_at", Float, nullable=False),
 )
 
+# A granted reprint of a paid order's receipt (no second charge), per visit as `reprints`.
+order_reprints = Table(
+    "order_reprints",
+    metadata,
+    Column("visit_id", String(200), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("order_id", String(240), nullable=False, index=True),
+    Column("id_hash", String(64), nullable=False),
+    Column("granted_at", Float, nullable=False),
+)
+
 # A citizen's rating of a visit, from the outbox records of kind "rating".
 ratings = Table(
     "ratings",
@@ -163,6 +174,13 @@ orders = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("last_query_at", Float),  # the provider was last asked then (status polls, the sweep)
+    # For the progress query (central/payments/receipts.py): the short reference the receipt shows
+    # (common/orders.py), the payer's keyed ID hash when they paid with the ID card (identity.py;
+    # NULL for a fine paid by plate), and whether a kiosk reported the receipt printed.
+    Column("reference", String(40), index=True),
+    Column("id_hash", String(64), index=True),
+    Column("receipt_printed", Boolean, nullable=False, default=False),
+    Column("shown", JSON),  # what a reprinted receipt shows of the request, masked (Priced.shown)
 )
 Index("ix_orders_state", orders.c.state)
 Index("ix_orders_delivery", orders.c.delivery)
