@@ -41,8 +41,8 @@ class Priced:
     # The payer's keyed ID hash (central.identity.id_hash) when the payment was made with the ID
     # card: the progress query lists the order under that person and lets them reprint its receipt.
     id_hash: str | None = None
-    # What a reprinted receipt shows of the request (masked, nothing else personal), e.g. the
-    # permit number as C0*****88. The kiosk cannot rebuild it: central keeps no card or input.
+    # What a reprinted receipt shows of the request, masked (the permit number as C0*****88),
+    # keyed by the kiosk's entry stage it came from ("permit"): the reprinting kiosk has no input.
     shown: dict[str, str] = field(default_factory=dict)
 
 

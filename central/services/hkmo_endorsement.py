@@ -142,7 +142,7 @@ def price(central: Central, conn: Connection, kiosk_id: str, body: Any) -> Price
                  "fee_fen_per_time": offer["fee_fen_per_time"], "instant": offer["instant"],
                  "priced_on": today.isoformat()},
         id_hash=id_hash(central.hash_key, order.id_number),
-        shown={"permit_no": mask_permit_no(order.permit_no)},
+        shown={"permit": mask_permit_no(order.permit_no)},  # the kiosk's entry stage "permit"
     )
 
 

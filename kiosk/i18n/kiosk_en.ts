@@ -896,26 +896,36 @@
     </message>
     <message>
         <location filename="../texts.py" line="217"/>
+        <source>已缴费</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="218"/>
+        <source>已退款</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="219"/>
         <source>未查询到办理记录</source>
         <translation>No applications found</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="218"/>
+        <location filename="../texts.py" line="220"/>
         <source>已打印</source>
         <translation>printed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="219"/>
+        <location filename="../texts.py" line="221"/>
         <source>未打印，可补打</source>
         <translation>not printed: can be reprinted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="220"/>
+        <location filename="../texts.py" line="222"/>
         <source>补打</source>
         <translation>Reprint</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="221"/>
+        <location filename="../texts.py" line="223"/>
         <source>完成查询</source>
         <translation>Done</translation>
     </message>
