@@ -138,3 +138,23 @@ def test_the_receipts_qr_code_finds_the_order_card_free_and_offers_no_reprint(cl
     view = session.view()
     assert [label for label, _ in view.rows] == [f"text:港澳通行证签注 {orders['hkmo_endorsement']}"]
     assert [cid for cid, _ in view.step.choices] == ["finish"]  # reprinting needs the card
+
+
+def test_a_fine_paid_by_plate_shows_paid_and_no_reprint_promise(shop, client):
+    order = paid(client, shop.control, "traffic_fines",
+                 {"by": "plate", "plate": "粤B12345", "decision_nos": ["4403051000000648"]})
+    reference = order["order_id"].split(":")[0].rsplit("-", 1)[-1].upper()
+    config = load_config()
+    services = build_services(config)
+    session = Session(config, RecordingRunner(), services, clock=Clock())
+    session.set_availability({s.id: None for s in config.services}, None)
+    session.touch()
+    session.choose_service("progress_query")
+    session.choose("method", "number")
+    for key in reference.lower():
+        session.key("reference", key)
+    session.submit_entry("reference")
+    session.stage_done(session.visit.id, "query", services["progress_query"].ask("query", session.visit, client))
+    [(label, value)] = session.view().rows
+    assert label == f"text:交通违法查询缴款 {reference}"
+    assert value.split()[0] == "已缴费"  # not "未打印，可补打": no payer on record to reprint for

@@ -108,7 +108,10 @@ class ProgressQuery(Service):
         rows = []
         for app in applications:
             state = _state(app["state"], language)
-            if app["state"] == "issued" or (app.get("kind") == "order" and app["state"] == "paid"):
+            # An order's receipt: "printed", or "not printed, can be reprinted" only when it can
+            # be (a fine paid by plate or an old one cannot; a refunded order has no receipt to reprint).
+            order = app.get("kind") == "order"
+            if (app["state"] == "issued" and not order) or (order and (app.get("printed") or app.get("reprintable"))):
                 state += "，" if language == "zh" else ", "
                 state += _text("printed" if app.get("printed") else "not_printed", language)
             day = self.clock.local(app["submitted_at"]).strftime("%Y-%m-%d") if app.get("submitted_at") else ""
