@@ -33,7 +33,10 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import make_url
 
@@ -90,6 +93,17 @@ reprints = Table(
     Column("visit_id", String(200), primary_key=True),
     Column("kiosk_id", String(64), nullable=False),
     Column("reference", String(40), nullable=False),
+    Column("id_hash", String(64), nullable=False),
+    Column("granted_at", Float, nullable=False),
+)
+
+# A granted reprint of a paid order's receipt (no second charge), per visit as `reprints`.
+order_reprints = Table(
+    "order_reprints",
+    metadata,
+    Column("visit_id", String(200), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("order_id", String(240), nullable=False, index=True),
     Column("id_hash", String(64), nullable=False),
     Column("granted_at", Float, nullable=False),
 )
@@ -195,6 +209,13 @@ orders = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("last_query_at", Float),  # the provider was last asked then (status polls, the sweep)
+    # For the progress query (central/payments/receipts.py): the short reference the receipt shows
+    # (common/orders.py), the payer's keyed ID hash when they paid with the ID card (identity.py;
+    # NULL for a fine paid by plate), and whether a kiosk reported the receipt printed.
+    Column("reference", String(40), index=True),
+    Column("id_hash", String(64), index=True),
+    Column("receipt_printed", Boolean, nullable=False, default=False, server_default=false()),
+    Column("shown", JSON),  # what a reprinted receipt shows of the request, masked (Priced.shown)
 )
 Index("ix_orders_state", orders.c.state)
 Index("ix_orders_delivery", orders.c.delivery)
@@ -244,12 +265,36 @@ def create_engine_for(url: str, *, create: bool = True) -> Engine:
         # for a connection while a thread is free. pre_ping: central survives a database restart.
         engine = create_engine(url, pool_pre_ping=True, pool_size=THREADS, max_overflow=0)
     metadata.create_all(engine)
+    _add_new_columns(engine)
     with engine.begin() as conn:
         conn.execute(insert_for(conn, counters).values(name="duplicates_rejected", value=0)
                      .on_conflict_do_nothing())
         conn.execute(insert_for(conn, settings).values(name="id_hash_key", value=secrets.token_hex(32))
                      .on_conflict_do_nothing())
     return engine
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Columns added to a table after a database was made (create_all adds tables, not columns):
+    each is nullable or has a server default, so ALTER TABLE … ADD COLUMN fills existing rows."""
+    present = inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {column["name"] for column in present.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                if not column.nullable and column.server_default is None:
+                    raise ValueError(f"central's table {table.name} lacks {column.name}, which has no default")
+                kind = column.type.compile(dialect=engine.dialect)
+                default = ""
+                if column.server_default is not None:
+                    default = " DEFAULT " + str(column.server_default.arg.compile(dialect=engine.dialect))
+                null = "" if column.nullable else " NOT NULL"
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}{null}'))
+                for index in table.indexes:
+                    if [c.name for c in index.columns] == [column.name]:
+                        index.create(conn, checkfirst=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

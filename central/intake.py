@@ -2,9 +2,11 @@
 
 Each item is stored once under its idempotency key. A newly stored record also feeds the
 services: a rating goes into `ratings`; a visit record whose `document_printed` is true marks
-its `result.reference` printed; a visit accepted offline (it carries `applicant`) becomes an
-application (see the service's `accept_offline`). The applicant's ID number and name are
-stored in the record only masked and hashed, never as sent.
+its `result.reference` printed, and one whose `receipt_printed` is true marks its paid order's
+receipt printed (`payment.order_id`, or the order whose reprint the visit was granted); a visit
+accepted offline (it carries `applicant`) becomes an application (see the service's
+`accept_offline`). The applicant's ID number and name are stored in the record only masked and
+hashed, never as sent.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from central import applications
 from central.context import Central
 from central.db import counters, insert_for, ratings, records
 from central.identity import id_hash, is_valid_id_number, mask_id_number, mask_name
+from central.payments import receipts
 from central.services.registry import SERVICES
 
 MAX_BATCH = 1000
@@ -202,3 +205,4 @@ def _learn(conn: Connection, central: Central, kiosk_id: str, item: RecordIn) ->
     reference = result.get("reference")
     if isinstance(reference, str) and reference and payload.get("document_printed") is True:
         applications.mark_printed(conn, reference)
+    receipts.learn_printed(conn, kiosk_id, payload)

@@ -19,3 +19,9 @@ def is_permit_no(text: object) -> bool:
 def permit_no_error(text: object) -> str | None:
     """None for a valid permit number, else the message code "permit_no_invalid"."""
     return None if is_permit_no(text) else "permit_no_invalid"
+
+
+def mask_permit_no(number: str) -> str:
+    """C0*****88: enough to recognise one's own permit, not to use someone else's. Masking a
+    masked number gives it back unchanged, so a reprinted receipt shows the same form."""
+    return number[:2] + "*" * (len(number) - 4) + number[-2:] if len(number) > 4 else "*" * len(number)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from common.money import require_fen
+from common.orders import reference  # noqa: F401  (the short number on screens and receipts)
 from kiosk.central_client import CentralRejected, CentralUnavailable
 
 log = logging.getLogger(__name__)
@@ -87,11 +88,6 @@ class Order:
         return {"visit_id": visit_id, "service": self.service, "outcome": self.outcome, "state": self.state,
                 "amount_fen": self.amount_fen, "paid_fen": self.paid_fen, "refunded_fen": self.refunded_fen,
                 "delivery": self.delivery, "reason": self.reason}
-
-
-def reference(order_id: str) -> str:
-    """The short number a citizen sees on the screen and the receipt (the visit's own part)."""
-    return order_id.split(":", 1)[0].rsplit("-", 1)[-1].upper()
 
 
 def order_id_for(visit_id: str, stage_id: str) -> str:

@@ -228,6 +228,8 @@ _GROUPS: dict[str, dict[str, str]] = {
         "progress_query.state.accepted": QT_TRANSLATE_NOOP("Messages", "已受理，审核中"),
         "progress_query.state.processing": QT_TRANSLATE_NOOP("Messages", "办理中"),
         "progress_query.state.refused": QT_TRANSLATE_NOOP("Messages", "未通过，请到窗口咨询"),
+        "progress_query.state.paid": QT_TRANSLATE_NOOP("Messages", "已缴费"),
+        "progress_query.state.refunded": QT_TRANSLATE_NOOP("Messages", "已退款"),
         "progress_query.none": QT_TRANSLATE_NOOP("Messages", "未查询到办理记录"),
         "progress_query.printed": QT_TRANSLATE_NOOP("Messages", "已打印"),
         "progress_query.not_printed": QT_TRANSLATE_NOOP("Messages", "未打印，可补打"),

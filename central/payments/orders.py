@@ -47,6 +47,7 @@ from central.payments.provider import (
 )
 from central.services import registry
 from common.money import require_fen
+from common.orders import reference
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,8 @@ class OrderBook:
                            for x in priced.lines],
                     request=dict(priced.request), state=OPEN, paid_fen=0, refunded_fen=0, delivery="none",
                     expires_at=now + self.expiry_s, created_at=now, updated_at=now,
+                    reference=reference(order_id), id_hash=priced.id_hash, receipt_printed=False,
+                    shown=dict(priced.shown),
                 ).on_conflict_do_nothing())  # the same order opened twice at once: the first wins
                 row = self._load(conn, order_id)
             if row.kiosk_id != kiosk_id:

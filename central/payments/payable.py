@@ -38,6 +38,12 @@ class Priced:
     lines: tuple[Line, ...]
     # What `fulfil` needs later, stored with the order (no ID number or name in clear).
     request: dict[str, Any] = field(default_factory=dict)
+    # The payer's keyed ID hash (central.identity.id_hash) when the payment was made with the ID
+    # card: the progress query lists the order under that person and lets them reprint its receipt.
+    id_hash: str | None = None
+    # What a reprinted receipt shows of the request, masked (the permit number as C0*****88),
+    # keyed by the kiosk's entry stage it came from ("permit"): the reprinting kiosk has no input.
+    shown: dict[str, str] = field(default_factory=dict)
 
 
 class Undeliverable(Exception):

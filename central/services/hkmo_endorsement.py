@@ -29,10 +29,11 @@ from central.applications import require_valid_id, site_today
 from central.auth import SignedRequest, signed
 from central.backoffice import ENDORSEMENT_KINDS, Permit, Refused, instant_issue_allowed
 from central.context import Central, central_of
+from central.identity import id_hash
 from central.payments.payable import Line, Payable, Priced, Undeliverable
 from central.services.base import ServiceInfo
 from central.services.paid import order_field, parse
-from common.permits import permit_no_error
+from common.permits import mask_permit_no, permit_no_error
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,8 @@ def price(central: Central, conn: Connection, kiosk_id: str, body: Any) -> Price
         request={"permit_no": order.permit_no, "kind": order.kind, "times": order.times,
                  "fee_fen_per_time": offer["fee_fen_per_time"], "instant": offer["instant"],
                  "priced_on": today.isoformat()},
+        id_hash=id_hash(central.hash_key, order.id_number),
+        shown={"permit": mask_permit_no(order.permit_no)},  # the kiosk's entry stage "permit"
     )
 
 

@@ -1,19 +1,24 @@
-"""办理进度查询 — where an application stands, and printing an issued document again.
+"""办理进度查询 — where an application or a paid order stands, and printing its paper again.
 
 POST /api/v1/services/progress_query/query {"id_number": …} or {"reference": …}
-  → {applications: [summary…]}. By ID number: every application of that person (found by the
-  keyed hash). By reference (card-free, from a receipt's QR code): that one application, or
-  an empty list for an unknown reference. A summary holds nothing personal.
+  → {applications: [summary…]}. By ID number: every application of that person and every paid
+  order they paid with the ID card (both found by the keyed hash). By reference (card-free, from
+  a receipt's QR code or its number typed in): that application or order, or an empty list for
+  an unknown reference. A summary holds nothing personal; `kind` says which it is
+  (central/payments/receipts.py for orders: state paid | refunded | processing).
 POST /api/v1/services/progress_query/reprint {visit_id, reference, id_number}
-  → what the document needs besides the card: the card the citizen inserted again gives the
-  rest (`card_fields`), since central keeps no name or address in clear. Only for the holder
-  (403 otherwise), only while reprintable (409 otherwise). Idempotent per visit_id.
+  → for an application, what the document needs besides the card: the card the citizen
+  inserted again gives the rest (`card_fields`), since central keeps no name or address in
+  clear. For a paid order, what its receipt needs (lines, amounts, fulfil's result): the same
+  order, no new one and no second charge. Only for the holder (403 otherwise), only while
+  reprintable (409 otherwise: an order must be delivered, its receipt not printed, at most
+  REPRINT_DAYS old, and paid with the ID card). Idempotent per visit_id.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field, model_validator
@@ -23,8 +28,9 @@ from central import applications
 from central.applications import require_valid_id
 from central.auth import SignedRequest, signed
 from central.context import central_of
-from central.db import insert_for, reprints
+from central.db import insert_for, order_reprints, reprints
 from central.identity import id_hash
+from central.payments import receipts
 from central.services.base import ServiceInfo
 
 INFO = ServiceInfo(id="progress_query", title_zh="办理进度查询", title_en="Application progress")
@@ -45,13 +51,17 @@ class QueryIn(BaseModel):
 
 
 class Summary(BaseModel):
-    reference: str
+    kind: Literal["application", "order"] = Field(
+        default="application", description="an application (a certificate) or a paid order (a receipt)")
+    reference: str = Field(description="the application's number, or the order's short reference on its receipt")
     service: str
-    state: str = Field(description="issued | accepted (waiting for a decision) | refused")
+    state: str = Field(description="application: issued | accepted (waiting for a decision) | refused; "
+                                   "order: paid | refunded | processing (paid, being delivered)")
     submitted_at: str
     updated_at: str
-    printed: bool = Field(description="a kiosk reported the document printed")
-    reprintable: bool = Field(description=f"issued, not printed, at most {applications.REPRINT_DAYS} days old")
+    printed: bool = Field(description="a kiosk reported the document (an order: the receipt) printed")
+    reprintable: bool = Field(description=f"issued (an order: delivered and paid with the ID card), not printed, "
+                                          f"at most {applications.REPRINT_DAYS} days old")
 
 
 class QueryOut(BaseModel):
@@ -76,6 +86,28 @@ class ReprintOut(BaseModel):
     card_fields: list[str] = Field(description="what the document takes from the card (not kept by central)")
 
 
+class LineOut(BaseModel):
+    label: str
+    amount_fen: int
+    reference: str
+
+
+class ReceiptOut(BaseModel):
+    """A paid order's receipt printed again: the order as charged and delivered."""
+
+    service: str
+    reference: str = Field(description="the order's short reference (common/orders.py)")
+    outcome: Literal["delivered"]
+    state: str = Field(description="the order's payment state: paid")
+    lines: list[LineOut]
+    amount_fen: int
+    paid_fen: int
+    refunded_fen: int
+    paid_at: str | None = Field(description="ISO 8601 UTC")
+    result: dict[str, Any] = Field(description="what the service delivered: decision numbers, the endorsement")
+    shown: dict[str, str] = Field(description="what the receipt shows of the request, masked (a permit number)")
+
+
 @router.post("/query", response_model=QueryOut)
 def query(body: QueryIn, request: Request, signed_request: SignedRequest = Depends(signed)) -> dict[str, Any]:
     if body.id_number is not None:
@@ -85,13 +117,18 @@ def query(body: QueryIn, request: Request, signed_request: SignedRequest = Depen
     with central.engine.begin() as conn:
         central.verifier.authenticate(conn, signed_request)
         if body.id_number is not None:
-            rows = applications.of_person(conn, id_hash(central.hash_key, body.id_number))
+            person = id_hash(central.hash_key, body.id_number)
+            found = applications.of_person(conn, person)
+            paid = receipts.of_person(conn, person)
         else:
-            rows = [row for row in [applications.by_reference(conn, body.reference)] if row is not None]
-    return {"applications": [applications.summary(row, now) for row in rows]}
+            found = [row for row in [applications.by_reference(conn, body.reference)] if row is not None]
+            paid = receipts.by_reference(conn, body.reference)
+    listed = [(row["submitted_at"], applications.summary(row, now)) for row in found]
+    listed += [(row["created_at"], receipts.summary(row, now)) for row in paid]
+    return {"applications": [summary for _when, summary in sorted(listed, key=lambda item: item[0])]}
 
 
-@router.post("/reprint", response_model=ReprintOut)
+@router.post("/reprint", response_model=ReprintOut | ReceiptOut)
 def reprint(body: ReprintIn, request: Request, signed_request: SignedRequest = Depends(signed)) -> dict[str, Any]:
     require_valid_id(body.id_number)
     central = central_of(request)
@@ -100,12 +137,17 @@ def reprint(body: ReprintIn, request: Request, signed_request: SignedRequest = D
     with central.engine.begin() as conn:
         kiosk_id = central.verifier.authenticate(conn, signed_request)
         row = applications.by_reference(conn, body.reference)
-        if row is None:
-            raise HTTPException(404, "no application with this reference")
+        if row is None:  # a paid order's receipt, by the reference printed on it
+            order = receipts.grant(conn, visit_id=body.visit_id, kiosk_id=kiosk_id, reference=body.reference,
+                                   person=person, now=now)
+            return receipts.receipt(order)
         if row["id_hash"] != person:
             raise HTTPException(403, "this application belongs to another ID card")
         granted = conn.execute(select(reprints).where(reprints.c.visit_id == body.visit_id)).mappings().first()
         if granted is None:
+            if conn.execute(select(order_reprints.c.visit_id)
+                            .where(order_reprints.c.visit_id == body.visit_id)).first() is not None:
+                raise HTTPException(409, "this visit id was already used for another request")
             refusal = applications.reprint_refusal(row, now)
             if refusal is not None:
                 raise HTTPException(409, f"cannot print again: {refusal}")

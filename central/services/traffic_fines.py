@@ -158,6 +158,7 @@ def price(central: Central, conn: Connection, kiosk_id: str, body: Any) -> Price
         description=f"交通违法罚款 {len(lines)} 笔",
         lines=tuple(lines),
         request={"by": order.by, **whose, "decision_nos": chosen, "fines": fines, "priced_on": today.isoformat()},
+        id_hash=whose.get("id_hash"),  # by plate: none; that order is found by its reference only
     )
 
 

@@ -964,26 +964,36 @@
     </message>
     <message>
         <location filename="../texts.py" line="231"/>
+        <source>已缴费</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="232"/>
+        <source>已退款</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="233"/>
         <source>未查询到办理记录</source>
         <translation>No applications found</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="232"/>
+        <location filename="../texts.py" line="234"/>
         <source>已打印</source>
         <translation>printed</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="233"/>
+        <location filename="../texts.py" line="235"/>
         <source>未打印，可补打</source>
         <translation>not printed: can be reprinted</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="234"/>
+        <location filename="../texts.py" line="236"/>
         <source>补打</source>
         <translation>Reprint</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="235"/>
+        <location filename="../texts.py" line="237"/>
         <source>完成查询</source>
         <translation>Done</translation>
     </message>

@@ -176,7 +176,8 @@ def test_query_by_id_number_lists_every_application_of_that_person(enrolled):
     assert [(a["reference"], a["service"], a["state"]) for a in found] == [
         (issued["reference"], "no_criminal_record", "issued"), (temporary["reference"], "temporary_id", "issued")]
     assert all(a["printed"] is False and a["reprintable"] is True for a in found)
-    assert set(found[0]) == {"reference", "service", "state", "submitted_at", "updated_at", "printed", "reprintable"}
+    assert set(found[0]) == {"kind", "reference", "service", "state", "submitted_at", "updated_at", "printed",
+                             "reprintable"} and found[0]["kind"] == "application"
 
 
 def test_query_by_reference_shows_that_one_application_and_nothing_personal(enrolled):

@@ -1,13 +1,20 @@
-"""业务进度查询 — what became of my application, and a reprint of what did not print.
+"""业务进度查询 — what became of my application or payment, and a reprint of what did not print.
 
-With the ID card (and the identity check) the citizen sees every application of theirs and can
-reprint a certificate that was issued but never printed: no new application, no second fee.
-Card-free, by the QR code on a receipt (the barcode scanner) or its number typed in, the citizen
-sees that one application's state and nothing personal; reprinting needs the card.
+With the ID card (and the identity check) the citizen sees every application of theirs and every
+order they paid with the card, and can reprint a certificate that was issued but never printed,
+or the receipt of a paid service whose printing failed: no new application, no new order, no
+second charge. Card-free, by the QR code on a receipt (the barcode scanner) or its number typed
+in, the citizen sees that one application's or order's state and nothing personal; reprinting
+needs the card.
+
+A receipt is reprinted by the paid service itself (its `receipt()`), on a copy of the visit that
+carries central's word on the order as a `kiosk.payments.Order`, as a certificate's reprint
+renders the original service's `document()` on a copy; it needs the receipt printer.
 """
 
 from __future__ import annotations
 
+from kiosk.payments import Order
 from kiosk.services import service_class
 from kiosk.services.base import Service, ServiceRefused
 from kiosk.services.stages import Act, Ask, Choose, Enter, Identify, Rate, Result, Scan
@@ -54,6 +61,8 @@ class ProgressQuery(Service):
             when=lambda visit: visit.choices.get("result", "").startswith(REPRINT)),
         Act("document", action="print_document",
             when=lambda visit: "reprint" in visit.answers and visit.result.outcome == "issued"),
+        Act("receipt", action="print_receipt",
+            when=lambda visit: "reprint" in visit.answers and visit.result.outcome == "paid"),
         Rate(),
     )
     requires = (("idcard", "scanner"),)
@@ -75,6 +84,9 @@ class ProgressQuery(Service):
             "visit_id": visit.id, "reference": reference, "id_number": visit.card.id_number,
         })
         visit.answers["reprint"] = answer
+        if "lines" in answer:  # a paid order's receipt: the order as charged and delivered
+            return ServiceResult(outcome="paid", reference=answer.get("reference"), issued_at=answer.get("paid_at"),
+                                 data=dict(answer.get("result") or {}))
         return ServiceResult(outcome="issued", reference=answer.get("certificate_no"),
                              verify_url=answer.get("verify_url"), issued_at=answer.get("issued_at"),
                              valid_until=answer.get("valid_until"), data=answer)
@@ -96,7 +108,10 @@ class ProgressQuery(Service):
         rows = []
         for app in applications:
             state = _state(app["state"], language)
-            if app["state"] == "issued":
+            # An order's receipt: "printed", or "not printed, can be reprinted" only when it can
+            # be (a fine paid by plate or an old one cannot; a refunded order has no receipt to reprint).
+            order = app.get("kind") == "order"
+            if (app["state"] == "issued" and not order) or (order and (app.get("printed") or app.get("reprintable"))):
                 state += "，" if language == "zh" else ", "
                 state += _text("printed" if app.get("printed") else "not_printed", language)
             day = self.clock.local(app["submitted_at"]).strftime("%Y-%m-%d") if app.get("submitted_at") else ""
@@ -108,29 +123,51 @@ class ProgressQuery(Service):
         actions = []
         if visit.card is not None:  # reprinting needs the card holder, not just the receipt
             for app in self._applications(visit):
-                if app.get("reprintable") and self._printable_here(app["service"]):
+                if app.get("reprintable") and self._printable_here(app["service"], app.get("kind")):
                     label = f"{_text('reprint', language)} {self._service_title(app['service'], language)}"
                     actions.append((REPRINT + app["reference"], label))
         actions.append(("finish", _text("finish", language)))
         return tuple(actions)
 
-    def _printable_here(self, service_id: str) -> bool:
-        return any(s.id == service_id for s in self.kiosk.services) and "docprinter" in self.kiosk.devices
+    def _printable_here(self, service_id: str, kind: str | None = "application") -> bool:
+        """The original service runs here and the printer its paper needs is configured: the
+        A4 printer for a certificate, the receipt printer for a paid order's receipt."""
+        printer = "printer" if kind == "order" else "docprinter"
+        return any(s.id == service_id for s in self.kiosk.services) and printer in self.kiosk.devices
 
     # ---- paper -------------------------------------------------------------------------------
+    def _original(self, service_id: str):
+        original_config = next(s for s in self.kiosk.services if s.id == service_id)
+        return service_class(service_id)(original_config, self.kiosk, self.clock)
+
     def document(self, visit: Visit):
         """The original service's certificate, from what central kept and the card on the reader."""
         answer = visit.answers["reprint"]
-        original_config = next(s for s in self.kiosk.services if s.id == answer["service"])
-        original = service_class(answer["service"])(original_config, self.kiosk, self.clock)
+        original = self._original(answer["service"])
         copy = Visit(id=visit.id, service_id=original.id, card=visit.card, result=visit.result,
                      choices={"purpose": answer.get("purpose", "")})
         return original.document(copy)
+
+    def receipt(self, visit: Visit):
+        """The paid service's receipt, printed by that service from central's word on the order:
+        its lines and amounts as charged, what was delivered (`result`: the kind and times of an
+        endorsement become the copy's choices), what the receipt shows of the request (`shown`,
+        masked, keyed by the service's entry stage: the permit number) and the card on the
+        reader."""
+        answer = visit.answers["reprint"]
+        original = self._original(answer["service"])
+        order = Order.from_answer({**answer, "order_id": answer["reference"], "delivery": "delivered"})
+        delivered = dict(answer.get("result") or {})
+        choices = {k: str(v) for k, v in delivered.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+        copy = Visit(id=visit.id, service_id=original.id, card=visit.card, result=visit.result, payment=order,
+                     inputs={k: str(v) for k, v in (answer.get("shown") or {}).items()}, choices=choices)
+        return original.receipt(copy)
 
     def record(self, visit: Visit, outcome: str) -> dict:
         record = super().record(visit, outcome)
         record["method"] = visit.choices.get("method")
         record["applications"] = len(self._applications(visit))
-        if "reprint" in visit.answers:
-            record["reprinted"] = visit.answers["reprint"].get("certificate_no")
+        if "reprint" in visit.answers:  # central learns the order's receipt printed from its grant
+            answer = visit.answers["reprint"]
+            record["reprinted"] = answer.get("certificate_no") or answer.get("reference")
         return record
