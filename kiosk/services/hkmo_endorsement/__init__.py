@@ -12,6 +12,7 @@ later. The citizen picks the kind and the times, confirms and pays; central issu
 from __future__ import annotations
 
 from common.money import yuan
+from common.permits import mask_permit_no
 from kiosk.privacy import mask_name
 from kiosk.services.base import Service, ServiceRefused
 from kiosk.services.paid import payment_receipt, payment_rows
@@ -26,11 +27,6 @@ KINDS = ("group", "individual", "family", "business", "other")
 
 def eligible(visit: Visit) -> bool:
     return bool(visit.answers.get("eligibility", {}).get("eligible"))
-
-
-def mask_permit(number: str) -> str:
-    """C1*****88: enough to recognise one's own permit, not to use someone else's."""
-    return number[:2] + "*" * (len(number) - 4) + number[-2:] if len(number) > 4 else "*" * len(number)
 
 
 class HkmoEndorsement(Service):
@@ -102,7 +98,7 @@ class HkmoEndorsement(Service):
     def summary(self, visit: Visit, language: str):
         rows = [("service", self.title(language)),
                 ("name", mask_name(visit.card.name)), ("id_number", visit.card.masked_id),
-                (f"text:{text('hkmo.permit_no', language)}", mask_permit(visit.inputs.get("permit", "")))]
+                (f"text:{text('hkmo.permit_no', language)}", mask_permit_no(visit.inputs.get("permit", "")))]
         if "kind" in visit.choices:
             offer = self._offer(visit, visit.choices["kind"])
             rows.append((f"text:{text('hkmo.kind', language)}", self._kind_label(visit.choices["kind"], offer, language)))
@@ -131,7 +127,7 @@ class HkmoEndorsement(Service):
         return (("finish", text("payment.finish", language)),)
 
     def receipt(self, visit: Visit):
-        fields = [("通行证号码", mask_permit(visit.inputs.get("permit", "")))]
+        fields = [("通行证号码", mask_permit_no(visit.inputs.get("permit", "")))]
         if visit.result.outcome == "paid":
             fields += [("签注种类", text(f"hkmo.kind.{visit.choices['kind']}")), ("签注次数", visit.choices["times"]),
                        ("办理结果", self._outcome_text(visit.result.data, "zh"))]
