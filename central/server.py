@@ -18,6 +18,10 @@ from typing import Any
 import uvicorn
 
 from central.app import create_app
+from common.masking import install_masking
+
+# uvicorn configures these in its Config; the masking goes onto whatever handlers it made.
+LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "central")
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -37,7 +41,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def server_for(app: Any, log_level: str = "warning") -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off"))
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
+    install_masking(LOGGERS)
+    return uvicorn.Server(config)
 
 
 def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level: str = "warning",
