@@ -17,12 +17,15 @@ from central.applications import CST
 from central.context import central_of
 from central.db import applications
 from central.services.registry import info
+from common.certno import is_certificate_number
 
 router = APIRouter()
 
 
 @router.get("/verify/{certificate_no}", response_class=HTMLResponse)
 def verify(certificate_no: str, request: Request) -> HTMLResponse:
+    if not is_certificate_number(certificate_no):  # no lookup for what we never issued
+        return HTMLResponse(page("未找到该证明 / Certificate not found", []), status_code=404)
     with central_of(request).engine.connect() as conn:
         row = conn.execute(
             select(applications).where(applications.c.certificate_no == certificate_no,

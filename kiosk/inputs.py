@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from common.certno import is_reference
+from common.phone import is_mobile_number
+
 # 省、自治区、直辖市 abbreviations that open a mainland plate number.
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 # Plates use neither I nor O (they read as 1 and 0).
@@ -17,8 +20,6 @@ _PLATE = re.compile(rf"^[{PROVINCES}][{PLATE_LETTERS}][{PLATE_LETTERS}0-9]{{5}}$
 # hybrid) first for small cars, last for large ones.
 _PLATE_NEW_ENERGY = re.compile(
     rf"^[{PROVINCES}][{PLATE_LETTERS}](?:[DF][{PLATE_LETTERS}0-9][0-9]{{4}}|[0-9]{{5}}[DF])$")
-_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
-_CODE = re.compile(r"^[A-Z0-9]{4,32}$")
 
 KEYS = {
     "digits": "0123456789",
@@ -53,9 +54,9 @@ def entry_error(format: str, value: str) -> str | None:
             return None
         return "plate_invalid"
     if format == "phone":
-        return None if _PHONE.match(value) else "phone_invalid"
+        return None if is_mobile_number(value) else "phone_invalid"
     if format == "digits":
-        return None if value.isdigit() else "entry_invalid"
+        return None if value.isascii() and value.isdigit() else "entry_invalid"
     if format == "letters":
         return None if value.isalpha() else "entry_invalid"
-    return None if _CODE.match(value) else "code_invalid"
+    return None if is_reference(value) else "code_invalid"

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from central import applications
-from central.applications import require_valid_id
+from central.applications import Reference, require_valid_id
 from central.auth import SignedRequest, signed
 from central.context import central_of
 from central.db import insert_for, reprints
@@ -34,8 +34,8 @@ router = APIRouter()
 
 class QueryIn(BaseModel):
     id_number: str | None = Field(default=None, max_length=32, description="every application of this person")
-    reference: str | None = Field(default=None, min_length=1, max_length=40,
-                                  description="one application, by the reference or certificate number on a receipt")
+    reference: Reference | None = Field(default=None, min_length=1, max_length=40,
+                                        description="one application, by the reference or certificate number on a receipt")
 
     @model_validator(mode="after")
     def _one_key(self) -> QueryIn:
@@ -60,7 +60,7 @@ class QueryOut(BaseModel):
 
 class ReprintIn(BaseModel):
     visit_id: str = Field(min_length=1, max_length=200)
-    reference: str = Field(min_length=1, max_length=40)
+    reference: Reference = Field(min_length=1, max_length=40)
     id_number: str = Field(max_length=32, description="from the card inserted now; must be the holder's")
 
 
