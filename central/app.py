@@ -13,20 +13,20 @@ import time
 from datetime import datetime
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from central import verify
+from central import errors, verify
 from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
 from central.backoffice import BackOffice
 from central.context import Central
 from central.db import KIOSK_ID, create_engine_for, enrol_kiosk, heartbeats, insert_for, setting
 from central.demo_backoffice import DemoBackOffice
+from central.guard import BodyGuard
 from central.intake import MAX_BATCH, ItemResult, store_batch
+from central.models import Storable
 from central.services import registry
 
 API = "/api/v1"
@@ -40,11 +40,11 @@ class BatchOut(BaseModel):
     results: list[ItemResult]
 
 
-class EnrolIn(BaseModel):
+class EnrolIn(Storable):
     kiosk_id: str
 
 
-class HeartbeatIn(BaseModel):
+class HeartbeatIn(Storable):
     status: dict[str, Any]
 
 
@@ -60,14 +60,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     app.state.engine = engine
     app.state.central = central
 
-    @app.exception_handler(RequestValidationError)
-    def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # One line, and never the value sent: it may be an ID number or a name.
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(part) for part in first["loc"])
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return JSONResponse({"detail": f"{where}: {first['msg']}{more}"}, status_code=422)
+    errors.install(app)
 
     @app.get(f"{API}/health")
     def health() -> dict[str, str]:
@@ -106,4 +99,5 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
 
     registry.mount(app)
     app.include_router(verify.router)
+    app.add_middleware(BodyGuard)
     return app

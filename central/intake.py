@@ -19,6 +19,7 @@ from central import applications
 from central.context import Central
 from central.db import counters, insert_for, ratings, records
 from central.identity import id_hash, is_valid_id_number, mask_id_number, mask_name
+from central.models import unstorable_text
 from central.services.registry import SERVICES
 
 MAX_BATCH = 1000
@@ -36,26 +37,10 @@ class RecordIn(BaseModel):
     def _storable(cls, value: Any) -> Any:
         # PostgreSQL text holds no NUL, and no engine stores a lone surrogate (a JSON escape
         # can carry one): refuse the item here rather than fail the whole batch later.
-        problem = _unstorable_text(value)
+        problem = unstorable_text(value)
         if problem:
             raise ValueError(problem)
         return value
-
-
-def _unstorable_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "text must not contain NUL characters"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "text must be valid Unicode (it holds a lone surrogate)"
-        return None
-    if isinstance(value, dict):
-        return next(filter(None, map(_unstorable_text, [*value.keys(), *value.values()])), None)
-    if isinstance(value, list):
-        return next(filter(None, map(_unstorable_text, value)), None)
-    return None
 
 
 class ItemResult(BaseModel):

@@ -30,7 +30,12 @@ _SEGMENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class CentralUnavailable(Exception):
-    """Central cannot be reached or failed on its side (refused, reset, timeout, 5xx)."""
+    """Central cannot be reached or failed on its side (refused, reset, timeout, 5xx); `status`
+    is its HTTP status when it answered."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class CentralRejected(Exception):
@@ -133,7 +138,7 @@ def _call(http: httpx.Client, method: str, path: str, body: dict[str, Any]) -> d
         raise CentralUnavailable(f"central unreachable: {type(exc).__name__}: {exc}") from None
     status = response.status_code
     if status >= 500 or status in RETRYABLE_4XX:
-        raise CentralUnavailable(f"central answered {status} {response.reason_phrase}")
+        raise CentralUnavailable(f"central answered {status} {response.reason_phrase}", status)
     if status >= 400:
         raise CentralRejected(status, _error_detail(response))
     try:

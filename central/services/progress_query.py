@@ -25,6 +25,7 @@ from central.auth import SignedRequest, signed
 from central.context import central_of
 from central.db import insert_for, reprints
 from central.identity import id_hash
+from central.models import Storable
 from central.services.base import ServiceInfo
 
 INFO = ServiceInfo(id="progress_query", title_zh="办理进度查询", title_en="Application progress")
@@ -32,7 +33,7 @@ INFO = ServiceInfo(id="progress_query", title_zh="办理进度查询", title_en=
 router = APIRouter()
 
 
-class QueryIn(BaseModel):
+class QueryIn(Storable):
     id_number: str | None = Field(default=None, max_length=32, description="every application of this person")
     reference: Reference | None = Field(default=None, min_length=1, max_length=40,
                                         description="one application, by the reference or certificate number on a receipt")
@@ -58,7 +59,7 @@ class QueryOut(BaseModel):
     applications: list[Summary]
 
 
-class ReprintIn(BaseModel):
+class ReprintIn(Storable):
     visit_id: str = Field(min_length=1, max_length=200)
     reference: Reference = Field(min_length=1, max_length=40)
     id_number: str = Field(max_length=32, description="from the card inserted now; must be the holder's")
