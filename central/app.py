@@ -27,6 +27,7 @@ from central.demo_backoffice import DemoBackOffice
 from central.guard import BodyGuard
 from central.intake import MAX_BATCH, ItemResult, store_batch
 from central.models import Storable
+from central.ratelimit import RateLimiter, RateLimits
 from central.services import registry
 
 API = "/api/v1"
@@ -49,13 +50,15 @@ class HeartbeatIn(Storable):
 
 
 def create_app(database_url: str, *, dev: bool = False, public_url: str | None = None,
-               backoffice: BackOffice | None = None) -> FastAPI:
-    """Central on `database_url`; `backoffice` decides applications (the demo data set if None)."""
+               backoffice: BackOffice | None = None, rate_limits: RateLimits | None = None) -> FastAPI:
+    """Central on `database_url`; `backoffice` decides applications (the demo data set if None);
+    `rate_limits` as central/ratelimit.py's defaults if None."""
     engine = create_engine_for(database_url)
     backoffice = DemoBackOffice() if backoffice is None else backoffice
     if not isinstance(backoffice, BackOffice):
         raise TypeError(f"{type(backoffice).__name__} does not implement central.backoffice.BackOffice")
-    central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine), backoffice, public_url)
+    limiter = RateLimiter(rate_limits)
+    central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine, limiter), backoffice, public_url)
     app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs")
     app.state.engine = engine
     app.state.central = central
@@ -99,5 +102,5 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
 
     registry.mount(app)
     app.include_router(verify.router)
-    app.add_middleware(BodyGuard)
+    app.add_middleware(BodyGuard, limiter=limiter)
     return app

@@ -9,6 +9,7 @@ stored in the record only masked and hashed, never as sent.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from central.models import unstorable_text
 from central.services.registry import SERVICES
 
 MAX_BATCH = 1000
+MAX_ITEM_BYTES = 1024 * 1024  # one record's payload as UTF-8 JSON; a larger one is rejected alone
 RATING_REASON_MAX = 200  # characters of the optional free text with a rating
 
 
@@ -40,6 +42,8 @@ class RecordIn(BaseModel):
         problem = unstorable_text(value)
         if problem:
             raise ValueError(problem)
+        if isinstance(value, dict) and len(json.dumps(value, ensure_ascii=False).encode()) > MAX_ITEM_BYTES:
+            raise ValueError(f"larger than {MAX_ITEM_BYTES // 1024} KiB")
         return value
 
 

@@ -90,12 +90,13 @@ class EmbeddedCentral:
     """Central on 127.0.0.1 in a daemon thread, e.g. `with EmbeddedCentral(url) as central:`."""
 
     def __init__(self, database_url: str, *, dev: bool = True, port: int = 0, public_url: str | None = None,
-                 backoffice: Any = None):
+                 backoffice: Any = None, **app_options: Any):
         self.database_url = database_url
         self.backoffice = backoffice  # None: the demo data set (central/demo_backoffice.py)
         self.dev = dev
         self.port = port
         self.public_url = public_url
+        self.app_options = app_options  # more of create_app's options (rate_limits …)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -112,7 +113,7 @@ class EmbeddedCentral:
             raise RuntimeError("central already started")
         self._socket = bind_socket("127.0.0.1", self.port)
         app = create_app(self.database_url, dev=self.dev, public_url=self.public_url or self.url,
-                         backoffice=self.backoffice)
+                         backoffice=self.backoffice, **self.app_options)
         self._server = server_for(app)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="central", daemon=True
