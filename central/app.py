@@ -22,7 +22,7 @@ from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
 from central.backoffice import BackOffice
 from central.context import Central
-from central.db import KIOSK_ID, create_engine_for, enrol_kiosk, heartbeats, insert_for, setting
+from central.db import KIOSK_ID, KioskEnrolled, create_engine_for, enrol_kiosk, heartbeats, insert_for, setting
 from central.demo_backoffice import DemoBackOffice
 from central.guard import BodyGuard
 from central.intake import MAX_BATCH, ItemResult, store_batch
@@ -80,7 +80,11 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
             raise HTTPException(403, "self-enrolment is off; provision with `kiosk central enrol`")
         if not KIOSK_ID.match(body.kiosk_id):
             raise HTTPException(422, "kiosk id must be 1-64 letters, digits, '.', '_' or '-'")
-        return {"kiosk_id": body.kiosk_id, "secret": enrol_kiosk(engine, body.kiosk_id).hex()}
+        try:
+            secret = enrol_kiosk(engine, body.kiosk_id, replace=None)
+        except KioskEnrolled as exc:
+            raise HTTPException(409, str(exc)) from None
+        return {"kiosk_id": body.kiosk_id, "secret": secret.hex()}
 
     @app.post(f"{API}/records/batch")
     def records_batch(body: BatchIn, request: SignedRequest = Depends(signed)) -> BatchOut:

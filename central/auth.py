@@ -24,6 +24,8 @@ from common import signing
 
 CLOCK_SKEW_S = 300
 _NONCE = re.compile(r"[0-9a-fA-F]{16,64}")
+NOT_AUTHENTICATED = "unknown kiosk or bad signature"
+_NO_SECRET = bytes(32)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class SignatureVerifier:
         self._prune_lock = threading.Lock()
         self._last_prune = 0.0
 
-    def check(self, method: str, path: str, headers: Any, body: bytes) -> SignedRequest:
+    def check(self, method: str, path: str, headers: Any, body: bytes, query: str = "") -> SignedRequest:
         kiosk_id = headers.get("x-kiosk-id", "")
         timestamp = headers.get("x-timestamp", "")
         nonce = headers.get("x-nonce", "")
@@ -63,7 +65,7 @@ class SignatureVerifier:
         now = time.time()
         if abs(now - sent_at) > CLOCK_SKEW_S:
             raise unauthorised(f"timestamp outside ±{CLOCK_SKEW_S} s: check the kiosk's clock")
-        message = signing.message(method, path, timestamp, nonce, body)
+        message = signing.message(method, path, timestamp, nonce, body, query)
         return SignedRequest(kiosk_id, nonce.lower(), message, signature, now)
 
     def authenticate(self, conn: Connection, request: SignedRequest) -> str:
@@ -81,10 +83,11 @@ class SignatureVerifier:
     def _authenticate(self, conn: Connection, request: SignedRequest) -> str:
         self._prune(request.received_at)
         secret = kiosk_secret(conn, request.kiosk_id)
-        if secret is None:
-            raise unauthorised("unknown kiosk")
-        if not signing.verify(secret, request.message, request.signature):
-            raise unauthorised("bad signature")
+        # One answer, and the same work, for an unknown kiosk as for a wrong signature: which
+        # kiosk ids exist is not for an unauthenticated caller to learn.
+        matches = signing.verify(secret or _NO_SECRET, request.message, request.signature)
+        if secret is None or not matches:
+            raise unauthorised(NOT_AUTHENTICATED)
         fresh = conn.execute(
             insert_for(conn, nonces).values(kiosk_id=request.kiosk_id, nonce=request.nonce, seen_at=request.received_at)
             .on_conflict_do_nothing().returning(nonces.c.nonce)
@@ -125,7 +128,8 @@ def signed(request: Request, body: bytes = Depends(raw_body)) -> SignedRequest:
     source = request.client.host if request.client else "unknown"
     verifier.limit("check", "auth_failure", source)
     try:
-        checked = verifier.check(request.method, request.url.path, request.headers, body)
+        checked = verifier.check(request.method, request.url.path, request.headers, body,
+                                 request.scope.get("query_string", b"").decode("latin-1"))
     except HTTPException:
         verifier.limit("hit", "auth_failure", source)
         raise

@@ -195,12 +195,29 @@ def insert_for(conn: Any, table: Table) -> Any:
     return insert(table)
 
 
-def enrol_kiosk(engine: Engine, kiosk_id: str) -> bytes:
-    """Issue a fresh secret for `kiosk_id`; an earlier secret stops working at once."""
+class KioskEnrolled(ValueError):
+    """The kiosk id has a secret already; replacing it takes the kiosk using it off the air."""
+
+
+def kiosk_has_spoken(conn: Connection, kiosk_id: str) -> bool:
+    """Whether any request signed with this kiosk's secret got through (it left a trace)."""
+    return any(conn.execute(select(table.c.kiosk_id).where(table.c.kiosk_id == kiosk_id).limit(1)).first()
+               for table in (nonces, heartbeats, records, applications))
+
+
+def enrol_kiosk(engine: Engine, kiosk_id: str, *, replace: bool | None = False) -> bytes:
+    """Issue a fresh secret for `kiosk_id`. An id enrolled already is refused (KioskEnrolled)
+    unless `replace` (an operator's decision: the earlier secret stops working at once);
+    `replace=None` replaces only a secret no request has used yet (a kiosk that died between
+    enrolling and saving its secret enrols again)."""
     if not KIOSK_ID.match(kiosk_id):
         raise ValueError("kiosk id must be 1-64 letters, digits, '.', '_' or '-'")
     secret = secrets.token_bytes(32)
     with engine.begin() as conn:
+        known = conn.execute(select(kiosks.c.kiosk_id).where(kiosks.c.kiosk_id == kiosk_id)).first() is not None
+        if known and not (replace or (replace is None and not kiosk_has_spoken(conn, kiosk_id))):
+            raise KioskEnrolled(f"kiosk {kiosk_id} is enrolled already; an operator replaces its secret with "
+                                f"`kiosk central enrol --replace`")
         statement = insert_for(conn, kiosks).values(
             kiosk_id=kiosk_id, secret=secret.hex(), enrolled_at=time.time()
         )

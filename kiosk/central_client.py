@@ -64,7 +64,8 @@ class KioskSignature(httpx.Auth):
         request.headers["X-Timestamp"] = timestamp
         request.headers["X-Nonce"] = nonce
         request.headers["X-Signature"] = sign(
-            self._secret, request.method, request.url.path, timestamp, nonce, request.content
+            self._secret, request.method, request.url.path, timestamp, nonce, request.content,
+            request.url.query.decode("latin-1"),
         )
         yield request
 

@@ -85,13 +85,14 @@ def fleet(database: str) -> None:
 @central.command()
 @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
 @click.option("--kiosk-id", required=True, help="The id configured on the kiosk.")
+@click.option("--replace", is_flag=True, help="Replace an enrolled kiosk's secret (the old one stops working).")
 @_clean_database_errors
-def enrol(database: str, kiosk_id: str) -> None:
-    """Issue a kiosk's secret and print it as hex (re-enrolling replaces the old secret)."""
+def enrol(database: str, kiosk_id: str, replace: bool) -> None:
+    """Issue a kiosk's secret and print it as hex; an enrolled id only with --replace."""
     from central.db import create_engine_for, enrol_kiosk
 
     engine = create_engine_for(database)
     try:
-        click.echo(enrol_kiosk(engine, kiosk_id).hex())
+        click.echo(enrol_kiosk(engine, kiosk_id, replace=replace).hex())
     finally:
         engine.dispose()
