@@ -22,7 +22,8 @@ from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
 from central.backoffice import BackOffice
 from central.context import Central
-from central.db import KIOSK_ID, KioskEnrolled, create_engine_for, enrol_kiosk, heartbeats, insert_for, setting
+from central.db import (KIOSK_ID, KioskEnrolled, create_engine_for, enrol_kiosk, heartbeats, insert_for, secrets_key,
+                        setting)
 from central.demo_backoffice import DemoBackOffice
 from central.guard import BodyGuard
 from central.intake import MAX_BATCH, ItemResult, store_batch
@@ -50,10 +51,12 @@ class HeartbeatIn(Storable):
 
 
 def create_app(database_url: str, *, dev: bool = False, public_url: str | None = None,
-               backoffice: BackOffice | None = None, rate_limits: RateLimits | None = None) -> FastAPI:
+               backoffice: BackOffice | None = None, rate_limits: RateLimits | None = None,
+               key_file: str | None = None) -> FastAPI:
     """Central on `database_url`; `backoffice` decides applications (the demo data set if None);
-    `rate_limits` as central/ratelimit.py's defaults if None."""
-    engine = create_engine_for(database_url)
+    `rate_limits` as central/ratelimit.py's defaults if None; `key_file` see central/keys.py."""
+    engine = create_engine_for(database_url, key_file=key_file)
+    secrets_key(engine)  # a missing or exposed key file fails here, before listening
     backoffice = DemoBackOffice() if backoffice is None else backoffice
     if not isinstance(backoffice, BackOffice):
         raise TypeError(f"{type(backoffice).__name__} does not implement central.backoffice.BackOffice")

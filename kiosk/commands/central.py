@@ -47,19 +47,26 @@ def central():
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes sharing the port (about one per core).")
+@click.option("--key-file", help="Central's key for kiosk secrets (default: $KIOSK_CENTRAL_KEY_FILE, "
+                                 "or DATABASE.key for SQLite).")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
-          workers: int) -> None:
+          workers: int, key_file: str | None) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
     from central.db import create_engine_for
     from central.server import bind_socket, serve as serve_on
 
-    create_engine_for(database).dispose()  # a bad URL or database fails here, before listening
+    from central.db import secrets_key
+
+    engine = create_engine_for(database, key_file=key_file)
+    secrets_key(engine)  # a bad URL, database or key file fails here, before listening
+    engine.dispose()
     sock = bind_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(f"central listening on http://{shown_host}:{bound_port}")
-    serve_on(sock, database, workers=workers, log_level=log_level, dev=dev, public_url=public_url)
+    serve_on(sock, database, workers=workers, log_level=log_level, dev=dev, public_url=public_url,
+             key_file=key_file)
 
 
 @central.command()
@@ -86,12 +93,13 @@ def fleet(database: str) -> None:
 @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
 @click.option("--kiosk-id", required=True, help="The id configured on the kiosk.")
 @click.option("--replace", is_flag=True, help="Replace an enrolled kiosk's secret (the old one stops working).")
+@click.option("--key-file", help="Central's key for kiosk secrets, as for `serve`.")
 @_clean_database_errors
-def enrol(database: str, kiosk_id: str, replace: bool) -> None:
+def enrol(database: str, kiosk_id: str, replace: bool, key_file: str | None) -> None:
     """Issue a kiosk's secret and print it as hex; an enrolled id only with --replace."""
     from central.db import create_engine_for, enrol_kiosk
 
-    engine = create_engine_for(database)
+    engine = create_engine_for(database, key_file=key_file)
     try:
         click.echo(enrol_kiosk(engine, kiosk_id, replace=replace).hex())
     finally:
