@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException
+from fastapi.openapi.docs import get_swagger_ui_html
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
@@ -26,6 +27,7 @@ from central.db import (KIOSK_ID, KioskEnrolled, create_engine_for, enrol_kiosk,
                         setting)
 from central.demo_backoffice import DemoBackOffice
 from central.guard import BodyGuard
+from central.headers import SecurityHeaders, docs_policy
 from central.intake import MAX_BATCH, ItemResult, store_batch
 from central.models import Storable
 from central.ratelimit import RateLimiter, RateLimits
@@ -62,7 +64,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
         raise TypeError(f"{type(backoffice).__name__} does not implement central.backoffice.BackOffice")
     limiter = RateLimiter(rate_limits)
     central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine, limiter), backoffice, public_url)
-    app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs")
+    app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs", redoc_url=None)
     app.state.engine = engine
     app.state.central = central
 
@@ -110,4 +112,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     registry.mount(app)
     app.include_router(verify.router)
     app.add_middleware(BodyGuard, limiter=limiter)
+    docs_page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
+                                    oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(SecurityHeaders, policies={"/docs": docs_policy(docs_page.body.decode())})
     return app
