@@ -11,8 +11,10 @@ import ctypes
 import os
 import signal
 import socket
+import ssl
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -40,19 +42,38 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def server_for(app: Any, log_level: str = "warning") -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
+@dataclass(frozen=True)
+class Tls:
+    """uvicorn's TLS: central's certificate chain and key, and optionally the CA whose client
+    certificates it requires of every kiosk (mutual TLS)."""
+
+    cert: str
+    key: str
+    client_ca: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"ssl_certfile": self.cert, "ssl_keyfile": self.key}
+        if self.client_ca:
+            options |= {"ssl_ca_certs": self.client_ca, "ssl_cert_reqs": ssl.CERT_REQUIRED}
+        return options
+
+
+def server_for(app: Any, log_level: str = "warning", tls: Tls | None = None) -> uvicorn.Server:
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
+                            **(tls.options() if tls else {}))
+    if tls:
+        config.load()  # a bad certificate or key fails here, in one line, before serving
     install_masking(LOGGERS)
     return uvicorn.Server(config)
 
 
 def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level: str = "warning",
-          **app_options: Any) -> None:
+          tls: Tls | None = None, **app_options: Any) -> None:
     """Serve on `sock` until told to stop. With several workers, each is a forked process with
     its own app and connection pool, all accepting on the same socket: request handling is
     Python, so one process uses one core."""
     if workers == 1:
-        server_for(create_app(database_url, **app_options), log_level).run(sockets=[sock])
+        server_for(create_app(database_url, **app_options), log_level, tls).run(sockets=[sock])
         return
     create_app(database_url, **app_options).state.engine.dispose()  # schema and settings, once
     children = []
@@ -61,7 +82,7 @@ def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level
         if pid == 0:
             _die_with_parent()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            server_for(create_app(database_url, **app_options), log_level).run(sockets=[sock])
+            server_for(create_app(database_url, **app_options), log_level, tls).run(sockets=[sock])
             os._exit(0)
         children.append(pid)
 

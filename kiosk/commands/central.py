@@ -49,12 +49,27 @@ def central():
               help="Worker processes sharing the port (about one per core).")
 @click.option("--key-file", help="Central's key for kiosk secrets (default: $KIOSK_CENTRAL_KEY_FILE, "
                                  "or DATABASE.key for SQLite).")
+@click.option("--tls-cert", help="Serve HTTPS with this certificate chain (PEM); needs --tls-key.")
+@click.option("--tls-key", help="The private key of --tls-cert (PEM).")
+@click.option("--tls-client-ca", help="Require kiosks' client certificates signed by this CA (PEM).")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
-          workers: int, key_file: str | None) -> None:
+          workers: int, key_file: str | None, tls_cert: str | None, tls_key: str | None,
+          tls_client_ca: str | None) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
+    import ssl
+
     from central.db import create_engine_for
-    from central.server import bind_socket, serve as serve_on
+    from central.server import Tls, bind_socket, serve as serve_on, server_for
+
+    if bool(tls_cert) != bool(tls_key) or (tls_client_ca and not tls_cert):
+        fail("--tls-cert and --tls-key go together (and --tls-client-ca needs them)")
+    tls = Tls(tls_cert, tls_key, tls_client_ca) if tls_cert else None
+    if tls:
+        try:
+            server_for(None, log_level, tls)  # loads the certificate, key and CA now
+        except (OSError, ssl.SSLError) as exc:
+            fail(f"TLS: {exc}")
 
     from central.db import secrets_key
 
@@ -64,8 +79,8 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
     sock = bind_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-    click.echo(f"central listening on http://{shown_host}:{bound_port}")
-    serve_on(sock, database, workers=workers, log_level=log_level, dev=dev, public_url=public_url,
+    click.echo(f"central listening on {'https' if tls else 'http'}://{shown_host}:{bound_port}")
+    serve_on(sock, database, workers=workers, log_level=log_level, tls=tls, dev=dev, public_url=public_url,
              key_file=key_file)
 
 
