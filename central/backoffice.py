@@ -8,7 +8,10 @@ a keyed hash.
 
 A decision is "issued", "refused" (with a reason the citizen is shown) or "accepted": the back
 office cannot decide at once and central keeps the application in state "accepted" until
-`central.applications.settle` is called with the final decision.
+`central.applications.settle` is called with the final decision. To decide later it needs the
+applicant again, which central does not keep in clear: a back office with a `public_key`
+attribute (raw X25519, 32 bytes) gets each offline applicant sealed to it in the stored record
+(`payload.applicant.sealed`, central/sealing.py), which only its private key opens.
 """
 
 from __future__ import annotations

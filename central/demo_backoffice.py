@@ -9,7 +9,11 @@ soon as central ingests them (a real back office may answer "accepted" and decid
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from central.backoffice import Applicant, Decision, TemporaryIdApplicant
+from central.sealing import unseal
 
 REFUSAL_REASON = "请到户籍所在地派出所窗口办理 / please apply at the police station where your household is registered"
 
@@ -27,7 +31,18 @@ def has_criminal_record(id_number: str) -> bool:
 
 
 class DemoBackOffice:
-    """Implements central.backoffice.BackOffice from the table above."""
+    """Implements central.backoffice.BackOffice from the table above. It takes sealed
+    applicants: its key pair lives in this process only (a real adapter keeps its private key
+    in its own key store, and gives central only `public_key`)."""
+
+    def __init__(self) -> None:
+        self._private = X25519PrivateKey.generate()
+        self.public_key = self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def open_applicant(self, envelope: str, record_key: str) -> Applicant:
+        """The applicant of an offline application, from the envelope in its stored record."""
+        person = unseal(self._private, envelope, record_key)
+        return Applicant(person["id_number"], person["name"])
 
     def check_no_criminal_record(self, applicant: Applicant, purpose: str) -> Decision:
         if has_criminal_record(applicant.id_number):

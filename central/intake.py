@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import Connection, select, update
 
-from central import applications
+from central import applications, sealing
 from central.context import Central
 from central.db import counters, insert_for, ratings, records
 from central.identity import id_hash, is_valid_id_number, mask_id_number, mask_name
@@ -97,16 +97,24 @@ def _problem(item: RecordIn) -> str | None:
     return None
 
 
-def _sealed(payload: dict[str, Any], hash_key: str) -> dict[str, Any]:
-    """The payload as stored: the applicant only masked and as a keyed hash."""
+def _sealed(item: RecordIn, central: Central) -> dict[str, Any]:
+    """The payload as stored: the applicant only masked and as a keyed hash, and, when the back
+    office takes sealed envelopes (it has a `public_key`), in full sealed to it
+    (central/sealing.py), for a decision it takes later: central cannot open that."""
+    payload = item.payload
     applicant = payload.get("applicant")
     if not isinstance(applicant, dict):
         return payload
-    return {**payload, "applicant": {
+    stored = {
         "id_masked": mask_id_number(applicant["id_number"].upper()),
-        "id_hash": id_hash(hash_key, applicant["id_number"]),
+        "id_hash": id_hash(central.hash_key, applicant["id_number"]),
         "name_masked": mask_name(applicant["name"]),
-    }}
+    }
+    recipient = getattr(central.backoffice, "public_key", None)
+    if isinstance(recipient, bytes):
+        stored["sealed"] = sealing.seal(recipient, {"id_number": applicant["id_number"].upper(),
+                                                    "name": applicant["name"].strip()}, item.key)
+    return {**payload, "applicant": stored}
 
 
 def store_batch(conn: Connection, central: Central, kiosk_id: str, items: list[dict[str, Any]]) -> list[ItemResult]:
@@ -141,7 +149,7 @@ def store_batch(conn: Connection, central: Central, kiosk_id: str, items: list[d
         sent[item.key] = item
         rows[item.key] = {"idempotency_key": item.key, "kiosk_id": kiosk_id, "kind": item.kind,
                           "created_at": item.created_at, "received_at": now,
-                          "payload": _sealed(item.payload, central.hash_key)}
+                          "payload": _sealed(item, central)}
     stored: set[str] = set()
     if rows:
         statement = (insert_for(conn, records).on_conflict_do_nothing(index_elements=[records.c.idempotency_key])
