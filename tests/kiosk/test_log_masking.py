@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from common.masking import MaskingFilter, install_masking, mask_personal
+from common.masking import MaskingFilter, install_masking, mask_name, mask_personal
 from kiosk.diagnostics import RecentLog
 from kiosk.logs import setup_logging
 
@@ -135,3 +135,34 @@ def test_install_masking_reaches_handlers_configured_later():
         log.removeHandler(plain)
         log.propagate = True
     assert ID18 not in out.getvalue()
+
+
+def test_the_name_of_a_visit_in_progress_is_masked_until_the_visit_is_wiped(logger):
+    from drivers.idcard.demo_cards import demo_card_names, load_demo_card
+    from kiosk.visit import Visit
+
+    log, out = logger
+    card = load_demo_card(demo_card_names()[0])
+    name = card.name
+    visit = Visit(id="v-1")
+    visit.card = card
+    log.info("greeting %s at the reader", name)
+    visit.wipe()
+    log.info("after the visit: %s", name)
+    first, second = out.getvalue().splitlines()
+    assert name not in first and mask_name(name) in first
+    assert name in second  # forgotten with the visit: nothing personal is kept for masking
+
+
+def test_another_visits_card_replaces_the_name(logger):
+    from types import SimpleNamespace
+
+    from kiosk.visit import Visit
+
+    visit = Visit(id="v-2")
+    visit.card = SimpleNamespace(name="欧阳娜娜")
+    assert mask_personal("欧阳娜娜 here") == "欧**娜 here"
+    visit.card = SimpleNamespace(name="张伟")
+    assert mask_personal("欧阳娜娜 and 张伟") == "欧阳娜娜 and 张*"
+    visit.wipe()
+    assert mask_personal("张伟") == "张伟"
