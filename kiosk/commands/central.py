@@ -49,18 +49,34 @@ def central():
               help="Worker processes sharing the port (about one per core).")
 @click.option("--key-file", help="Central's key for kiosk secrets (default: $KIOSK_CENTRAL_KEY_FILE, "
                                  "or DATABASE.key for SQLite).")
+@click.option("--source-rate", default="6000/minute", show_default=True,
+              help="Requests per source address ('off' behind a proxy that limits; docs/security.md).")
+@click.option("--kiosk-rate", default="1200/minute", show_default=True, help="Requests per authenticated kiosk.")
+@click.option("--auth-failure-rate", default="30/minute", show_default=True,
+              help="Failed authentications per source address.")
 @click.option("--tls-cert", help="Serve HTTPS with this certificate chain (PEM); needs --tls-key.")
 @click.option("--tls-key", help="The private key of --tls-cert (PEM).")
 @click.option("--tls-client-ca", help="Require kiosks' client certificates signed by this CA (PEM).")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
-          workers: int, key_file: str | None, tls_cert: str | None, tls_key: str | None,
-          tls_client_ca: str | None) -> None:
+          workers: int, key_file: str | None, source_rate: str, kiosk_rate: str, auth_failure_rate: str,
+          tls_cert: str | None, tls_key: str | None, tls_client_ca: str | None) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
     import ssl
 
+    from limits import parse
+
     from central.db import create_engine_for
+    from central.ratelimit import RateLimits
     from central.server import Tls, bind_socket, serve as serve_on, server_for
+
+    rates = [None if rate == "off" else rate for rate in (source_rate, kiosk_rate, auth_failure_rate)]
+    for rate in filter(None, rates):
+        try:
+            parse(rate)
+        except ValueError:
+            fail(f"rate {rate!r}: give it as N/second, N/minute, N/hour, or off")
+    rate_limits = RateLimits(*rates)
 
     if bool(tls_cert) != bool(tls_key) or (tls_client_ca and not tls_cert):
         fail("--tls-cert and --tls-key go together (and --tls-client-ca needs them)")
@@ -81,7 +97,7 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(f"central listening on {'https' if tls else 'http'}://{shown_host}:{bound_port}")
     serve_on(sock, database, workers=workers, log_level=log_level, tls=tls, dev=dev, public_url=public_url,
-             key_file=key_file)
+             key_file=key_file, rate_limits=rate_limits)
 
 
 @central.command()

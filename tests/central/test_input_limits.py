@@ -137,3 +137,26 @@ def test_a_source_is_limited_before_anything_else(strict_central):
         refused = http.post(BATCH, content=b"x" * 100)
     assert statuses.count(200) == 40 and set(statuses[40:]) == {429}
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+
+
+def test_serve_takes_its_rate_limits_from_the_command_line(tmp_path):
+    import re
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    kiosk = str(Path(sys.executable).with_name("kiosk"))
+    bad = subprocess.run([kiosk, "central", "serve", "--database", str(tmp_path / "c.db"), "--kiosk-rate", "lots"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: rate 'lots'")
+    process = subprocess.Popen([kiosk, "central", "serve", "--database", str(tmp_path / "c.db"), "--port", "0",
+                                "--source-rate", "3/minute"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = re.fullmatch(r"central listening on (\S+)\n", process.stdout.readline()).group(1)
+        statuses = [httpx.get(f"{url}/api/v1/health").status_code for _ in range(4)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+        process.stdout.close()
+    assert statuses == [200, 200, 200, 429]
