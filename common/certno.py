@@ -1,6 +1,6 @@
 """Certificate numbers and application references: what central issues and kiosks look up.
 
-A certificate number is the service's prefix (2-4 capital letters: NCR, TID; an application
+A certificate number is the service's prefix (2-6 capital letters: NCR, TID; an application
 accepted for a later decision adds an A), the issue date in Beijing (8 digits) and 8
 characters from an alphabet without 0/O and 1/I, the last a check character: it makes the
 sum of each character's value within its part (letter, digit, alphabet index) times an odd
@@ -18,7 +18,7 @@ import re
 import secrets
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a phone
-_CERTIFICATE = re.compile(rf"[A-Z]{{2,4}}[0-9]{{8}}[{ALPHABET}]{{8}}", re.ASCII)
+_CERTIFICATE = re.compile(rf"[A-Z]{{2,6}}[0-9]{{8}}[{ALPHABET}]{{8}}", re.ASCII)
 _REFERENCE = re.compile(r"[A-Z0-9]{4,32}", re.ASCII)
 
 

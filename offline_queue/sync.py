@@ -6,8 +6,9 @@ credentials, clock skew) — the batch goes back to pending and the worker backs
 exponentially with full jitter, up to a cap. Visits are never dead-lettered for a kiosk-wide
 problem: a technician fixes the credentials and the queue drains. A batch refused for its
 content (413 too large, 422 malformed) is split in halves until the item to blame is sent
-alone, and that one goes dead with central's answer. A batch central fails on (500) is split
-the same way, but a 500 may be central's own trouble: an item that fails alone is set aside
+alone, and that one goes dead with central's answer. A batch central keeps failing on (500,
+`SERVER_ERRORS_ALONE` times in a row: a single 500 is more likely central's own blip) is split
+the same way, but a 500 may still be central's own trouble: an item that fails alone is set aside
 (left out of the next batches while anything else is due) and goes dead only after
 `SERVER_ERRORS_ALONE` such failures with other items delivered in between, so a central that
 fails for everything dead-letters nothing. The count lives in memory: a restart starts again.
@@ -102,6 +103,7 @@ class SyncWorker:
         self._last_probe = float("-inf")
         # Items that failed alone with a 500: how often, and whether others got through since.
         self._suspects: dict[str, list] = {}
+        self._server_error_streak = 0  # batches failed with 500 in a row
 
     @property
     def state(self) -> SyncState:
@@ -200,6 +202,7 @@ class SyncWorker:
             self._failed(_describe(exc), [item.key for item in items])
             result["retry"] = len(items)
             return result
+        self._server_error_streak = 0
         result.update(self._apply(items, answers))
         # Go straight on only after a full, fully answered batch: never spin on a confused central.
         result["more"] = len(items) == self._batch_limit and not result["retry"]
@@ -233,7 +236,9 @@ class SyncWorker:
     def _server_error(self, items: list[OutboxItem], exc: Exception) -> dict[str, Any]:
         reason = f"{exc.status} {_describe(exc)}"
         if len(items) > 1:
-            self._batch_limit = max(1, len(items) // 2)
+            self._server_error_streak += 1
+            if self._server_error_streak >= SERVER_ERRORS_ALONE:
+                self._batch_limit = max(1, len(items) // 2)
             self._failed(reason, [item.key for item in items])
             return {"retry": len(items)}
         key = items[0].key

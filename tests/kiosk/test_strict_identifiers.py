@@ -148,3 +148,14 @@ def test_kiosk_entries(format, value, error):
 @given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=11, max_size=11))
 def test_a_phone_number_is_ascii_digits(text):
     assert is_mobile_number(text) == (text.isascii() and text[0] == "1" and text[1] in "3456789")
+
+
+@pytest.mark.parametrize("prefix", ["NC", "HKMO", "HKMOA", "TRAFIC"])
+def test_prefixes_of_two_to_six_letters(prefix):
+    assert certno.is_certificate_number(certno.new_certificate_number(prefix, "20261202"))
+
+
+@pytest.mark.parametrize("prefix", ["N", "TRAFFIC", "ncr", "N1"])
+def test_other_prefixes_make_no_number(prefix):
+    with pytest.raises(ValueError):
+        certno.new_certificate_number(prefix, "20261202")

@@ -53,7 +53,7 @@ def test_an_item_failing_with_500_is_set_aside_and_dead_lettered(outbox, central
     for i in range(6, 12):
         outbox.enqueue("visit", f"v-{i:08d}", _offline(f"v-{i:08d}", GOOD))
     worker = SyncWorker(outbox, central_failing, batch_size=8, clock=clock, jitter=lambda: 1.0)
-    for _ in range(40):
+    for _ in range(80):
         worker.sync_once(force=True)
         if outbox.stats()["pending"] == 0:
             break
