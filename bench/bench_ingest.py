@@ -179,8 +179,9 @@ def summary(name: str, kiosks: list[Kiosk], elapsed: float, batch_size: int) -> 
 @contextlib.contextmanager
 def central_process(database: str, workers: int, log_dir: Path):
     with open(log_dir / "central.log", "w") as log:
+        # One load generator is one source address: the per-source limit would measure itself.
         process = subprocess.Popen([KIOSK, "central", "serve", "--database", database, "--port", "0",
-                                    "--workers", str(workers), "--log-level", "warning"],
+                                    "--workers", str(workers), "--log-level", "warning", "--source-rate", "off"],
                                    stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         line = process.stdout.readline()
@@ -250,6 +251,7 @@ async def run_loads(database: str, args, log_dir: Path) -> list[dict]:
 def measure(kind: str, args) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         log_dir = Path(tmp)
+        os.environ["KIOSK_CENTRAL_KEY_FILE"] = str(log_dir / "central.key")  # for enrolment and central alike
         if kind == "sqlite":
             return asyncio.run(run_loads(f"sqlite:///{log_dir / 'central.db'}", args, log_dir))
         with scratch_postgres(durable=True, settings={"max_connections": "300"}) as admin_url:

@@ -15,24 +15,28 @@ import time
 from datetime import datetime
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.openapi.docs import get_swagger_ui_html
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from central import verify
+from central import errors, verify
 from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
 from central.backoffice import BackOffice
 from central.context import Central
-from central.db import KIOSK_ID, create_engine_for, enrol_kiosk, heartbeats, insert_for, setting
+from central.db import (KIOSK_ID, KioskEnrolled, create_engine_for, enrol_kiosk, heartbeats, insert_for, secrets_key,
+                        setting)
 from central.demo_backoffice import DemoBackOffice
+from central.guard import BodyGuard
+from central.headers import SecurityHeaders, docs_policy
 from central.intake import MAX_BATCH, ItemResult, store_batch
 from central.payments import routes as payment_routes
 from central.payments.orders import EXPIRY_S, OrderBook
 from central.payments.provider import PaymentProvider
 from central.payments.sweep import SWEEP_EVERY_S, Sweeper
+from central.models import Storable
+from central.ratelimit import RateLimiter, RateLimits
 from central.services import registry
 
 API = "/api/v1"
@@ -46,28 +50,32 @@ class BatchOut(BaseModel):
     results: list[ItemResult]
 
 
-class EnrolIn(BaseModel):
+class EnrolIn(Storable):
     kiosk_id: str
 
 
-class HeartbeatIn(BaseModel):
+class HeartbeatIn(Storable):
     status: dict[str, Any]
 
 
 def create_app(database_url: str, *, dev: bool = False, public_url: str | None = None,
                backoffice: BackOffice | None = None, payments: PaymentProvider | None = None,
-               payment_expiry_s: float = EXPIRY_S, payment_sweep_s: float | None = SWEEP_EVERY_S) -> FastAPI:
+               payment_expiry_s: float = EXPIRY_S, payment_sweep_s: float | None = SWEEP_EVERY_S,
+               rate_limits: RateLimits | None = None, key_file: str | None = None) -> FastAPI:
     """Central on `database_url`; `backoffice` decides applications (the demo data set if None);
     `payments` is the payment provider (None: paid services answer 503). The payment sweep runs
-    every `payment_sweep_s` seconds while the app is served (None: only when called)."""
-    engine = create_engine_for(database_url)
+    every `payment_sweep_s` seconds while the app is served (None: only when called).
+    `rate_limits` as central/ratelimit.py's defaults if None; `key_file` see central/keys.py."""
+    engine = create_engine_for(database_url, key_file=key_file)
+    secrets_key(engine)  # a missing or exposed key file fails here, before listening
     backoffice = DemoBackOffice() if backoffice is None else backoffice
     if not isinstance(backoffice, BackOffice):
         raise TypeError(f"{type(backoffice).__name__} does not implement central.backoffice.BackOffice")
     if payments is not None and not isinstance(payments, PaymentProvider):
         raise TypeError(f"{type(payments).__name__} does not implement central.payments.provider.PaymentProvider")
-    central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine), backoffice, public_url,
-                      payments)
+    limiter = RateLimiter(rate_limits)
+    central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine, limiter), backoffice,
+                      public_url, payments)
     book = OrderBook(central, expiry_s=payment_expiry_s)
 
     @contextlib.asynccontextmanager
@@ -79,19 +87,12 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
             if sweeper is not None:
                 await asyncio.to_thread(sweeper.stop)
 
-    app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs", lifespan=lifespan)
+    app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.engine = engine
     app.state.central = central
     app.state.orders = book
 
-    @app.exception_handler(RequestValidationError)
-    def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # One line, and never the value sent: it may be an ID number or a name.
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(part) for part in first["loc"])
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return JSONResponse({"detail": f"{where}: {first['msg']}{more}"}, status_code=422)
+    errors.install(app)
 
     @app.get(f"{API}/health")
     def health() -> dict[str, str]:
@@ -108,7 +109,11 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
             raise HTTPException(403, "self-enrolment is off; provision with `kiosk central enrol`")
         if not KIOSK_ID.match(body.kiosk_id):
             raise HTTPException(422, "kiosk id must be 1-64 letters, digits, '.', '_' or '-'")
-        return {"kiosk_id": body.kiosk_id, "secret": enrol_kiosk(engine, body.kiosk_id).hex()}
+        try:
+            secret = enrol_kiosk(engine, body.kiosk_id, replace=None)
+        except KioskEnrolled as exc:
+            raise HTTPException(409, str(exc)) from None
+        return {"kiosk_id": body.kiosk_id, "secret": secret.hex()}
 
     @app.post(f"{API}/records/batch")
     def records_batch(body: BatchIn, request: SignedRequest = Depends(signed)) -> BatchOut:
@@ -131,4 +136,8 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     registry.mount(app)
     app.include_router(payment_routes.router)
     app.include_router(verify.router)
+    app.add_middleware(BodyGuard, limiter=limiter)
+    docs_page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
+                                    oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(SecurityHeaders, policies={"/docs": docs_policy(docs_page.body.decode())})
     return app

@@ -7,24 +7,23 @@ the Beijing calendar, as the printed documents are.
 from __future__ import annotations
 
 import calendar
-import secrets
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Connection, or_, select, update
 
 from central.backoffice import Applicant, Decision
 from central.db import applications, insert_for
 from central.identity import id_hash, is_valid_id_number, mask_id_number, mask_name
 from central.services.base import ServiceInfo
+from common.certno import is_reference, new_certificate_number
 
 CST = timezone(timedelta(hours=8))
 REPRINT_DAYS = 30  # a document can be printed again for 30 days after it was issued
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a phone
 INVALID_ID = "id_number is not a valid 18-character resident ID number (GB 11643 check character)"
 
 
@@ -36,6 +35,16 @@ class ApplyOut(BaseModel):
     issued_at: str = Field(description="when central decided, ISO 8601 UTC")
     valid_until: str | None = Field(description="ISO date, Beijing calendar; issued only")
     reason: str | None = Field(description="refused: what the citizen should do instead")
+
+
+def _reference(text: str) -> str:
+    if not is_reference(text):
+        raise ValueError("not an application reference (4-32 capital letters and digits)")
+    return text
+
+
+# A receipt's reference or certificate number, checked before any lookup.
+Reference = Annotated[str, AfterValidator(_reference)]
 
 
 def require_valid_id(id_number: str, field: str = "id_number") -> None:
@@ -64,8 +73,7 @@ def valid_until(service: ServiceInfo, issued_at: float) -> date:
 
 
 def new_number(prefix: str, now: float) -> str:
-    day = datetime.fromtimestamp(now, CST).strftime("%Y%m%d")
-    return f"{prefix}{day}" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return new_certificate_number(prefix, datetime.fromtimestamp(now, CST).strftime("%Y%m%d"))
 
 
 def decision_columns(service: ServiceInfo, decision: Decision, now: float) -> dict[str, Any]:

@@ -17,6 +17,11 @@ after a crash) and raise `Refused` with a message code when they cannot act any 
 Card pickup is not a decision: the card-production system says where a finished card is
 (`CardPickup.find_card`, `cards_ready`) and is told what became of it (`card_collected`,
 `card_retracted`).
+
+`central.applications.settle` is called with the final decision. To decide later it needs the
+applicant again, which central does not keep in clear: a back office with a `public_key`
+attribute (raw X25519, 32 bytes) gets each offline applicant sealed to it in the stored record
+(`payload.applicant.sealed`, central/sealing.py), which only its private key opens.
 """
 
 from __future__ import annotations

@@ -4,15 +4,19 @@ Timestamps are epoch seconds (Float) and payloads use the generic JSON type, so 
 and queries run on both engines; only "insert, ignoring a conflict" differs per dialect and is
 isolated in `insert_for`.
 
-Kiosk secrets are stored as they are, not hashed: verifying an HMAC needs the secret itself.
-Whoever can read this database can impersonate kiosks — protect it like a key store.
+Kiosk secrets cannot be hashed (verifying an HMAC needs the secret itself): they are stored
+wrapped under central's key file (central/keys.py), which lives outside the database. A SQLite
+database and its WAL are created and kept mode 0600.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import stat
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +41,11 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import make_url
+
+from central.keys import PREFIX, key_path_for, load_or_create_key, open_sealed, seal
 
 metadata = MetaData()
 
@@ -46,7 +53,7 @@ kiosks = Table(
     "kiosks",
     metadata,
     Column("kiosk_id", String(64), primary_key=True),
-    Column("secret", String(64), nullable=False),  # hex; see the module docstring
+    Column("secret", String(64), nullable=False),  # wrapped, see central/keys.py (plain hex before)
     Column("enrolled_at", Float, nullable=False),
 )
 
@@ -250,14 +257,22 @@ def normalise_url(url_or_path: str) -> str:
     return f"sqlite:///{Path(url_or_path).resolve()}"
 
 
-def create_engine_for(url: str, *, create: bool = True) -> Engine:
-    """An engine with central's schema in place. `create=False` refuses a missing SQLite file."""
+# Each engine's key for kiosk secrets, loaded when first needed (stats and fleet never need it).
+_KEY_FILES: weakref.WeakKeyDictionary[Engine, Path | str | None] = weakref.WeakKeyDictionary()
+_KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
+
+
+def create_engine_for(url: str, *, create: bool = True, key_file: str | Path | None = None) -> Engine:
+    """An engine with central's schema in place. `create=False` refuses a missing SQLite file;
+    `key_file`: see central/keys.py."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if not create and (database in ("", ":memory:") or not Path(database).exists()):
             raise ValueError(f"no central database at {database or url}")
+        if database not in ("", ":memory:"):
+            _private_files(Path(database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -271,6 +286,7 @@ def create_engine_for(url: str, *, create: bool = True) -> Engine:
                      .on_conflict_do_nothing())
         conn.execute(insert_for(conn, settings).values(name="id_hash_key", value=secrets.token_hex(32))
                      .on_conflict_do_nothing())
+    _KEY_FILES[engine] = key_file
     return engine
 
 
@@ -295,6 +311,30 @@ def _add_new_columns(engine: Engine) -> None:
                 for index in table.indexes:
                     if [c.name for c in index.columns] == [column.name]:
                         index.create(conn, checkfirst=True)
+def _private_files(database: Path) -> None:
+    """The database, its WAL and shared memory: mode 0600, made so before SQLite opens them
+    (SQLite gives the WAL and -shm the database file's mode)."""
+    if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)
+
+
+def secrets_key(engine: Engine) -> bytes:
+    """The key kiosk secrets are wrapped under; legacy plain rows are wrapped on first load."""
+    key = _KEYS.get(engine)
+    if key is None:
+        key = load_or_create_key(key_path_for(engine.url.render_as_string(hide_password=False),
+                                              _KEY_FILES.get(engine)))
+        with engine.begin() as conn:
+            for kiosk_id, stored in conn.execute(select(kiosks.c.kiosk_id, kiosks.c.secret)).all():
+                if not stored.startswith(PREFIX):
+                    conn.execute(update(kiosks).where(kiosks.c.kiosk_id == kiosk_id)
+                                 .values(secret=seal(key, bytes.fromhex(stored))))
+        _KEYS[engine] = key
+    return key
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -318,14 +358,32 @@ def insert_for(conn: Any, table: Table) -> Any:
     return insert(table)
 
 
-def enrol_kiosk(engine: Engine, kiosk_id: str) -> bytes:
-    """Issue a fresh secret for `kiosk_id`; an earlier secret stops working at once."""
+class KioskEnrolled(ValueError):
+    """The kiosk id has a secret already; replacing it takes the kiosk using it off the air."""
+
+
+def kiosk_has_spoken(conn: Connection, kiosk_id: str) -> bool:
+    """Whether any request signed with this kiosk's secret got through (it left a trace)."""
+    return any(conn.execute(select(table.c.kiosk_id).where(table.c.kiosk_id == kiosk_id).limit(1)).first()
+               for table in (nonces, heartbeats, records, applications))
+
+
+def enrol_kiosk(engine: Engine, kiosk_id: str, *, replace: bool | None = False) -> bytes:
+    """Issue a fresh secret for `kiosk_id`. An id enrolled already is refused (KioskEnrolled)
+    unless `replace` (an operator's decision: the earlier secret stops working at once);
+    `replace=None` replaces only a secret no request has used yet (a kiosk that died between
+    enrolling and saving its secret enrols again)."""
     if not KIOSK_ID.match(kiosk_id):
         raise ValueError("kiosk id must be 1-64 letters, digits, '.', '_' or '-'")
     secret = secrets.token_bytes(32)
+    key = secrets_key(engine)
     with engine.begin() as conn:
+        known = conn.execute(select(kiosks.c.kiosk_id).where(kiosks.c.kiosk_id == kiosk_id)).first() is not None
+        if known and not (replace or (replace is None and not kiosk_has_spoken(conn, kiosk_id))):
+            raise KioskEnrolled(f"kiosk {kiosk_id} is enrolled already; an operator replaces its secret with "
+                                f"`kiosk central enrol --replace`")
         statement = insert_for(conn, kiosks).values(
-            kiosk_id=kiosk_id, secret=secret.hex(), enrolled_at=time.time()
+            kiosk_id=kiosk_id, secret=seal(key, secret), enrolled_at=time.time()
         )
         conn.execute(statement.on_conflict_do_update(
             index_elements=[kiosks.c.kiosk_id],
@@ -335,8 +393,9 @@ def enrol_kiosk(engine: Engine, kiosk_id: str) -> bytes:
 
 
 def kiosk_secret(conn: Connection, kiosk_id: str) -> bytes | None:
+    """The kiosk's secret; None for an unknown kiosk (or one the key file does not open)."""
     value = conn.execute(select(kiosks.c.secret).where(kiosks.c.kiosk_id == kiosk_id)).scalar()
-    return None if value is None else bytes.fromhex(value)
+    return None if value is None else open_sealed(secrets_key(conn.engine), value)
 
 
 def setting(engine: Engine, name: str) -> str:

@@ -30,6 +30,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from central.applications import CST, add_months, site_today
 from central.backoffice import (
     ENDORSEMENT_KINDS,
@@ -43,6 +46,7 @@ from central.backoffice import (
     Violation,
     instant_issue_allowed,
 )
+from central.sealing import unseal
 from common import demo_fingers
 
 REFUSAL_REASON = "请到户籍所在地派出所窗口办理 / please apply at the police station where your household is registered"
@@ -171,12 +175,16 @@ class DemoBackOffice:
     """Implements central.backoffice.BackOffice from the tables above.
 
     `today` fixes the back office's calendar (tests); by default its data count back from the
-    day it is made and its decisions use the current Beijing date.
+    day it is made and its decisions use the current Beijing date. It takes sealed applicants:
+    its key pair lives in this process only (a real adapter keeps its private key in its own
+    key store, and gives central only `public_key`).
     """
 
     def __init__(self, today: datetime.date | None = None):
         self._today: Callable[[], datetime.date] = site_today if today is None else (lambda: today)
         start = self._today()
+        self._private = X25519PrivateKey.generate()
+        self.public_key = self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         self._lock = threading.Lock()
         self._fines: dict[str, tuple[_Fine, Violation]] = {}
         self._paid_by: dict[str, str] = {}  # decision_no -> order id
@@ -202,6 +210,11 @@ class DemoBackOffice:
             self._holders[item.permit_no] = item.holder
         self._marks: dict[str, tuple[str, float]] = {}  # card_ref -> (collected | retracted, when)
         self.reports: list[tuple[str, str, str]] = []  # (card_ref, kiosk_id, what): for operators and tests
+
+    def open_applicant(self, envelope: str, record_key: str) -> Applicant:
+        """The applicant of an offline application, from the envelope in its stored record."""
+        person = unseal(self._private, envelope, record_key)
+        return Applicant(person["id_number"], person["name"])
 
     # --- CardPickup ---------------------------------------------------------------------------
 

@@ -11,20 +11,23 @@ hashed, never as sent.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import Connection, select, update
 
-from central import applications
+from central import applications, sealing
 from central.context import Central
 from central.db import counters, insert_for, ratings, records
 from central.identity import id_hash, is_valid_id_number, mask_id_number, mask_name
 from central.payments import receipts
+from central.models import unstorable_text
 from central.services.registry import SERVICES
 
 MAX_BATCH = 1000
+MAX_ITEM_BYTES = 1024 * 1024  # one record's payload as UTF-8 JSON; a larger one is rejected alone
 RATING_REASON_MAX = 200  # characters of the optional free text with a rating
 
 
@@ -39,26 +42,12 @@ class RecordIn(BaseModel):
     def _storable(cls, value: Any) -> Any:
         # PostgreSQL text holds no NUL, and no engine stores a lone surrogate (a JSON escape
         # can carry one): refuse the item here rather than fail the whole batch later.
-        problem = _unstorable_text(value)
+        problem = unstorable_text(value)
         if problem:
             raise ValueError(problem)
+        if isinstance(value, dict) and len(json.dumps(value, ensure_ascii=False).encode()) > MAX_ITEM_BYTES:
+            raise ValueError(f"larger than {MAX_ITEM_BYTES // 1024} KiB")
         return value
-
-
-def _unstorable_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "text must not contain NUL characters"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "text must be valid Unicode (it holds a lone surrogate)"
-        return None
-    if isinstance(value, dict):
-        return next(filter(None, map(_unstorable_text, [*value.keys(), *value.values()])), None)
-    if isinstance(value, list):
-        return next(filter(None, map(_unstorable_text, value)), None)
-    return None
 
 
 class ItemResult(BaseModel):
@@ -111,16 +100,24 @@ def _problem(item: RecordIn) -> str | None:
     return None
 
 
-def _sealed(payload: dict[str, Any], hash_key: str) -> dict[str, Any]:
-    """The payload as stored: the applicant only masked and as a keyed hash."""
+def _sealed(item: RecordIn, central: Central) -> dict[str, Any]:
+    """The payload as stored: the applicant only masked and as a keyed hash, and, when the back
+    office takes sealed envelopes (it has a `public_key`), in full sealed to it
+    (central/sealing.py), for a decision it takes later: central cannot open that."""
+    payload = item.payload
     applicant = payload.get("applicant")
     if not isinstance(applicant, dict):
         return payload
-    return {**payload, "applicant": {
+    stored = {
         "id_masked": mask_id_number(applicant["id_number"].upper()),
-        "id_hash": id_hash(hash_key, applicant["id_number"]),
+        "id_hash": id_hash(central.hash_key, applicant["id_number"]),
         "name_masked": mask_name(applicant["name"]),
-    }}
+    }
+    recipient = getattr(central.backoffice, "public_key", None)
+    if isinstance(recipient, bytes):
+        stored["sealed"] = sealing.seal(recipient, {"id_number": applicant["id_number"].upper(),
+                                                    "name": applicant["name"].strip()}, item.key)
+    return {**payload, "applicant": stored}
 
 
 def store_batch(conn: Connection, central: Central, kiosk_id: str, items: list[dict[str, Any]]) -> list[ItemResult]:
@@ -155,7 +152,7 @@ def store_batch(conn: Connection, central: Central, kiosk_id: str, items: list[d
         sent[item.key] = item
         rows[item.key] = {"idempotency_key": item.key, "kiosk_id": kiosk_id, "kind": item.kind,
                           "created_at": item.created_at, "received_at": now,
-                          "payload": _sealed(item.payload, central.hash_key)}
+                          "payload": _sealed(item, central)}
     stored: set[str] = set()
     if rows:
         statement = (insert_for(conn, records).on_conflict_do_nothing(index_elements=[records.c.idempotency_key])

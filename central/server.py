@@ -11,13 +11,19 @@ import ctypes
 import os
 import signal
 import socket
+import ssl
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 
 from central.app import create_app
+from common.masking import install_masking
+
+# uvicorn configures these in its Config; the masking goes onto whatever handlers it made.
+LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "central")
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -36,18 +42,40 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def server_for(app: Any, log_level: str = "warning", *, lifespan: str = "off") -> uvicorn.Server:
+@dataclass(frozen=True)
+class Tls:
+    """uvicorn's TLS: central's certificate chain and key, and optionally the CA whose client
+    certificates it requires of every kiosk (mutual TLS)."""
+
+    cert: str
+    key: str
+    client_ca: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"ssl_certfile": self.cert, "ssl_keyfile": self.key}
+        if self.client_ca:
+            options |= {"ssl_ca_certs": self.client_ca, "ssl_cert_reqs": ssl.CERT_REQUIRED}
+        return options
+
+
+def server_for(app: Any, log_level: str = "warning", tls: Tls | None = None, *,
+               lifespan: str = "off") -> uvicorn.Server:
     # Central's lifespan runs its payment sweep; other apps (the simulator) have none.
-    return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan=lifespan))
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan=lifespan,
+                            **(tls.options() if tls else {}))
+    if tls:
+        config.load()  # a bad certificate or key fails here, in one line, before serving
+    install_masking(LOGGERS)
+    return uvicorn.Server(config)
 
 
 def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level: str = "warning",
-          **app_options: Any) -> None:
+          tls: Tls | None = None, **app_options: Any) -> None:
     """Serve on `sock` until told to stop. With several workers, each is a forked process with
     its own app and connection pool, all accepting on the same socket: request handling is
     Python, so one process uses one core."""
     if workers == 1:
-        server_for(create_app(database_url, **app_options), log_level, lifespan="on").run(sockets=[sock])
+        server_for(create_app(database_url, **app_options), log_level, tls, lifespan="on").run(sockets=[sock])
         return
     create_app(database_url, **app_options).state.engine.dispose()  # schema and settings, once
     children = []
@@ -56,7 +84,7 @@ def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level
         if pid == 0:
             _die_with_parent()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            server_for(create_app(database_url, **app_options), log_level, lifespan="on").run(sockets=[sock])
+            server_for(create_app(database_url, **app_options), log_level, tls, lifespan="on").run(sockets=[sock])
             os._exit(0)
         children.append(pid)
 
@@ -91,7 +119,8 @@ class EmbeddedCentral:
         # The provider simulator at this URL (its notify URL is this central's /api/v1/payments/notify).
         self.payment_provider_url = payment_provider_url
         self.payment_key = payment_key
-        self.app_options = app_options  # more of create_app's options (payment_expiry_s, payment_sweep_s)
+        # More of create_app's options (payment_expiry_s, payment_sweep_s, rate_limits …).
+        self.app_options = app_options
         self._payments: Any = None
         self.backoffice = backoffice  # None: the demo data set (central/demo_backoffice.py)
         self.dev = dev

@@ -10,19 +10,32 @@ import html
 from datetime import date, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from central.applications import CST
 from central.context import central_of
 from central.db import applications
 from central.services.registry import info
+from common.certno import is_certificate_number
 
 router = APIRouter()
 
 
+STYLE = ("body{font-family:sans-serif;margin:1.5em}th{text-align:left;padding-right:1em}"
+         "td,th{padding:.3em 0;border-bottom:1px solid #ddd}")
+
+
+@router.get("/static/verify.css", include_in_schema=False)
+def style() -> Response:
+    # A file of its own, not an inline <style>: the pages' policy allows no inline anything.
+    return Response(STYLE, media_type="text/css", headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/verify/{certificate_no}", response_class=HTMLResponse)
 def verify(certificate_no: str, request: Request) -> HTMLResponse:
+    if not is_certificate_number(certificate_no):  # no lookup for what we never issued
+        return HTMLResponse(page("未找到该证明 / Certificate not found", []), status_code=404)
     with central_of(request).engine.connect() as conn:
         row = conn.execute(
             select(applications).where(applications.c.certificate_no == certificate_no,
@@ -57,7 +70,6 @@ def page(title: str, fields: list[tuple[str, str]]) -> str:
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:1.5em}th{text-align:left;padding-right:1em}"
-        "td,th{padding:.3em 0;border-bottom:1px solid #ddd}</style></head>"
+        "<link rel=\"stylesheet\" href=\"/static/verify.css\"></head>"
         f"<body><h1>{html.escape(title)}</h1><table>{rows}</table></body></html>"
     )

@@ -1,7 +1,9 @@
-"""Kiosk request signing: HMAC-SHA256 over method, path, timestamp, nonce and body hash.
+"""Kiosk request signing: HMAC-SHA256 over method, target, timestamp, nonce and body hash.
 
 The kiosk signs (kiosk/central_client.py), central verifies (central/auth.py); both build the
-message here, so they cannot drift apart.
+message here, so they cannot drift apart. The target is the path, with "?" and the raw query
+string when there is one: a query cannot be added or changed on the way. A request without a
+query signs exactly as before queries were signed.
 """
 
 from __future__ import annotations
@@ -10,14 +12,15 @@ import hashlib
 import hmac
 
 
-def message(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
+def message(method: str, path: str, timestamp: str, nonce: str, body: bytes, query: str = "") -> bytes:
     """What is signed: one line each, the body as its SHA-256 in hex."""
-    return "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode()
+    target = f"{path}?{query}" if query else path
+    return "\n".join([method.upper(), target, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode()
 
 
-def sign(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+def sign(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes, query: str = "") -> str:
     """Hex HMAC-SHA256 of `message(...)` with the kiosk's secret."""
-    return hmac.new(secret, message(method, path, timestamp, nonce, body), hashlib.sha256).hexdigest()
+    return hmac.new(secret, message(method, path, timestamp, nonce, body, query), hashlib.sha256).hexdigest()
 
 
 def verify(secret: bytes, signed_message: bytes, signature: str) -> bool:

@@ -4,6 +4,11 @@ Every request is signed with the kiosk's secret (see `common.signing`), so centr
 speaks and refuses replays. Failures fall in two kinds the callers act on differently:
 `CentralUnavailable` (try again later) and `CentralRejected` (will not succeed as sent).
 Payloads are never logged: they carry ID numbers and names.
+
+TLS options ride in the configured URL, as device options do:
+`https://central.example:8700?ca=/etc/police-kiosk/central-ca.pem` trusts only that CA bundle
+for central (not the system's), and `&cert=kiosk.pem&key=kiosk.key` presents a client
+certificate for a central that requires one. Without `ca` the system's CAs are used.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import json
 import logging
 import re
 import secrets
+import ssl
 import time
 from collections.abc import Callable, Generator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
@@ -30,7 +37,12 @@ _SEGMENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class CentralUnavailable(Exception):
-    """Central cannot be reached or failed on its side (refused, reset, timeout, 5xx)."""
+    """Central cannot be reached or failed on its side (refused, reset, timeout, 5xx); `status`
+    is its HTTP status when it answered."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class CentralRejected(Exception):
@@ -59,7 +71,8 @@ class KioskSignature(httpx.Auth):
         request.headers["X-Timestamp"] = timestamp
         request.headers["X-Nonce"] = nonce
         request.headers["X-Signature"] = sign(
-            self._secret, request.method, request.url.path, timestamp, nonce, request.content
+            self._secret, request.method, request.url.path, timestamp, nonce, request.content,
+            request.url.query.decode("latin-1"),
         )
         yield request
 
@@ -67,11 +80,35 @@ class KioskSignature(httpx.Auth):
 PAYMENT_OPERATIONS = ("orders", "status", "cancel", "refund")
 
 
+def connection_options(url: str) -> tuple[str, ssl.SSLContext | bool]:
+    """The base URL without its TLS options, and what httpx verifies central with."""
+    parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
+    unknown = set(options) - {"ca", "cert", "key"}
+    if unknown:
+        raise ValueError(f"central URL: unknown option(s) {', '.join(sorted(unknown))} (ca, cert, key)")
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")).rstrip("/")
+    if not options:
+        return base, True
+    if parts.scheme != "https":
+        raise ValueError("central URL: ca, cert and key are for an https:// URL")
+    if ("cert" in options) != ("key" in options):
+        raise ValueError("central URL: cert and key go together")
+    try:
+        context = ssl.create_default_context(cafile=options.get("ca"))
+        if "cert" in options:
+            context.load_cert_chain(options["cert"], options["key"])
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"central URL: cannot load its TLS files: {exc}") from None
+    return base, context
+
+
 class CentralClient:
     def __init__(self, base_url: str, kiosk_id: str, secret: bytes, *, timeout: float = 5.0):
-        self.base_url = base_url.rstrip("/")
+        self.base_url, verify = connection_options(base_url)
         self.kiosk_id = kiosk_id
         self._http = httpx.Client(
+            verify=verify,
             base_url=self.base_url,
             auth=KioskSignature(kiosk_id, secret),
             timeout=timeout,
@@ -81,7 +118,8 @@ class CentralClient:
     @staticmethod
     def enrol(base_url: str, kiosk_id: str, *, timeout: float = 5.0) -> bytes:
         """Dev-mode self-enrolment: central issues (or re-issues) this kiosk's secret."""
-        with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout) as http:
+        base, verify = connection_options(base_url)
+        with httpx.Client(base_url=base, verify=verify, timeout=timeout) as http:
             answer = _call(http, "POST", f"{API}/enrol", {"kiosk_id": kiosk_id})
         return bytes.fromhex(answer["secret"])
 
@@ -143,7 +181,7 @@ def _call(http: httpx.Client, method: str, path: str, body: dict[str, Any]) -> d
         raise CentralUnavailable(f"central unreachable: {type(exc).__name__}: {exc}") from None
     status = response.status_code
     if status >= 500 or status in RETRYABLE_4XX:
-        raise CentralUnavailable(f"central answered {status} {response.reason_phrase}")
+        raise CentralUnavailable(f"central answered {status} {response.reason_phrase}", status)
     if status >= 400:
         raise CentralRejected(status, _error_detail(response))
     try:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kiosk.pin import pin_hash_problem
 from kiosk.site_clock import parse_window
 
 
@@ -88,11 +89,20 @@ class QueueConfig(_Strict):
 class DiagnosticsConfig(_Strict):
     """The technicians' mode. Without a PIN hash it cannot be entered at all."""
 
-    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", made by `kiosk config pin-hash`.
-    pin_hash: str | None = Field(None, pattern=r"^pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]+$")
+    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", made by `kiosk config pin-hash`;
+    # fewer than kiosk.pin.MIN_PIN_ITERATIONS is refused.
+    pin_hash: str | None = Field(None, pattern=r"^pbkdf2_sha256\$[1-9][0-9]{0,9}\$[0-9a-f]{32,128}\$[0-9a-f]{64}$")
     lockout_failures: int = Field(5, ge=1)
-    lockout_s: int = Field(300, ge=10)
+    lockout_s: int = Field(300, ge=10)  # the first lockout; each further one doubles, up to a day
     idle_exit_s: int = Field(120, ge=15)  # a forgotten diagnostics screen returns to citizens
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _pin_hash(cls, value: str | None) -> str | None:
+        problem = None if value is None else pin_hash_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Timeouts(_Strict):

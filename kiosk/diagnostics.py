@@ -9,67 +9,96 @@ log lines pass the same masking filter as the log files.
 from __future__ import annotations
 
 import collections
-import hashlib
-import hmac
+import json
 import logging
-import secrets
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from drivers.base import DeviceError
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
 from kiosk.config import DiagnosticsConfig
+from kiosk.pin import PIN_ITERATIONS, hash_pin, pin_matches
 from kiosk.privacy import MaskingFilter
 
 log = logging.getLogger(__name__)
 
-PIN_ITERATIONS = 200_000
+__all__ = ["PIN_ITERATIONS", "Diagnostics", "PinLock", "RecentLog", "hash_pin"]
 
-
-def hash_pin(pin: str, *, iterations: int = PIN_ITERATIONS, salt: bytes | None = None) -> str:
-    """The config's `diagnostics.pin_hash` for `pin` (PBKDF2-SHA256, random salt)."""
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise ValueError("a PIN is 4 to 12 digits")
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
+MAX_LOCKOUT_S = 86400
 
 
 class PinLock:
-    """Checks the PIN; after `lockout_failures` wrong ones it refuses every try for `lockout_s`."""
+    """Checks the PIN; after `lockout_failures` wrong ones it refuses every try for `lockout_s`,
+    doubled with each further lockout (up to a day) until the right PIN is given.
 
-    def __init__(self, config: DiagnosticsConfig, *, clock: Callable[[], float] = time.monotonic):
+    The count and the lockout are kept in `state_path` (mode 0600, no PIN in it), so a restart
+    (or pulling the plug) does not clear them; with no path they live in memory. A state file
+    that cannot be read locks, rather than forgetting. Times are wall-clock, so that they mean
+    the same after a restart: a clock set back lengthens a lockout, one set forward shortens it.
+    """
+
+    def __init__(self, config: DiagnosticsConfig, *, state_path: str | Path | None = None,
+                 clock: Callable[[], float] = time.time):
         self._config = config
         self._clock = clock
-        self._failures = 0
-        self._locked_until = 0.0
+        self._path = None if state_path is None else Path(state_path)
         self._lock = threading.Lock()
+        self._state = self._load()
 
     @property
     def enabled(self) -> bool:
         return self._config.pin_hash is not None
 
+    @property
+    def state_path(self) -> Path | None:
+        return self._path
+
     def locked_for(self) -> float:
         """Seconds until a PIN may be tried again (0 when it may)."""
-        return max(0.0, self._locked_until - self._clock())
+        return max(0.0, self._state["locked_until"] - self._clock())
 
     def check(self, pin: str) -> bool:
         with self._lock:
             if not self.enabled or self.locked_for() > 0:
                 return False
-            _scheme, iterations, salt, expected = self._config.pin_hash.split("$")
-            digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), int(iterations))
-            if hmac.compare_digest(digest.hex(), expected):
-                self._failures = 0
+            if pin_matches(pin, self._config.pin_hash):
+                self._save({"failures": 0, "lockouts": 0, "locked_until": 0.0})
                 return True
-            self._failures += 1
-            log.warning("diagnostics: wrong PIN (%d of %d)", self._failures, self._config.lockout_failures)
-            if self._failures >= self._config.lockout_failures:
-                self._failures = 0
-                self._locked_until = self._clock() + self._config.lockout_s
-                log.warning("diagnostics: locked for %d s after repeated wrong PINs", self._config.lockout_s)
+            state = dict(self._state, failures=self._state["failures"] + 1)
+            log.warning("diagnostics: wrong PIN (%d of %d)", state["failures"], self._config.lockout_failures)
+            if state["failures"] >= self._config.lockout_failures:
+                lockout = min(MAX_LOCKOUT_S, self._config.lockout_s * 2 ** min(state["lockouts"], 20))
+                state.update(failures=0, lockouts=state["lockouts"] + 1, locked_until=self._clock() + lockout)
+                log.warning("diagnostics: locked for %d s after repeated wrong PINs", lockout)
+            self._save(state)
             return False
+
+    def _load(self) -> dict[str, Any]:
+        fresh = {"failures": 0, "lockouts": 0, "locked_until": 0.0}
+        if self._path is None or not self._path.exists():
+            return fresh
+        try:
+            state = json.loads(self._path.read_text())
+            return {key: type(fresh[key])(state[key]) for key in fresh}
+        except (OSError, ValueError, KeyError, TypeError):
+            log.error("diagnostics: lockout state %s unreadable; locked for %d s", self._path, self._config.lockout_s)
+            return {**fresh, "lockouts": 1, "locked_until": self._clock() + self._config.lockout_s}
+
+    def _save(self, state: dict[str, Any]) -> None:
+        self._state = state
+        if self._path is None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self._path.with_name(self._path.name + ".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self._path)
 
 
 class RecentLog(logging.Handler):
@@ -94,9 +123,10 @@ EmulatorHandle = Controllable | str
 
 class Diagnostics:
     def __init__(self, core, *, emulators: dict[str, EmulatorHandle] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.time):
         self._core = core
-        self.pin = PinLock(core.config.diagnostics, clock=clock)
+        self.pin = PinLock(core.config.diagnostics, state_path=core.config.data_path("diagnostics-lock.json"),
+                           clock=clock)
         self._emulators = dict(emulators or {})
         self.recent_log = RecentLog()
         logging.getLogger().addHandler(self.recent_log)

@@ -6,15 +6,12 @@ show). Error results are message codes the screens translate.
 
 from __future__ import annotations
 
-import re
-
-# The plate rule is central's too (it looks fines up by plate): one copy, in common/.
+# Each rule is central's too (it looks fines up by plate, checks references …): one copy, in common/.
+from common.certno import is_reference
 from common.permits import permit_no_error
+from common.phone import is_mobile_number
 from common.plates import LETTERS as PLATE_LETTERS
 from common.plates import PROVINCES, plate_error
-
-_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
-_CODE = re.compile(r"^[A-Z0-9]{4,32}$")
 
 KEYS = {
     "digits": "0123456789",
@@ -46,11 +43,11 @@ def entry_error(format: str, value: str) -> str | None:
     if format == "plate":
         return plate_error(value)
     if format == "phone":
-        return None if _PHONE.match(value) else "phone_invalid"
+        return None if is_mobile_number(value) else "phone_invalid"
     if format == "permit":
         return permit_no_error(value)
     if format == "digits":
-        return None if value.isdigit() else "entry_invalid"
+        return None if value.isascii() and value.isdigit() else "entry_invalid"
     if format == "letters":
         return None if value.isalpha() else "entry_invalid"
-    return None if _CODE.match(value) else "code_invalid"
+    return None if is_reference(value) else "code_invalid"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from common.masking import forget_name, remember_name
+
 
 def new_visit_id(kiosk_id: str) -> str:
     return f"{kiosk_id}-{datetime.now(timezone.utc):%Y%m%d}-{uuid.uuid4().hex[:12]}"
@@ -68,7 +70,15 @@ class Visit:
     def document_printed(self) -> bool | None:
         return self.printed.get("print_document")
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # While a card is in the visit, its holder's name is masked in every log line too.
+        if name == "card":
+            _holder_name(getattr(self, "card", None), forget_name)
+            _holder_name(value, remember_name)
+        super().__setattr__(name, value)
+
     def wipe(self) -> None:
+        _holder_name(self.card, forget_name)  # before the card's own wipe blanks the name
         if self.card is not None and hasattr(self.card, "wipe"):
             self.card.wipe()
         self.card = None
@@ -82,3 +92,9 @@ class Visit:
         self.result = None
         self.payment = None
         self.rating_reason = None
+
+
+def _holder_name(card: Any, action: Any) -> None:
+    name = getattr(card, "name", None)
+    if isinstance(name, str):
+        action(name)

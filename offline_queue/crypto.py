@@ -16,6 +16,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from common.credentials import credential
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 FORMAT_V1 = b"\x01"  # leading byte, so a later format or key rotation can be told apart
@@ -30,12 +32,16 @@ class TamperedRecord(Exception):
 
 
 def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
-    """Read the 32-byte key at `path`, creating it (mode 0600) on first use.
+    """Read the 32-byte key at `path`, creating it (mode 0600) on first use; a systemd
+    credential of the same name (common/credentials.py) takes its place.
 
     A new key is written to a temporary file and linked into place, so a crash never leaves
     a half-written key file behind and two processes starting together agree on one key.
     """
     path = Path(path)
+    passed = credential(path.name)
+    if passed is not None:
+        return _read_key(passed)
     if path.exists():
         return _read_key(path)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")

@@ -6,7 +6,12 @@ credentials, clock skew) — the batch goes back to pending and the worker backs
 exponentially with full jitter, up to a cap. Visits are never dead-lettered for a kiosk-wide
 problem: a technician fixes the credentials and the queue drains. A batch refused for its
 content (413 too large, 422 malformed) is split in halves until the item to blame is sent
-alone, and that one goes dead with central's answer.
+alone, and that one goes dead with central's answer. A batch central keeps failing on (500,
+`SERVER_ERRORS_ALONE` times in a row: a single 500 is more likely central's own blip) is split
+the same way, but a 500 may still be central's own trouble: an item that fails alone is set aside
+(left out of the next batches while anything else is due) and goes dead only after
+`SERVER_ERRORS_ALONE` such failures with other items delivered in between, so a central that
+fails for everything dead-letters nothing. The count lives in memory: a restart starts again.
 
 Knowing the network is back: while backing off, the worker asks central's health check (a GET
 without a body or a signature) every `probe_interval` seconds and retries at once when it
@@ -39,6 +44,8 @@ PROBE_INTERVAL_S = 5.0
 # Whole-batch refusals that blame the content, not the kiosk: a smaller batch may pass, and a
 # single item that still gets one never will.
 CONTENT_REJECTED = {413, 422}
+SERVER_ERROR = 500  # 502-504 say a proxy or the database is away: never the item's fault
+SERVER_ERRORS_ALONE = 3
 
 
 class BatchClient(Protocol):
@@ -94,6 +101,9 @@ class SyncWorker:
         self._state = SyncState()
         self._last_purge = float("-inf")
         self._last_probe = float("-inf")
+        # Items that failed alone with a 500: how often, and whether others got through since.
+        self._suspects: dict[str, list] = {}
+        self._server_error_streak = 0  # batches failed with 500 in a row
 
     @property
     def state(self) -> SyncState:
@@ -170,24 +180,29 @@ class SyncWorker:
         self._recover_disk_space()
         self._purge_now_and_then(now)
         try:
-            items = self.outbox.due(self._batch_limit, now=float("inf") if force else now)
+            # Room for the suspects too, so that setting them aside still leaves a batch.
+            items = self.outbox.due(self._batch_limit + len(self._suspects), now=float("inf") if force else now)
         except OutboxFull as exc:  # claiming is a write too; try again on the next pass
             log.warning("cannot claim outbox items: %s", exc)
             return result
         if not items:
             self._check_online()
             return result
+        items = self._set_suspects_aside(items)
         result["sent"] = len(items)
         try:
             answers = self.client.post_batch([item.to_wire() for item in items])
         except Exception as exc:
             if getattr(exc, "status", None) in CONTENT_REJECTED:
                 return {**result, **self._content_rejected(items, exc)}
+            if getattr(exc, "status", None) == SERVER_ERROR:
+                return {**result, **self._server_error(items, exc)}
             if type(exc).__name__ not in ("CentralUnavailable", "CentralRejected"):
                 log.exception("unexpected error while posting a batch")
             self._failed(_describe(exc), [item.key for item in items])
             result["retry"] = len(items)
             return result
+        self._server_error_streak = 0
         result.update(self._apply(items, answers))
         # Go straight on only after a full, fully answered batch: never spin on a confused central.
         result["more"] = len(items) == self._batch_limit and not result["retry"]
@@ -207,6 +222,37 @@ class SyncWorker:
         self.outbox.mark_retry([item.key for item in items], reason, self._clock())
         return {"retry": len(items), "more": True}
 
+    def _set_suspects_aside(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        """Leave items that failed alone out while others are due; one goes alone otherwise."""
+        if not self._suspects:
+            return items
+        clean = [item for item in items if item.key not in self._suspects][:self._batch_limit]
+        keep = clean or items[:1]
+        aside = [item.key for item in items if item not in keep]
+        if aside:
+            self.outbox.mark_retry(aside, "set aside: central failed on it", self._clock())
+        return keep
+
+    def _server_error(self, items: list[OutboxItem], exc: Exception) -> dict[str, Any]:
+        reason = f"{exc.status} {_describe(exc)}"
+        if len(items) > 1:
+            self._server_error_streak += 1
+            if self._server_error_streak >= SERVER_ERRORS_ALONE:
+                self._batch_limit = max(1, len(items) // 2)
+            self._failed(reason, [item.key for item in items])
+            return {"retry": len(items)}
+        key = items[0].key
+        count, others_delivered = self._suspects.get(key, [0, False])
+        if count + 1 >= SERVER_ERRORS_ALONE and others_delivered:
+            del self._suspects[key]
+            log.error("outbox item %s (%s) failed alone %d times while others got through: %s",
+                      key, items[0].kind, count + 1, reason)
+            self.outbox.mark_dead(key, f"{reason} (failed alone {count + 1} times while other items were delivered)")
+            return {"dead": 1, "more": True}
+        self._suspects[key] = [count + 1, others_delivered]
+        self._failed(reason, [key])
+        return {"retry": 1}
+
     def _apply(self, items: list[OutboxItem], answers: list[dict[str, Any]]) -> dict[str, int]:
         by_key = {a.get("key"): a for a in answers if isinstance(a, dict)}
         delivered, unanswered, dead = [], [], 0
@@ -223,6 +269,10 @@ class SyncWorker:
             else:
                 unanswered.append(item.key)
         self.outbox.mark_delivered(delivered)
+        if any(key in self._suspects for key in delivered):
+            self._suspects.clear()  # a suspect got through: its failures were central's own
+        for suspect in self._suspects.values():
+            suspect[1] = suspect[1] or bool(delivered)
         if unanswered:
             # Central left these out: send them again on the next pass.
             self.outbox.mark_retry(unanswered, "no answer for this item", self._clock())

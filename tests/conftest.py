@@ -34,6 +34,9 @@ def central_db(request, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'central.db'}"
         return
     url = create_database(request.getfixturevalue("postgres_server"))
+    # Central's key file for kiosk secrets: beside the database for SQLite, named for PostgreSQL.
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setenv("KIOSK_CENTRAL_KEY_FILE", str(tmp_path / "central.key"))
     yield url
     drop_database(url)
 

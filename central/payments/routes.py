@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from central.auth import SignedRequest, raw_body, signed
 from central.context import central_of
+from central.models import Storable
 from central.payments.orders import OrderBook
 
 PREFIX = "/api/v1/payments"
@@ -28,14 +29,14 @@ PREFIX = "/api/v1/payments"
 router = APIRouter(prefix=PREFIX, tags=["payments"])
 
 
-class OpenIn(BaseModel):
+class OpenIn(Storable):
     order_id: str = Field(min_length=3, max_length=240, description="the kiosk's idempotency key: visit_id:stage_id")
     visit_id: str = Field(min_length=1, max_length=200)
     service: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     request: dict[str, Any] = Field(default_factory=dict, description="what the service prices; never echoed")
 
 
-class OrderIn(BaseModel):
+class OrderIn(Storable):
     order_id: str = Field(min_length=3, max_length=240)
 
 

@@ -30,6 +30,7 @@ from central.auth import SignedRequest, signed
 from central.backoffice import ENDORSEMENT_KINDS, Permit, Refused, instant_issue_allowed
 from central.context import Central, central_of
 from central.identity import id_hash
+from central.models import Storable
 from central.payments.payable import Line, Payable, Priced, Undeliverable
 from central.services.base import ServiceInfo
 from central.services.paid import order_field, parse
@@ -51,7 +52,7 @@ _STATUS = {"permit_unknown": 404}  # the other refusals are 409
 router = APIRouter()
 
 
-class PermitOf(BaseModel):
+class PermitOf(Storable):
     permit_no: str = Field(max_length=16, description="C + a letter or digit + 7 digits (C03005988)")
     id_number: str = Field(max_length=32, description="from the ID card; the permit must be its holder's; never echoed")
 

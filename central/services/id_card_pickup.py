@@ -34,6 +34,7 @@ from central.backoffice import PickupCard
 from central.context import central_of
 from central.db import card_pickups, insert_for
 from central.identity import id_hash, is_valid_id_number, mask_id_number, mask_name
+from central.models import Storable
 from central.services.base import ServiceInfo
 from common.pickup import card_check
 
@@ -45,7 +46,7 @@ REASONS = ("ready", "not_found", "in_production", "elsewhere", "at_counter", "co
 FINAL = {"handed_over", "retracted", "wrong_card"}
 
 
-class LookupIn(BaseModel):
+class LookupIn(Storable):
     visit_id: str = Field(min_length=1, max_length=200)
     id_number: str | None = Field(default=None, max_length=32, description="typed on the keypad; never echoed back")
     receipt_code: str | None = Field(default=None, min_length=4, max_length=40,
@@ -69,7 +70,7 @@ class LookupOut(BaseModel):
     photo: str | None = Field(description="base64 JPEG of the application photo, for the face fallback")
 
 
-class ReportIn(BaseModel):
+class ReportIn(Storable):
     visit_id: str = Field(min_length=1, max_length=200)
 
 

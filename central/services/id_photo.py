@@ -39,6 +39,7 @@ from central.auth import SignedRequest, signed
 from central.context import central_of
 from central.db import id_photos, insert_for
 from central.identity import id_hash
+from central.models import Storable
 from central.services.base import ServiceInfo
 
 INFO = ServiceInfo(id="id_photo", title_zh="证件照采集", title_en="ID photo")
@@ -53,7 +54,7 @@ _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O or 1/I
 _CODE_SYMBOLS = 12  # 60 bits
 
 
-class StoreIn(BaseModel):
+class StoreIn(Storable):
     visit_id: str = Field(min_length=1, max_length=200)
     id_number: str = Field(max_length=32, description="the holder's; never echoed back, stored as a keyed hash")
     photo: str = Field(max_length=MAX_PHOTO_BYTES * 4 // 3 + 8, description="base64 JPEG, 358×441 (GA 461)")
@@ -65,7 +66,7 @@ class StoreOut(BaseModel):
     expires_at: str = Field(description="ISO 8601 UTC")
 
 
-class CodeIn(BaseModel):
+class CodeIn(Storable):
     receipt_code: str = Field(min_length=4, max_length=40)
     id_number: str = Field(max_length=32)
 

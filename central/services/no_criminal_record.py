@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Connection
 
 from central import applications
@@ -21,6 +21,7 @@ from central.applications import ApplyOut, require_valid_id
 from central.auth import SignedRequest, signed
 from central.backoffice import Applicant
 from central.context import Central, central_of
+from central.models import Storable
 from central.services.base import ServiceInfo
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ INFO = ServiceInfo(
 router = APIRouter()
 
 
-class ApplyIn(BaseModel):
+class ApplyIn(Storable):
     visit_id: str = Field(min_length=1, max_length=200)
     id_number: str = Field(max_length=32, description="18-character resident ID number; never echoed back")
     name: str = Field(min_length=1, max_length=64, description="stored masked only")

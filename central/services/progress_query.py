@@ -25,12 +25,13 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from central import applications
-from central.applications import require_valid_id
+from central.applications import Reference, require_valid_id
 from central.auth import SignedRequest, signed
 from central.context import central_of
 from central.db import insert_for, order_reprints, reprints
 from central.identity import id_hash
 from central.payments import receipts
+from central.models import Storable
 from central.services.base import ServiceInfo
 
 INFO = ServiceInfo(id="progress_query", title_zh="办理进度查询", title_en="Application progress")
@@ -38,10 +39,10 @@ INFO = ServiceInfo(id="progress_query", title_zh="办理进度查询", title_en=
 router = APIRouter()
 
 
-class QueryIn(BaseModel):
+class QueryIn(Storable):
     id_number: str | None = Field(default=None, max_length=32, description="every application of this person")
-    reference: str | None = Field(default=None, min_length=1, max_length=40,
-                                  description="one application, by the reference or certificate number on a receipt")
+    reference: Reference | None = Field(default=None, min_length=1, max_length=40,
+                                        description="one application, by the reference or certificate number on a receipt")
 
     @model_validator(mode="after")
     def _one_key(self) -> QueryIn:
@@ -68,9 +69,9 @@ class QueryOut(BaseModel):
     applications: list[Summary]
 
 
-class ReprintIn(BaseModel):
+class ReprintIn(Storable):
     visit_id: str = Field(min_length=1, max_length=200)
-    reference: str = Field(min_length=1, max_length=40)
+    reference: Reference = Field(min_length=1, max_length=40)
     id_number: str = Field(max_length=32, description="from the card inserted now; must be the holder's")
 
 

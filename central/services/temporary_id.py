@@ -13,13 +13,14 @@ import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from central import applications
 from central.applications import ApplyOut, require_valid_id
 from central.auth import SignedRequest, signed
 from central.backoffice import TemporaryIdApplicant
 from central.context import central_of
+from central.models import Storable
 from central.services.base import ServiceInfo
 
 INFO = ServiceInfo(
@@ -34,7 +35,7 @@ INFO = ServiceInfo(
 router = APIRouter()
 
 
-class ApplyIn(BaseModel):
+class ApplyIn(Storable):
     visit_id: str = Field(min_length=1, max_length=200)
     id_number: str = Field(max_length=32, description="18-character resident ID number; never echoed back")
     name: str = Field(min_length=1, max_length=64, description="stored masked only")

@@ -27,6 +27,7 @@ from central.auth import SignedRequest, signed
 from central.backoffice import Refused, Violation
 from central.context import Central, central_of
 from central.identity import id_hash
+from central.models import Storable
 from central.payments.payable import Line, Payable, Priced, Undeliverable
 from central.services.base import ServiceInfo
 from central.services.paid import order_field, parse
@@ -43,7 +44,7 @@ MAX_DECISIONS = 50  # in one order
 router = APIRouter()
 
 
-class Whose(BaseModel):
+class Whose(Storable):
     by: Literal["id_card", "plate"] = Field(description="id_card: the holder's driving licence; plate: a vehicle")
     id_number: str | None = Field(default=None, max_length=32,
                                   description="by id_card: the card's ID number (= licence number); never echoed")

@@ -47,6 +47,16 @@ def central():
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes sharing the port (about one per core).")
+@click.option("--key-file", help="Central's key for kiosk secrets (default: $KIOSK_CENTRAL_KEY_FILE, "
+                                 "or DATABASE.key for SQLite).")
+@click.option("--source-rate", default="6000/minute", show_default=True,
+              help="Requests per source address ('off' behind a proxy that limits; docs/security.md).")
+@click.option("--kiosk-rate", default="1200/minute", show_default=True, help="Requests per authenticated kiosk.")
+@click.option("--auth-failure-rate", default="30/minute", show_default=True,
+              help="Failed authentications per source address.")
+@click.option("--tls-cert", help="Serve HTTPS with this certificate chain (PEM); needs --tls-key.")
+@click.option("--tls-key", help="The private key of --tls-cert (PEM).")
+@click.option("--tls-client-ca", help="Require kiosks' client certificates signed by this CA (PEM).")
 @click.option("--payment-provider", "payment_provider", metavar="URL",
               help="The payment provider simulator's URL (`kiosk emulate payment-provider`); "
                    "without it paid services answer 503.")
@@ -54,12 +64,35 @@ def central():
               help="The key notifications are signed with (default: the simulator's demo key).")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
-          workers: int, payment_provider: str | None, payment_key_file: str | None) -> None:
+          workers: int, key_file: str | None, source_rate: str, kiosk_rate: str, auth_failure_rate: str,
+          tls_cert: str | None, tls_key: str | None, tls_client_ca: str | None, payment_provider: str | None,
+          payment_key_file: str | None) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
+    import ssl
     from pathlib import Path
 
+    from limits import parse
+
     from central.db import create_engine_for
-    from central.server import bind_socket, serve as serve_on
+    from central.ratelimit import RateLimits
+    from central.server import Tls, bind_socket, serve as serve_on, server_for
+
+    rates = [None if rate == "off" else rate for rate in (source_rate, kiosk_rate, auth_failure_rate)]
+    for rate in filter(None, rates):
+        try:
+            parse(rate)
+        except ValueError:
+            fail(f"rate {rate!r}: give it as N/second, N/minute, N/hour, or off")
+    rate_limits = RateLimits(*rates)
+
+    if bool(tls_cert) != bool(tls_key) or (tls_client_ca and not tls_cert):
+        fail("--tls-cert and --tls-key go together (and --tls-client-ca needs them)")
+    tls = Tls(tls_cert, tls_key, tls_client_ca) if tls_cert else None
+    if tls:
+        try:
+            server_for(None, log_level, tls)  # loads the certificate, key and CA now
+        except (OSError, ssl.SSLError) as exc:
+            fail(f"TLS: {exc}")
 
     payments = None
     if payment_key_file and not payment_provider:
@@ -72,13 +105,18 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
         if not key:
             fail(f"payment key file {payment_key_file} is empty")
         payments = SimulatorProvider(payment_provider, key)
-    create_engine_for(database).dispose()  # a bad URL or database fails here, before listening
+
+    from central.db import secrets_key
+
+    engine = create_engine_for(database, key_file=key_file)
+    secrets_key(engine)  # a bad URL, database or key file fails here, before listening
+    engine.dispose()
     sock = bind_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-    click.echo(f"central listening on http://{shown_host}:{bound_port}")
-    serve_on(sock, database, workers=workers, log_level=log_level, dev=dev, public_url=public_url,
-             payments=payments)
+    click.echo(f"central listening on {'https' if tls else 'http'}://{shown_host}:{bound_port}")
+    serve_on(sock, database, workers=workers, log_level=log_level, tls=tls, dev=dev, public_url=public_url,
+             key_file=key_file, rate_limits=rate_limits, payments=payments)
 
 
 @central.command()
@@ -114,13 +152,15 @@ def payments(database: str) -> None:
 @central.command()
 @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
 @click.option("--kiosk-id", required=True, help="The id configured on the kiosk.")
+@click.option("--replace", is_flag=True, help="Replace an enrolled kiosk's secret (the old one stops working).")
+@click.option("--key-file", help="Central's key for kiosk secrets, as for `serve`.")
 @_clean_database_errors
-def enrol(database: str, kiosk_id: str) -> None:
-    """Issue a kiosk's secret and print it as hex (re-enrolling replaces the old secret)."""
+def enrol(database: str, kiosk_id: str, replace: bool, key_file: str | None) -> None:
+    """Issue a kiosk's secret and print it as hex; an enrolled id only with --replace."""
     from central.db import create_engine_for, enrol_kiosk
 
-    engine = create_engine_for(database)
+    engine = create_engine_for(database, key_file=key_file)
     try:
-        click.echo(enrol_kiosk(engine, kiosk_id).hex())
+        click.echo(enrol_kiosk(engine, kiosk_id, replace=replace).hex())
     finally:
         engine.dispose()

@@ -147,7 +147,7 @@ def test_a_bad_signature_is_401(central, enrolled):
     enrolled("K-1")
     with CentralClient(central.url, "K-1", b"\x01" * 32) as wrong:
         refused = rejected(lambda: wrong.call("no_criminal_record", "apply", ncr("v-1")))
-    assert (refused.status, refused.reason) == (401, "bad signature")
+    assert (refused.status, refused.reason) == (401, "unknown kiosk or bad signature")
 
 
 def test_unknown_service_or_operation_is_404(enrolled):

@@ -50,12 +50,12 @@ def test_wrong_secret_is_refused(central, enrolled):
     with CentralClient(central.url, "K-1", b"\x01" * 32) as wrong:
         with pytest.raises(CentralRejected) as refused:
             wrong.post_batch([_item("v-1")])
-    assert refused.value.status == 401 and refused.value.reason == "bad signature"
+    assert refused.value.status == 401 and refused.value.reason == "unknown kiosk or bad signature"
 
 
 def test_unknown_kiosk_is_refused(central):
     with CentralClient(central.url, "K-NOBODY", b"\x01" * 32) as stranger:
-        with pytest.raises(CentralRejected, match="401 unknown kiosk"):
+        with pytest.raises(CentralRejected, match="401 unknown kiosk or bad signature"):
             stranger.heartbeat({})
 
 
@@ -111,9 +111,15 @@ def test_kiosk_a_cannot_post_as_kiosk_b(central, central_db, enrolled):
     assert owners == [("v-2", "K-A")]  # the kiosk id comes from the signature, not the body
 
 
-def test_re_enrolment_replaces_the_old_secret(central):
+def test_re_enrolment_by_an_operator_replaces_the_old_secret(central, central_db):
+    from central.db import create_engine_for, enrol_kiosk
+
     old = CentralClient.enrol(central.url, "K-1")
-    new = CentralClient.enrol(central.url, "K-1")
+    engine = create_engine_for(central_db)
+    try:
+        new = enrol_kiosk(engine, "K-1", replace=True)
+    finally:
+        engine.dispose()
     assert old != new
     with CentralClient(central.url, "K-1", old) as stale, CentralClient(central.url, "K-1", new) as fresh:
         with pytest.raises(CentralRejected, match="401"):

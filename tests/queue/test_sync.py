@@ -136,7 +136,7 @@ def test_wrong_credentials_retry_and_report_but_never_dead_letter(outbox, centra
         worker = _worker(outbox, wrong, clock)
         result = worker.sync_once()
     assert result["retry"] == 1
-    assert "401 bad signature" in worker.state.last_error
+    assert "401 unknown kiosk or bad signature" in worker.state.last_error
     assert outbox.stats()["pending"] == 1 and outbox.dead_letters() == []
 
 

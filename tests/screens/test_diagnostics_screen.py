@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.diagnostics import Diagnostics, hash_pin
+from kiosk.pin import MIN_PIN_ITERATIONS
 from screens.app import make_window
 from screens.diagnostics import TAPS_TO_OPEN, attach_diagnostics
 
@@ -17,7 +18,7 @@ PIN = "2468"
 
 @pytest.fixture
 def kiosk(tmp_path, qtbot):
-    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=1000), "speech.enabled": False}
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=MIN_PIN_ITERATIONS), "speech.enabled": False}
     with DemoEnvironment(tmp_path, overrides=overrides) as env:
         core = KioskCore(env.config).start(ticker=False)
         window = make_window(core.session, size=(1080, 1920))

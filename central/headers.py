@@ -1,0 +1,60 @@
+"""Security headers on every answer, and a Content-Security-Policy on every HTML page, whatever
+route made it (an ASGI layer, so pages added later get them too).
+
+Pages run no inline script and load nothing from elsewhere: the verification page takes its
+style from /static/verify.css. The one exception is the API browser at /docs, which FastAPI
+builds from a CDN's Swagger UI with one inline script of its own: its policy allows that CDN
+and that one script by its SHA-256, computed from the page itself when the app is built.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Any
+
+ALWAYS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),  # for browsers before frame-ancestors
+]
+PAGE_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+               "form-action 'none'; frame-ancestors 'none'")
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+CDN = "https://cdn.jsdelivr.net"
+
+
+def docs_policy(page_html: str) -> str:
+    """The policy for FastAPI's Swagger UI page: its CDN, and its inline scripts by hash."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+                      for script in _INLINE_SCRIPT.findall(page_html))
+    return (f"default-src 'none'; script-src {CDN} {hashes}; style-src {CDN}; img-src 'self' data: https:; "
+            f"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+class SecurityHeaders:
+    def __init__(self, app: Any, policies: dict[str, str] | None = None):
+        self.app = app
+        self.policies = policies or {}  # path → its own policy (the docs page)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = self.policies.get(scope["path"], PAGE_POLICY).encode()
+
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OURS]
+                headers += ALWAYS
+                content_type = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    headers.append((b"content-security-policy", policy))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+_OURS = {name for name, _ in ALWAYS} | {b"content-security-policy"}
