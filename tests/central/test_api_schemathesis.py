@@ -15,6 +15,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from central.payments.simulator import ProviderSimulator
 from central.ratelimit import RateLimits
 from central.server import EmbeddedCentral
 from common.signing import sign
@@ -46,8 +47,11 @@ class KioskAuth(requests.auth.AuthBase):
 
 @pytest.fixture
 def api(central_db):
+    """Central with its payment routes live: the provider simulator beside it (else they answer 503)."""
     unlimited = RateLimits(per_source=None, per_kiosk=None, auth_failures_per_source=None)
-    with EmbeddedCentral(central_db, rate_limits=unlimited) as server:
+    with ProviderSimulator() as provider, EmbeddedCentral(central_db, rate_limits=unlimited,
+                                                          payment_provider_url=provider.url) as server:
+        provider.notify_to(f"{server.url}/api/v1/payments/notify")
         auth = KioskAuth("K-FUZZ", CentralClient.enrol(server.url, "K-FUZZ"))
         yield schemathesis.openapi.from_url(f"{server.url}/openapi.json"), auth, server.url
 
