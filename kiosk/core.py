@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from common.credentials import credential
 from drivers.base import DeviceState, DeviceStatus
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
@@ -43,7 +44,10 @@ log = logging.getLogger(__name__)
 
 
 def load_or_enrol_secret(config: KioskConfig) -> bytes:
+    """The kiosk's secret with central: a systemd credential of the file's name when the unit
+    passes one (then no file is read or written), else the file, else enrolment if allowed."""
     path = Path(config.data_dir, config.central.secret_file)
+    path = credential(path.name) or path
     if path.exists():
         try:
             secret = bytes.fromhex(path.read_text().strip())

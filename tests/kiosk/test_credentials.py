@@ -7,6 +7,7 @@ import stat
 import pytest
 
 from central.server import EmbeddedCentral
+from kiosk.central_client import CentralClient
 from kiosk.config import load_config
 from kiosk.core import load_or_enrol_secret
 
@@ -47,3 +48,15 @@ def test_a_damaged_secret_is_refused_with_a_clear_message(tmp_path, content):
 def test_without_credentials_and_without_enrolment_the_kiosk_says_how_to_provision(tmp_path):
     with pytest.raises(RuntimeError, match="kiosk central enrol"):
         load_or_enrol_secret(_config(tmp_path, "http://127.0.0.1:9", enrol=False))
+
+
+def test_the_secret_comes_from_a_systemd_credential_and_no_file_is_made(tmp_path, central, monkeypatch):
+    secret = CentralClient.enrol(central.url, "K-CRED")
+    directory = tmp_path / "credentials"
+    directory.mkdir(mode=0o700)
+    (directory / "kiosk.secret").write_text(secret.hex())
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(directory))
+    config = _config(tmp_path, "http://127.0.0.1:9", enrol=False)  # enrolling would fail: not tried
+    assert load_or_enrol_secret(config) == secret
+    assert not (tmp_path / "kiosk" / config.central.secret_file).exists()
+
