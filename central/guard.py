@@ -31,6 +31,9 @@ BODY_LIMITS = {
     "/api/v1/records/batch": 8 * 1024 * 1024,  # up to MAX_BATCH items (central/intake.py)
     "/api/v1/heartbeat": 64 * 1024,
     "/api/v1/enrol": 1024,
+    # A GA 461 photo (base64, central/services/id_photo.py MAX_PHOTO_BYTES) with room for the
+    # model to refuse an oversized one by name.
+    "/api/v1/services/id_photo/store": 256 * 1024,
 }
 
 

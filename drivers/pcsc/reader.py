@@ -314,7 +314,15 @@ class _Card:
         self.context, self.reader, self.handle, self.protocol = context, reader, handle, protocol
 
     def __enter__(self) -> "_Card":
-        _call("begin transaction", scard.SCardBeginTransaction, self.handle)
+        hresult = scard.SCardBeginTransaction(self.handle)
+        if hresult == scard.SCARD_W_RESET_CARD:
+            # The reset that ended the previous session (ours or another reader's) reached this
+            # handle first: take note of it and begin again.
+            _call("reconnect after a reset", scard.SCardReconnect, self.handle, scard.SCARD_SHARE_SHARED,
+                  scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1, scard.SCARD_LEAVE_CARD)
+            hresult = scard.SCardBeginTransaction(self.handle)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise _error(hresult, "begin transaction")
         return self
 
     def __exit__(self, *exc) -> None:

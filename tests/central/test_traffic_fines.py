@@ -163,7 +163,7 @@ def test_unsigned_or_badly_signed_queries_are_refused_before_anything_is_checked
     enrolled("K-1")
     with CentralClient(central.url, "K-1", b"\x01" * 32) as wrong:
         refused = rejected(lambda: wrong.call("traffic_fines", "query", by_card(INVALID)))
-    assert (refused.status, refused.reason) == (401, "bad signature")
+    assert (refused.status, refused.reason) == (401, "unknown kiosk or bad signature")
 
 
 def test_openapi_lists_the_query(central):
