@@ -4,8 +4,9 @@ from screens.messages import message_text
 from screens.widgets import Page, label
 
 
-class ScanPage(Page):
-    """Asks for the receipt's QR code under the scanner; the core reads it in the background."""
+class DevicePromptPage(Page):
+    """Asks the citizen to hold something to a device; the core reads it in the background.
+    A subclass says what (`texts`), the message below says how it is going."""
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -19,8 +20,19 @@ class ScanPage(Page):
             self.layout_.addWidget(widget)
         self.layout_.addStretch(2)
 
+    def texts(self) -> tuple[str, str]:
+        raise TypeError(f"{type(self).__name__} must say what it asks for")
+
     def render(self, view) -> None:
+        title, prompt = self.texts()
         self.service.setText(view.service_title)
-        self.title.setText(self.tr("请扫描回执上的二维码"))
-        self.prompt.setText(self.tr("将二维码对准扫描窗口，距离约10厘米"))
+        self.title.setText(title)
+        self.prompt.setText(prompt)
         self.message.setText(message_text(view.message))
+
+
+class ScanPage(DevicePromptPage):
+    """The receipt's QR code under the barcode scanner."""
+
+    def texts(self) -> tuple[str, str]:
+        return self.tr("请扫描回执上的二维码"), self.tr("将二维码对准扫描窗口，距离约10厘米")

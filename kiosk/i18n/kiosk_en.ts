@@ -40,12 +40,12 @@
 <context>
     <name>DocumentPage</name>
     <message>
-        <location filename="../../screens/document.py" line="25"/>
+        <location filename="../../screens/document.py" line="10"/>
         <source>请将港澳通行证放在证件读取区</source>
         <translation>Lay your Hong Kong and Macau permit on the document reader</translation>
     </message>
     <message>
-        <location filename="../../screens/document.py" line="26"/>
+        <location filename="../../screens/document.py" line="10"/>
         <source>证件正面朝上，放好后请不要移动，读取约需3秒</source>
         <translation>Face up, and keep it still; reading takes about 3 seconds</translation>
     </message>
@@ -1086,12 +1086,12 @@
 <context>
     <name>ScanPage</name>
     <message>
-        <location filename="../../screens/scan.py" line="24"/>
+        <location filename="../../screens/scan.py" line="38"/>
         <source>请扫描回执上的二维码</source>
         <translation>Scan the QR code on your receipt</translation>
     </message>
     <message>
-        <location filename="../../screens/scan.py" line="25"/>
+        <location filename="../../screens/scan.py" line="38"/>
         <source>将二维码对准扫描窗口，距离约10厘米</source>
         <translation>Hold the QR code about 10 cm from the scanner window</translation>
     </message>

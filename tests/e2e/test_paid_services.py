@@ -67,6 +67,14 @@ def fines_to_pay(qtbot, env, window):
     return shown_code(qtbot, window)
 
 
+def type_permit(qtbot, window, number: str) -> None:
+    page = window.pages["enter"]
+    for key in number:
+        qtbot.waitUntil(lambda k=key: k in page.keys.buttons)
+        click(qtbot, page.keys.buttons[key])
+    click(qtbot, page.ok)
+
+
 def shown_code(qtbot, window) -> str:
     wait_state(qtbot, window, "pay")
     qtbot.waitUntil(lambda: bool(window.view.payment and window.view.payment.qr_url), timeout=15_000)
@@ -192,11 +200,7 @@ def test_endorsement_issued_on_the_spot_with_the_fee_from_central(qtbot, env, ki
     start_visit(qtbot, window, HK)
     env.place_card()
     verified(qtbot, env, window, until=("enter",))
-    page = window.pages["enter"]
-    for key in "C03005988":
-        qtbot.waitUntil(lambda k=key: k in page.keys.buttons)
-        click(qtbot, page.keys.buttons[key])
-    click(qtbot, page.ok)
+    type_permit(qtbot, window, "C03005988")
     wait_state(qtbot, window, "choose", timeout=15_000)
     buttons = window.pages["choose"].choices.buttons
     assert set(buttons) == {"group", "individual", "family", "business", "other"}
@@ -222,11 +226,7 @@ def test_no_endorsements_left_is_refused_before_any_payment(qtbot, demo_env, clo
         start_visit(qtbot, window, HK)
         env.place_card()
         verified(qtbot, env, window, until=("enter",))
-        page = window.pages["enter"]
-        for key in "C98765432":
-            qtbot.waitUntil(lambda k=key: k in page.keys.buttons)
-            click(qtbot, page.keys.buttons[key])
-        click(qtbot, page.ok)
+        type_permit(qtbot, window, "C98765432")
         view = wait_state(qtbot, window, "result", timeout=15_000)
         assert view.outcome == "refused" and view.reason == "no_endorsements_left"
         assert not provider_orders(env) and not ledger(core)
@@ -328,11 +328,7 @@ def test_the_permit_in_hand_is_read_from_its_chip_where_the_kiosk_has_the_reader
         start_visit(qtbot, window, HK)
         env.place_card()
         verified(qtbot, env, window, until=("enter",))
-        page = window.pages["enter"]
-        for key in "C03005988":
-            qtbot.waitUntil(lambda k=key: k in page.keys.buttons)
-            click(qtbot, page.keys.buttons[key])
-        click(qtbot, page.ok)
+        type_permit(qtbot, window, "C03005988")
         wait_state(qtbot, window, "read_document", timeout=15_000)
         qtbot.waitUntil(lambda: window.view.message == "place_permit", timeout=15_000)
         virtual.insert(demo_mrz("permit-li-na"))  # not the permit typed in

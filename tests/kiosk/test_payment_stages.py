@@ -70,6 +70,15 @@ def to_select(session, service):
     assert session.state == "select"
 
 
+def to_pay(session, service, *decisions):
+    """Through the selection (these fines) and the confirmation, to the payment stage."""
+    to_select(session, service)
+    for decision in decisions:
+        session.toggle("violations", decision)
+    session.confirm()
+    session.confirm()
+
+
 def test_select_shows_every_violation_and_only_payable_ones_can_be_picked(setup):
     session, _runner, service = setup
     to_select(session, service)
@@ -100,11 +109,7 @@ def test_select_shows_every_violation_and_only_payable_ones_can_be_picked(setup)
 
 def test_pay_shows_the_code_with_the_orders_countdown_and_goes_on_when_paid(setup, clock):
     session, runner, service = setup
-    to_select(session, service)
-    session.toggle("violations", "4403001")
-    session.toggle("violations", "4403002")
-    session.confirm()
-    session.confirm()
+    to_pay(session, service, "4403001", "4403002")
     view = session.view()
     assert view.state == "pay" and runner.calls[-1] == "pay"
     assert view.payment.state == "opening" and view.can_cancel
@@ -138,10 +143,7 @@ def test_pay_shows_the_code_with_the_orders_countdown_and_goes_on_when_paid(setu
 
 def test_a_declined_payment_ends_the_visit_with_its_message(setup):
     session, runner, service = setup
-    to_select(session, service)
-    session.toggle("violations", "4403002")
-    session.confirm()
-    session.confirm()
+    to_pay(session, service, "4403002")
     session.payment_update(session.visit.id, "pay", order())
     session.stage_failed(session.visit.id, "pay", "payment_declined")
     view = session.view()
@@ -154,10 +156,7 @@ def test_a_declined_payment_ends_the_visit_with_its_message(setup):
 
 def test_cancel_while_waiting_ends_the_visit_and_there_is_no_back_over_a_payment(setup):
     session, runner, service = setup
-    to_select(session, service)
-    session.toggle("violations", "4403002")
-    session.confirm()
-    session.confirm()
+    to_pay(session, service, "4403002")
     session.payment_update(session.visit.id, "pay", order())
     assert not session.view().can_back
     session.back()
@@ -170,10 +169,7 @@ def test_cancel_while_waiting_ends_the_visit_and_there_is_no_back_over_a_payment
 
 def test_refund_outcome_is_shown_and_printed(setup):
     session, runner, service = setup
-    to_select(session, service)
-    session.toggle("violations", "4403002")
-    session.confirm()
-    session.confirm()
+    to_pay(session, service, "4403002")
     refused = order("paid", "refused", reason="violation_already_paid", refunded_fen=0)
     result = service.paid_result(session.visit, refused)
     assert result.outcome == "refunded" and result.reason == "violation_already_paid" and result.printable
@@ -196,10 +192,7 @@ def test_permit_numbers(value, error):
 
 def test_a_delivery_that_never_comes_ends_as_a_machine_timeout_not_a_walk_away(setup, clock):
     session, runner, service = setup
-    to_select(session, service)
-    session.toggle("violations", "4403002")
-    session.confirm()
-    session.confirm()
+    to_pay(session, service, "4403002")
     session.payment_update(session.visit.id, "pay", order())
     session.payment_update(session.visit.id, "pay", order("paid", "delivering"))
     visit = session.visit
