@@ -21,7 +21,6 @@ class PhotoPage(Page):
         self.camera = BoothView()
         self.photo = QLabel()
         self.photo.setAlignment(Qt.AlignCenter)
-        self.photo.setMinimumHeight(720)
         self.prompt = label(role="huge")
         self.tries = label(role="hint")
         self.accept = button()
@@ -37,6 +36,8 @@ class PhotoPage(Page):
         self.layout_.addStretch(1)
         self._stage = None
         self._shown: bytes | None = None
+        for widget in (self.photo, self.accept, self.retake):  # shown once a photo is taken
+            widget.hide()
 
     def render(self, view) -> None:
         photo = view.photo

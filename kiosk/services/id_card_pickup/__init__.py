@@ -51,7 +51,8 @@ class IdCardPickup(Service):
         Result("result"),
         Rate(),
     )
-    requires = ("dispenser",)
+    # The card at the read position is read by the kiosk's reader or the dispenser's own.
+    requires = ("dispenser", ("idcard", "dispenser_reader"))
     central = "live"
 
     # ---- central -----------------------------------------------------------------------------
@@ -105,6 +106,9 @@ class IdCardPickup(Service):
             return ((f"text:{text('pickup.taken', language)}", ""),) + self.summary(visit, language)[1:]
         reason = result.reason if result.reason in CATALOGUE else "pickup.dispenser_fault"
         return ((f"text:{text(reason, language)}", ""),)
+
+    def result_actions(self, visit: Visit, language: str):
+        return (("finish", text("payment.finish", language)),)
 
     # ---- the record --------------------------------------------------------------------------
     def record(self, visit: Visit, outcome: str) -> dict:

@@ -65,6 +65,9 @@ class IdPhoto(Service):
                     (f"text:{text('photo.reuse', language)}", ""))
         return ((f"text:{text('photo.not_kept', language)}", ""),)
 
+    def result_actions(self, visit: Visit, language: str):
+        return (("finish", text("payment.finish", language)),)
+
     def receipt(self, visit: Visit) -> Receipt:
         kiosk, result = self.kiosk.kiosk, visit.result
         receipt = (Receipt().title(kiosk.name.zh)
