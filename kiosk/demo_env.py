@@ -59,10 +59,12 @@ class DemoEnvironment:
     def __init__(self, data_dir: str | Path, *, card: str = DEFAULT_CARD, printer_port: int | None = None,
                  config_path: str | None = None, overrides: dict | None = None, face: str = DEFAULT_FACE,
                  documents_dir: str | Path | None = None, central_options: dict | None = None,
-                 camera: str = "citizen"):
+                 camera: str = "citizen", paced: bool = False):
         """`documents_dir`: where the A4 printer files its PDFs (default: in `data_dir`);
         `central_options`: more of central's create_app options (e.g. payment_expiry_s);
-        `camera`: "citizen" (a room behind) or "booth" (a white board behind: ID photos pass)."""
+        `camera`: "citizen" (a room behind) or "booth" (a white board behind: ID photos pass);
+        `paced`: the serial emulators send and take bytes at their lines' baud rates (ptys
+        themselves ignore baud), for benchmarks."""
         if camera not in ("citizen", "booth"):
             raise ValueError("camera is 'citizen' or 'booth'")
         self.camera = camera
@@ -72,13 +74,14 @@ class DemoEnvironment:
         self.card_name = card
         self.face = face
         self.idcard = Ga467Emulator()
-        self.idcard_pty = PtyEndpoint(self.idcard)
+        baud = (lambda rate: rate if paced else None)
+        self.idcard_pty = PtyEndpoint(self.idcard, pace_baud=baud(115200))
         self.fingerprint = As608Emulator()
-        self.fingerprint_pty = PtyEndpoint(self.fingerprint)
+        self.fingerprint_pty = PtyEndpoint(self.fingerprint, pace_baud=baud(57600))
         self.scanner = ScannerEmulator()
-        self.scanner_pty = PtyEndpoint(self.scanner)
+        self.scanner_pty = PtyEndpoint(self.scanner, pace_baud=baud(9600))
         self.dispenser = DispenserEmulator(slots=3, cards=0)
-        self.dispenser_pty = PtyEndpoint(self.dispenser)
+        self.dispenser_pty = PtyEndpoint(self.dispenser, pace_baud=baud(9600))
         self.card_holders: dict[str, str] = {}  # dispenser card id -> demo card name
         for slot, name in DISPENSER_STOCK.items():
             self.load_card(slot, name)
