@@ -69,6 +69,9 @@ def run(ctx, visit, stage) -> None:
         material = ctx.services[visit.service_id].identity_material(visit)
         visit.verification = parts.prepare_material(material)
         subject = material.subject
+        if not ctx.still_at(visit, stage):  # ended meanwhile: its wipe ran before this was here
+            visit.verification.wipe()
+            return
     else:
         subject = visit.card.id_number if visit.card is not None else None
     verification = visit.verification
