@@ -232,3 +232,25 @@ def test_kill_9_between_moved_and_presented_the_restart_reports_the_card_and_doe
     state = env.dispenser.describe()
     assert state["bin"] == ["card-1"] and state["taken"] == [] and state["counters"].get("present", 0) == 0
     assert json.dumps(state["slots"][0]) == "[]"
+
+
+def test_the_application_receipt_qr_finds_the_card_too(env, face_worker):
+    """Card-free and keypad-free: the receipt handed out at application, under the scanner."""
+    with kiosk_core(env, face_worker) as core:
+        session = core.session
+        until(lambda: session.view().state == "attract")
+        session.touch()
+        until(lambda: dict((t.id, t.available) for t in session.view().tiles).get(PICKUP), what="the pickup tile")
+        session.choose_service(PICKUP)
+        session.choose("method", "receipt")
+        until(lambda: session.view().state == "scan")
+        env.scan("https://gab.example/slip/SL20261120000101")  # zhang-wei's application receipt
+        until(lambda: session.view().state == "verify")
+        env.place_finger("zhang-wei-right-index")
+        until(lambda: session.view().handout == "presented", timeout=40, what="the card presented")
+        env.take_card()
+        until(lambda: session.view().state == "result")
+        assert session.view().outcome == "handed_over"
+        record = outcome_of(env, core)
+    assert record["method"] == "receipt" and record["handout"]["state"] == "taken"
+    assert env.dispenser.describe()["taken"] == ["card-1"]
