@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel
 
 from screens.messages import message_text
-from screens.widgets import Page, button, label
+from screens.widgets import LivePicture, Page, button, label
 
 
 class PhotoPage(Page):
@@ -75,18 +75,9 @@ class PhotoPage(Page):
         self.camera.set_frame(None)
 
 
-class BoothView(QWidget):
-    """The live picture (mirrored by the core) with the outline of a head and shoulders where
-    the citizen should stand: the shape of the photo that will be cut."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setMinimumHeight(720)
-        self.frame: QImage | None = None
-
-    def set_frame(self, image: QImage | None) -> None:
-        self.frame = image
-        self.update()
+class BoothView(LivePicture):
+    """The live picture with the outline of a head and shoulders where the citizen should
+    stand: the shape of the photo that will be cut."""
 
     def paintEvent(self, _event):
         painter = QPainter(self)
@@ -97,12 +88,9 @@ class BoothView(QWidget):
         pw = ph * 358 / 441
         area = QRectF((w - pw) / 2, 10, pw, ph)
         painter.fillRect(area, QColor("#1f2937"))
-        if self.frame is not None and not self.frame.isNull():
-            scaled = self.frame.scaled(int(pw), int(ph), Qt.KeepAspectRatioByExpanding, Qt.SmoothTransformation)
-            painter.setClipRect(area)
-            painter.drawImage(QRectF(area.center().x() - scaled.width() / 2, area.center().y() - scaled.height() / 2,
-                                     scaled.width(), scaled.height()), scaled)
-            painter.setClipping(False)
+        painter.setClipRect(area)
+        self.draw_frame(painter, area)
+        painter.setClipping(False)
         outline = QPainterPath()
         head = QRectF(0, 0, pw * 0.58, ph * 0.52)  # the face 207 of 358 px wide, hair near the top
         head.moveCenter(area.center())

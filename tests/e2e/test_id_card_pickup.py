@@ -14,12 +14,11 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 from drivers.idcard.demo_cards import load_demo_card
-from kiosk.core import KioskCore
+from support.kiosk_core import choose_service, kiosk_core, until
 from support.kiosk_ui import central_visit_records, click, start_visit, wait_delivered, wait_state
 
 ZHANG = load_demo_card("zhang-wei")
@@ -37,36 +36,21 @@ def central_pickups(env) -> dict[str, tuple[str, str | None]]:
         return {v: (s, r) for v, s, r in db.execute("SELECT visit_id, state, reason FROM card_pickups")}
 
 
-@contextlib.contextmanager
-def kiosk_core(env, face_worker):
-    core = KioskCore(env.config, face_worker=face_worker, fingerprint_template=env.fingerprint_template).start()
-    try:
-        yield core
-    finally:
-        core.stop()
-
-
-def until(predicate, timeout=20.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def type_id_number(session, number=ZHANG.id_number):
     """Home → the pickup → the keypad, as the widgets would call the session."""
-    until(lambda: session.view().state == "attract")
-    session.touch()
-    until(lambda: session.view().tiles and dict((t.id, t.available) for t in session.view().tiles).get(PICKUP),
-          what="the pickup tile offered")
-    session.choose_service(PICKUP)
+    choose_service(session, PICKUP)
     session.choose("method", "id_number")
     for char in number:
         session.key("id_number", char)
     session.submit_entry("id_number")
+
+
+def finger_until_result(env, session, finger="zhang-wei-right-index"):
+    """At the identity check: the finger, then whatever the hand-out does, up to the result."""
+    until(lambda: session.view().state == "verify")
+    env.place_finger(finger)
+    until(lambda: session.view().state == "result", timeout=40, what="the result")
+    return session.view()
 
 
 def outcome_of(env, core, visit_count=1):
@@ -126,10 +110,7 @@ def test_a_jam_tells_the_citizen_and_the_technician_and_nothing_is_presented(env
     with kiosk_core(env, face_worker) as core:
         session = core.session
         type_id_number(session)
-        until(lambda: session.view().state == "verify")
-        env.place_finger("zhang-wei-right-index")
-        until(lambda: session.view().state == "result", timeout=40, what="the result")
-        assert session.view().reason == "pickup.dispenser_fault"
+        assert finger_until_result(env, session).reason == "pickup.dispenser_fault"
         record = outcome_of(env, core)
         # The technician's side: the dispenser reports the jam, and pickup is closed until it is cleared.
         until(lambda: core.devices.statuses()["dispenser"].state.value != "online", what="the jam reported")
@@ -147,10 +128,7 @@ def test_a_card_not_taken_is_retracted_and_recorded(env, face_worker):
     with kiosk_core(env, face_worker) as core:
         session = core.session
         type_id_number(session)
-        until(lambda: session.view().state == "verify")
-        env.place_finger("zhang-wei-right-index")
-        until(lambda: session.view().state == "result", timeout=40, what="the result")
-        assert session.view().reason == "pickup.not_taken"
+        assert finger_until_result(env, session).reason == "pickup.not_taken"
         record = outcome_of(env, core)
     assert record["handout"] == {"state": "retracted", "reason": "not_taken"}
     assert env.dispenser.describe()["bin"] == ["card-1"] and env.dispenser.describe()["taken"] == []
@@ -165,10 +143,7 @@ def test_a_wrong_card_in_the_slot_goes_to_the_reject_bin(env, face_worker):
     with kiosk_core(env, face_worker) as core:
         session = core.session
         type_id_number(session)
-        until(lambda: session.view().state == "verify")
-        env.place_finger("zhang-wei-right-index")
-        until(lambda: session.view().state == "result", timeout=40, what="the result")
-        assert session.view().reason == "pickup.wrong_card"
+        assert finger_until_result(env, session).reason == "pickup.wrong_card"
         record = outcome_of(env, core)
     state = env.dispenser.describe()
     assert state["bin"] == [wrong] and state["taken"] == [] and state["counters"].get("present", 0) == 0
@@ -238,10 +213,7 @@ def test_the_application_receipt_qr_finds_the_card_too(env, face_worker):
     """Card-free and keypad-free: the receipt handed out at application, under the scanner."""
     with kiosk_core(env, face_worker) as core:
         session = core.session
-        until(lambda: session.view().state == "attract")
-        session.touch()
-        until(lambda: dict((t.id, t.available) for t in session.view().tiles).get(PICKUP), what="the pickup tile")
-        session.choose_service(PICKUP)
+        choose_service(session, PICKUP)
         session.choose("method", "receipt")
         until(lambda: session.view().state == "scan")
         env.scan("https://gab.example/slip/SL20261120000101")  # zhang-wei's application receipt

@@ -9,15 +9,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 
 from drivers.emulation import face_video, photo_scenes
 from drivers.idcard.demo_cards import load_demo_card
-from kiosk.core import KioskCore
 from support.ga461_measure import measure
+from support.kiosk_core import choose_service, kiosk_core, until
 from support.kiosk_ui import central_visit_records, click, start_visit, verified, wait_delivered, wait_state
 
 ZHANG = load_demo_card("zhang-wei")
@@ -31,31 +30,9 @@ def env(demo_env):
     return demo_env(overrides=FINGER_FIRST, camera="booth")
 
 
-@contextlib.contextmanager
-def kiosk_core(env, face_worker):
-    core = KioskCore(env.config, face_worker=face_worker, fingerprint_template=env.fingerprint_template).start()
-    try:
-        yield core
-    finally:
-        core.stop()
-
-
-def until(predicate, timeout=30.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def at_the_camera(env, session) -> None:
     """Home → the photo service → card → finger → the camera."""
-    until(lambda: session.view().state == "attract")
-    session.touch()
-    until(lambda: dict((t.id, t.available) for t in session.view().tiles).get(PHOTO), what="the photo tile")
-    session.choose_service(PHOTO)
+    choose_service(session, PHOTO)
     env.place_card()
     until(lambda: session.view().state == "verify")
     env.place_finger()
