@@ -118,7 +118,9 @@ class DeviceMonitor:
                 self._polled.add(name)
                 if status == self._statuses.get(name):
                     continue
-                log.info("device %s: %s %s", name, status.state.value, status.message)
+                previous = self._statuses.get(name)
+                if previous is None or (previous.state, previous.message) != (status.state, status.message):
+                    log.info("device %s: %s %s", name, status.state.value, status.message)  # not each counter
                 self._statuses[name] = status
                 changed = True
             self._announce(status_events(name, before, status))
