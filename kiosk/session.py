@@ -514,7 +514,8 @@ class Session:
         """Where the card being handed out is (kiosk/handlers/dispense.py)."""
         with self._lock:
             stage = self._stage()
-            if self._is_current(visit_id, "dispense") and stage.id == stage_id:
+            if self._is_current(visit_id, "dispense") and stage.id == stage_id and self.visit.handout != state:
+                self.visit.handout = state
                 self._publish()
 
     def payment_update(self, visit_id: str, stage_id: str, order) -> None:

@@ -170,6 +170,7 @@ def service():
 @click.option("--message", required=True, help="What citizens read on the screen.")
 @click.pass_obj
 def service_off(config_path, message):
+    """Out of service: citizens see MESSAGE and no service until `service on`."""
     with _parts(config_path) as (_config, _outbox, audit, maintenance):
         try:
             notice = maintenance.set(message, _actor())
@@ -182,6 +183,7 @@ def service_off(config_path, message):
 @service.command("on")
 @click.pass_obj
 def service_on(config_path):
+    """Back in service."""
     with _parts(config_path) as (_config, _outbox, audit, maintenance):
         was = maintenance.clear()
         audit.record(_actor(), "service_on", "done" if was else "not_out_of_service")

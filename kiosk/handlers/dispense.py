@@ -32,7 +32,6 @@ def run(ctx, visit, stage) -> None:
     session = ctx.session
 
     def tell(state: str) -> None:
-        visit.handout = state
         session.handout_update(visit.id, stage.id, state)
 
     try:
