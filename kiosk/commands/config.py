@@ -1,4 +1,4 @@
-"""`kiosk config check|schema|pin-hash`."""
+"""`kiosk config check|schema|pin-hash|fetch`."""
 
 import json
 from pathlib import Path
@@ -28,9 +28,16 @@ def check(path):
 
 @config.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
-def schema(out):
+@click.option("--operator", is_flag=True, help="The operator config's schema (config/operator.schema.json).")
+def schema(out, operator):
     """Print the configuration's JSON schema (config/schema.json is this output)."""
-    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if operator:
+        from kiosk.operator_config import operator_json_schema
+
+        document = operator_json_schema()
+    else:
+        document = json_schema()
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if out:
         Path(out).write_text(text, encoding="utf-8")
     else:
