@@ -18,7 +18,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,8 +29,8 @@ from tuf.api.metadata import (Metadata, MetaFile, Role, Root, Snapshot, TargetFi
 from tuf.api.serialization.json import JSONSerializer
 
 from central.tuf_keys import KeySet, KeysError
+from common.config_groups import target_path
 
-GROUP = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 # How long each role's signature holds. The timestamp's is short, so a kiosk cut off from new
 # metadata (a freeze attack) stops trusting it within hours; central re-signs it well before.
@@ -41,12 +40,6 @@ EXPIRY = {
     "snapshot": timedelta(days=180),
     "timestamp": timedelta(hours=6),
 }
-
-
-def target_path(group: str) -> str:
-    if not GROUP.match(group):
-        raise ValueError(f"group {group!r}: 1-64 lower-case letters, digits, '-' or '_'")
-    return f"groups/{group}/config.json"
 
 
 def _now() -> datetime:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from common.config_groups import GROUP
 from kiosk.pin import pin_hash_problem
 from kiosk.site_clock import parse_window
 
@@ -230,7 +231,7 @@ class Notice(_Strict):
 class UpdatesConfig(_Strict):
     """Signed operator configuration for this kiosk's group, through TUF (docs/operator-config.md)."""
 
-    group: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    group: str = Field(pattern=GROUP.pattern)
     # The repository: URL/metadata/ and URL/targets/. Unset: central's /tuf/.
     url: str | None = None
     # The root of trust installed with the kiosk (root.json of the repository), and where the
