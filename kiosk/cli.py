@@ -17,7 +17,8 @@ GROUPS = {
     "central": ("kiosk.commands.central", "central", "The reference central backend."),
     "queue": ("kiosk.commands.queue", "queue", "The outbox as a technician reads it."),
     "simulate-fleet": ("kiosk.commands.simulate", "simulate_fleet", "Run N headless kiosks against a central."),
-    "config": ("kiosk.commands.config", "config", "Validate configuration, export its JSON schema."),
+    "config": ("kiosk.commands.config", "config", "Validate configuration, export its JSON schema, fetch the signed one."),
+    "admin": ("kiosk.commands.admin", "admin", "Operators: keys, the signed config repository, publishing."),
 }
 
 

@@ -182,6 +182,11 @@ class KioskCore:
             self.session.tick()
             self.between_visits()
 
+    def idle(self) -> bool:
+        """Nobody at the kiosk: the attract screen or out of service, no visit begun."""
+        view = self.session.view()
+        return view.state in ("attract", "out_of_service") and view.visit_id is None
+
     def between_visits(self) -> None:
         """Once a second: while nobody is at the kiosk (attract or out of service, no visit),
         a staged operator config is applied. A visit under way always finishes on the config it
@@ -190,8 +195,7 @@ class KioskCore:
         if self.config_updates is None or now - self._idle_checked < 1.0:
             return
         self._idle_checked = now
-        view = self.session.view()
-        if view.state in ("attract", "out_of_service") and view.visit_id is None:
+        if self.idle():
             try:
                 self.config_updates.between_visits()
             except OSError:

@@ -55,3 +55,27 @@ def pin_hash(pin):
         click.echo(hash_pin(pin))
     except ValueError as exc:
         fail(str(exc))
+
+
+@config.command()
+@click.option("--url", required=True, help="The repository: URL/metadata/ and URL/targets/ (central: …/tuf).")
+@click.option("--trust", required=True, type=click.Path(dir_okay=False),
+              help="The root of trust (the repository's root.json, as installed with the kiosk).")
+@click.option("--group", required=True, help="This kiosk's group.")
+@click.option("--state", "state_dir", required=True, type=click.Path(file_okay=False),
+              help="Where the metadata and configs are kept between rounds.")
+def fetch(url, trust, group, state_dir):
+    """One update round: print the group's config version now run, as JSON; a refused new
+    version is one line on stderr and exit 1, the old one kept."""
+    from kiosk.config_updates import ConfigStore, ConfigUpdater, Refused, Unreachable
+
+    store = ConfigStore(state_dir)
+    try:
+        outcome = ConfigUpdater(store, url, trust, group).fetch()
+    except (Refused, Unreachable) as exc:
+        fail(str(exc))
+    except ValueError as exc:  # a group name that cannot be one
+        fail(str(exc))
+    applied = store.apply_staged()  # no visits here: a new version is run at once
+    emit_json({"version": store.running_version(), "group": group, "seen": outcome.seen,
+               "updated": applied is not None})

@@ -65,7 +65,7 @@ def run(config_path, overrides, fullscreen, production):
         # A config applied between visits: the core starts again on it, checked here on the GUI
         # thread, where a citizen's touch arrives too, so no visit can begin in between.
         watch = QTimer()
-        watch.timeout.connect(lambda: applied.is_set() and _idle(core) and app.exit(RESTART_FOR_CONFIG))
+        watch.timeout.connect(lambda: applied.is_set() and core.idle() and app.exit(RESTART_FOR_CONFIG))
         watch.start(500)
         try:
             code = app.exec()
@@ -92,7 +92,3 @@ def _start_core(config, config_path, overrides, applied: threading.Event):
         core.stop()
         raise
 
-
-def _idle(core) -> bool:
-    view = core.session.view()
-    return view.state in ("attract", "out_of_service") and view.visit_id is None
