@@ -180,7 +180,10 @@ class KioskCore:
     def _tick(self) -> None:
         while not self._stop.wait(0.2):
             self.session.tick()
-            self.between_visits()
+            now = time.monotonic()
+            if now - self._idle_checked >= 1.0:  # once a second is soon enough between visits
+                self._idle_checked = now
+                self.between_visits()
 
     def idle(self) -> bool:
         """Nobody at the kiosk: the attract screen or out of service, no visit begun."""
@@ -188,14 +191,9 @@ class KioskCore:
         return view.state in ("attract", "out_of_service") and view.visit_id is None
 
     def between_visits(self) -> None:
-        """Once a second: while nobody is at the kiosk (attract or out of service, no visit),
-        a staged operator config is applied. A visit under way always finishes on the config it
-        began with."""
-        now = time.monotonic()
-        if self.config_updates is None or now - self._idle_checked < 1.0:
-            return
-        self._idle_checked = now
-        if self.idle():
+        """While nobody is at the kiosk (attract or out of service, no visit), a staged operator
+        config is applied. A visit under way always finishes on the config it began with."""
+        if self.config_updates is not None and self.idle():
             try:
                 self.config_updates.between_visits()
             except OSError:
