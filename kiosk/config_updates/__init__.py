@@ -51,7 +51,10 @@ class ConfigUpdates:
     def poll_once(self) -> None:
         try:
             outcome = self.updater.fetch()
-        except (Refused, Unreachable) as exc:
+        except Refused as exc:
+            log.warning("operator config refused: %s", exc)
+            return
+        except Unreachable as exc:
             log.info("operator config: %s", exc)
             return
         if outcome.new:

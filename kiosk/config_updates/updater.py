@@ -12,7 +12,6 @@ the heartbeat.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,6 @@ from common.config_groups import target_path
 from kiosk.config import ConfigError
 from kiosk.config_updates.store import ConfigStore
 from kiosk.operator_config import validate_operator
-
-log = logging.getLogger(__name__)
 
 
 class Refused(Exception):
@@ -80,7 +77,6 @@ class ConfigUpdater:
         try:
             outcome = self._round()
         except Refused as exc:
-            log.warning("operator config refused: %s", exc)
             self.store.refused(exc.version, str(exc))
             raise
         except Unreachable as exc:
