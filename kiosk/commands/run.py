@@ -37,14 +37,12 @@ def run(config_path, overrides, fullscreen, production):
         local = load_config(config_path, overrides)
     except ConfigError as exc:
         fail(str(exc))
-    from PySide6.QtCore import QTimer
-
     from kiosk.central_client import CentralRejected, CentralUnavailable
     from kiosk.config_updates.startup import start_with_fallback
     from kiosk.diagnostics import Diagnostics
     from kiosk.logs import setup_logging
     from offline_queue import KeyFileError
-    from screens.app import make_application, make_window, quit_on_signals
+    from screens.app import exit_when, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
 
     setup_logging(local.data_path("logs"))
@@ -62,11 +60,8 @@ def run(config_path, overrides, fullscreen, production):
         window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
         diagnostics = Diagnostics(core)
         attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
-        # A config applied between visits: the core starts again on it, checked here on the GUI
-        # thread, where a citizen's touch arrives too, so no visit can begin in between.
-        watch = QTimer()
-        watch.timeout.connect(lambda: applied.is_set() and core.idle() and app.exit(RESTART_FOR_CONFIG))
-        watch.start(500)
+        # A config applied between visits: the core starts again on it, once still idle.
+        watch = exit_when(app, lambda: applied.is_set() and core.idle(), RESTART_FOR_CONFIG)
         try:
             code = app.exec()
         finally:
