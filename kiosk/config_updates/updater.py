@@ -118,6 +118,7 @@ class ConfigUpdater:
         if info is None:
             return Outcome(running, None, False)
         version = int((info.unrecognized_fields.get("custom") or {}).get("version", 0))
+        self.store.update_status(seen=version)  # signed and offered, whatever becomes of it
         staged = self.store.staged()
         have = int(staged["version"]) if staged else running
         if version == have:

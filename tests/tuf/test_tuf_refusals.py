@@ -59,6 +59,7 @@ def test_a_tampered_target_is_refused(repo, keys, updater, store):
     path = repo.targets_dir / f"groups/{GROUP}/{target.hashes['sha256']}.config.json"
     path.write_bytes(path.read_bytes().replace(b'"en"', b'"zh"'))  # same length, other bytes
     assert_refused(updater, store, before, "tampered")
+    assert store.status()["seen"] == 2  # offered and signed, refused: the heartbeat says both
 
 
 def test_metadata_edited_after_signing_is_a_bad_signature(repo, keys, updater, store):
