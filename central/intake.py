@@ -195,6 +195,8 @@ def _learn(conn: Connection, central: Central, kiosk_id: str, item: RecordIn) ->
         return
     service = payload.get("service")
     module = SERVICES.get(service) if isinstance(service, str) else None
+    if module is not None and hasattr(module, "learn_record"):  # what only the record tells
+        module.learn_record(conn, central, kiosk_id, payload)
     if "applicant" in payload and module is not None and hasattr(module, "accept_offline"):
         visit_id = payload.get("visit_id") if isinstance(payload.get("visit_id"), str) else item.key
         module.accept_offline(conn, central, kiosk_id, visit_id[:200], payload, item.created_at)

@@ -113,6 +113,14 @@ class Journal:
             return self._db.execute(f"SELECT visit_id, state FROM handouts WHERE state NOT IN ({marks}) "
                                     "ORDER BY started_at", FINAL).fetchall()
 
+    def finished(self) -> list[Settled]:
+        """Every hand-out in a final state still in the journal, oldest first."""
+        marks = ",".join("?" * len(FINAL))
+        with self._lock:
+            rows = self._db.execute(f"SELECT visit_id, state, reason FROM handouts WHERE state IN ({marks}) "
+                                    "ORDER BY started_at", FINAL).fetchall()
+        return [Settled(*row) for row in rows]
+
     def purge(self, older_than_s: float = 7 * 86400) -> int:
         """Forget finished hand-outs older than this (central has their reports by then)."""
         cutoff = time.time() - older_than_s

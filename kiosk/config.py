@@ -139,6 +139,8 @@ class Timeouts(_Strict):
     # Waiting on the machine, not the citizen: no prompt, a hard ceiling that fails the step.
     working_s: int = Field(30, ge=5)
     done_s: int = Field(15, ge=3)
+    # A card presented at the dispenser's mouth and not taken within this goes to the reject bin.
+    card_take_s: int = Field(30, ge=5)
 
     def for_state(self, state: str) -> int:
         return self.per_state.get(state, self.default_s)

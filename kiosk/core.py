@@ -15,11 +15,13 @@ import logging
 import os
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from common.credentials import credential
-from drivers.base import DeviceState, DeviceStatus
+from drivers.base import DeviceError, DeviceState, DeviceStatus
+from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
 from kiosk.config_updates import ConfigUpdates
@@ -32,7 +34,7 @@ from kiosk.identity.worker import FaceWorker
 from kiosk.payments import reconcile
 from kiosk.prompts import spoken_prompt
 from kiosk.services import build_services
-from kiosk.services.stages import Identify, Pay
+from kiosk.services.stages import Dispense, Identify, Pay, Verify
 from kiosk.session import Session, SessionView
 from kiosk.site_clock import SiteClock
 from kiosk.speech import Speaker
@@ -125,10 +127,12 @@ class KioskCore:
         self._own_face_worker = face_worker is None
         self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
         self.preview = Preview()  # the camera's frames for the screens, only during a face check
+        # Where a card dispenser is configured, every card motion is journaled (kiosk/card_handout.py).
+        self.handout_journal = Journal(config.data_path("handout.db")) if "dispenser" in config.devices else None
         self.stages = StageContext(
             config=config, session=self.session, services=self.services, devices=self.devices,
             central=self.central, outbox=self.outbox, stop=self._stop, central_lost=self._central_lost,
-            visit_recorded=self._visit_recorded, clock=self.site_clock,
+            visit_recorded=self._visit_recorded, clock=self.site_clock, handout_journal=self.handout_journal,
             identity=IdentityParts(self.identity_policy, self.face_worker, FaceSettings.from_config(config.identity),
                                    self.preview, fingerprint_template or (lambda _card: None)),
         )
@@ -138,6 +142,7 @@ class KioskCore:
         self.session.subscribe(self._speak)
         self._reconcile_payments()
         self.devices.start()
+        self._settle_handouts()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
         if self.config_updates is not None:
@@ -165,6 +170,8 @@ class KioskCore:
         if self._own_face_worker:
             self.face_worker.close()
         self.identity_policy.failures.close()
+        if self.handout_journal is not None:
+            self.handout_journal.close()
 
     def _spawn(self, target, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -211,6 +218,8 @@ class KioskCore:
                     self._heartbeat_due = True
             if online and (self._open_payments or self.outbox.open_payments()):
                 self._reconcile_payments()
+            if self.handout_journal is not None and self.handout_journal.unfinished() and self.session.visit is None:
+                self._settle_handouts()  # e.g. once a technician has cleared a jam
             self.refresh_availability()  # also opens and closes services by their hours
             now = time.monotonic()
             if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
@@ -268,7 +277,12 @@ class KioskCore:
             usable = [d for d in choices if statuses.get(d) is not None and statuses[d].usable]
             if not usable:
                 return device_reason(choices[0], statuses.get(choices[0]))
-        if any(isinstance(s, Identify) and s.identity == "policy" and s.when is None for s in service.stages):
+        if any(isinstance(s, Dispense) for s in service.stages) and self.handout_journal is not None \
+                and self.handout_journal.unfinished():
+            return "dispenser_fault"  # where the last card went is not settled yet
+        checks_holder = any((isinstance(s, Identify) and s.identity == "policy" and s.when is None)
+                            or (isinstance(s, Verify) and s.source == "service") for s in service.stages)
+        if checks_holder:
             # The card holder proves it: face OR fingerprint suffices.
             devices = [METHOD_DEVICES[m] for m in self.config.identity.methods_for(service.id)]
             if not any(statuses.get(d) is not None and statuses[d].usable for d in devices):
@@ -291,6 +305,41 @@ class KioskCore:
                                             busy_visit=visit.id if visit else None, own_visits=self._own_visits)
         except Exception:  # a bug here must not keep the kiosk from serving unpaid services
             log.exception("payment reconciliation failed")
+        self.refresh_availability()
+
+    def _settle_handouts(self) -> None:
+        """Before the pickup service is offered: settle every hand-out a stop interrupted, from
+        where the dispenser says the card is, and record each visit that did not record itself
+        with how its hand-out ended (central reports it on to the back office). Never raises: a
+        dispenser that cannot answer keeps the service closed until it can."""
+        journal = self.handout_journal
+        if journal is None:
+            return
+        if journal.unfinished():
+            try:
+                with self.devices.in_use("dispenser") as dispenser:
+                    CardHandout(dispenser, journal).recover()
+            except DeviceError as exc:
+                log.error("dispenser cannot say where the last card is (%s): pickup stays closed", exc.message)
+        busy = self.session.visit.id if self.session.visit is not None else None
+        service = next((sid for sid, svc in self.services.items()
+                        if any(isinstance(s, Dispense) for s in svc.stages)), "id_card_pickup")
+        for ended in journal.finished():
+            if ended.visit_id in self._own_visits or ended.visit_id == busy \
+                    or self.outbox.visit_outcome(ended.visit_id) is not None:
+                continue
+            try:
+                self.outbox.record_visit(ended.visit_id, "interrupted", {
+                    "visit_id": ended.visit_id, "kiosk_id": self.config.kiosk.id, "service": service,
+                    "outcome": "interrupted", "handout": {"state": ended.state, "reason": ended.reason},
+                    "ended_at": datetime.now(timezone.utc).isoformat(),
+                })
+            except OutboxFull as exc:
+                log.error("visit %s not recorded: %s", ended.visit_id, exc)
+                continue
+            log.warning("visit %s stopped around its card hand-out (%s): recorded as interrupted",
+                        ended.visit_id, ended.state)
+        journal.purge()
         self.refresh_availability()
 
     # ---- Runner: the Session asks, the pool works ---------------------------------------------

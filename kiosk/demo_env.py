@@ -1,8 +1,11 @@
 """Everything a kiosk needs around it, emulated on this machine: used by `kiosk demo` and tests.
 
 An ID-card reader emulator on a pty, an ESC/POS printer emulator on 127.0.0.1, a camera playing a
-cooperative citizen (a video written from a bundled photo, who blinks and turns the head), an
-AS608 fingerprint module emulator on a pty, a barcode scanner emulator on a pty, an A4 printer
+cooperative citizen (a video written from a bundled photo, who blinks and turns the head; in
+front of a white board, as at an ID-photo kiosk, with `camera="booth"`), an AS608 fingerprint
+module emulator on a pty, a barcode scanner emulator on a pty, a CRT-591 card dispenser emulator
+on a pty loaded with the demo back office's finished cards (a card at its read position lies
+under the ID-card reader emulator, as in a kiosk whose dispenser feeds that reader), an A4 printer
 that files each PDF in a folder (`pdf+file://`), an embedded central backend on SQLite with the
 payment provider simulator beside it, and a kiosk configuration pointing at all of them. The kiosk itself is
 not special-cased: it opens the same URLs it would open in a police post.
@@ -20,7 +23,8 @@ import httpx
 
 from central.payments.simulator import ProviderSimulator
 from central.server import EmbeddedCentral
-from drivers.emulation import face_scenes, face_video
+from drivers.dispenser.emulator import DispenserEmulator
+from drivers.emulation import face_scenes, face_video, photo_scenes
 from drivers.emulation.pty import PtyEndpoint
 from drivers.fingerprint import demo_fingers
 from drivers.fingerprint.emulator import As608Emulator
@@ -32,6 +36,8 @@ from kiosk.config import KioskConfig, load_config
 
 DEFAULT_CARD = "zhang-wei"
 DEFAULT_FACE = "astronaut"  # who stands at the camera: zhang-wei's card carries this portrait
+# The finished cards the demo back office says are in every kiosk (central/demo_backoffice.py).
+DISPENSER_STOCK = {0: "zhang-wei", 1: "li-na"}
 # The demo finger of each demo card's holder (drivers/fingerprint/demo_fingers.py).
 CARD_FINGERS = {"zhang-wei": "zhang-wei-right-index", "li-na": "li-na-right-index",
                 "chen-siyuan": "chen-siyuan-right-index", "ayigul-maimaiti": "ayigul-maimaiti-right-index"}
@@ -52,20 +58,34 @@ def free_port(preferred: int | None = None) -> int:
 class DemoEnvironment:
     def __init__(self, data_dir: str | Path, *, card: str = DEFAULT_CARD, printer_port: int | None = None,
                  config_path: str | None = None, overrides: dict | None = None, face: str = DEFAULT_FACE,
-                 documents_dir: str | Path | None = None, central_options: dict | None = None):
+                 documents_dir: str | Path | None = None, central_options: dict | None = None,
+                 camera: str = "citizen", paced: bool = False):
         """`documents_dir`: where the A4 printer files its PDFs (default: in `data_dir`);
-        `central_options`: more of central's create_app options (e.g. payment_expiry_s)."""
+        `central_options`: more of central's create_app options (e.g. payment_expiry_s);
+        `camera`: "citizen" (a room behind) or "booth" (a white board behind: ID photos pass);
+        `paced`: the serial emulators send and take bytes at their lines' baud rates (ptys
+        themselves ignore baud), for benchmarks."""
+        if camera not in ("citizen", "booth"):
+            raise ValueError("camera is 'citizen' or 'booth'")
+        self.camera = camera
         self.central_options = dict(central_options or {})
         self.data_dir = Path(data_dir)
         self.documents_dir = Path(documents_dir) if documents_dir else self.data_dir / "documents"
         self.card_name = card
         self.face = face
         self.idcard = Ga467Emulator()
-        self.idcard_pty = PtyEndpoint(self.idcard)
+        baud = (lambda rate: rate if paced else None)
+        self.idcard_pty = PtyEndpoint(self.idcard, pace_baud=baud(115200))
         self.fingerprint = As608Emulator()
-        self.fingerprint_pty = PtyEndpoint(self.fingerprint)
+        self.fingerprint_pty = PtyEndpoint(self.fingerprint, pace_baud=baud(57600))
         self.scanner = ScannerEmulator()
-        self.scanner_pty = PtyEndpoint(self.scanner)
+        self.scanner_pty = PtyEndpoint(self.scanner, pace_baud=baud(9600))
+        self.dispenser = DispenserEmulator(slots=3, cards=0)
+        self.dispenser_pty = PtyEndpoint(self.dispenser, pace_baud=baud(9600))
+        self.card_holders: dict[str, str] = {}  # dispenser card id -> demo card name
+        for slot, name in DISPENSER_STOCK.items():
+            self.load_card(slot, name)
+        self.dispenser.on_channel = self._card_in_channel
         self.printer = EscposEmulator(host="127.0.0.1", port=free_port(printer_port))
         # Payments: the provider simulator (real providers cannot run here), and central using it.
         self.payments = ProviderSimulator()
@@ -80,6 +100,7 @@ class DemoEnvironment:
         self.idcard_pty.start()
         self.fingerprint_pty.start()
         self.scanner_pty.start()
+        self.dispenser_pty.start()
         self.documents_dir.mkdir(parents=True, exist_ok=True)
         self.printer.start()
         self.payments.start()
@@ -100,6 +121,8 @@ class DemoEnvironment:
             "devices.camera.poll_interval_s": 2,
             "devices.fingerprint.url": f"as608://{self.fingerprint_pty.device}?baudrate=57600&timeout=2",
             "devices.fingerprint.poll_interval_s": 2,
+            "devices.dispenser.url": f"crt591://{self.dispenser_pty.device}?baudrate=9600&timeout=2",
+            "devices.dispenser.poll_interval_s": 2,
             "central.url": self.central.url,
             "central.enrol_if_missing": True,
             **self._overrides,
@@ -125,7 +148,8 @@ class DemoEnvironment:
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
-        for part in (self.idcard_pty, self.fingerprint_pty, self.scanner_pty, self.printer, self.central,
+        for part in (self.idcard_pty, self.fingerprint_pty, self.scanner_pty, self.dispenser_pty, self.printer,
+                     self.central,
                      self.payments):
             if part is None:
                 continue
@@ -141,11 +165,18 @@ class DemoEnvironment:
     def camera_video(self) -> Path:
         """The camera's picture: the citizen in front of the kiosk, still a moment, then blinking,
         turning left and right, looped; whatever the challenge order, it is done within a loop."""
-        path = self.data_dir / f"camera-{self.face}.avi"
+        path = self.data_dir / self.camera_video_name
         if not path.exists():
-            photo = face_scenes.load_face(str(face_scenes.bundled(self.face)))
-            face_video.write_avi(face_scenes.citizen(photo), path, fps=face_video.DEFAULT_FPS)
+            if self.camera == "booth":
+                frames = photo_scenes.booth_citizen(self.face)
+            else:
+                frames = face_scenes.citizen(face_scenes.load_face(str(face_scenes.bundled(self.face))))
+            face_video.write_avi(frames, path, fps=face_video.DEFAULT_FPS)
         return path
+
+    @property
+    def camera_video_name(self) -> str:
+        return f"camera-{self.face}.avi" if self.camera == "citizen" else f"camera-{self.face}-booth.avi"
 
     @staticmethod
     def fingerprint_template(card) -> bytes | None:
@@ -172,6 +203,22 @@ class DemoEnvironment:
 
     def lift_card(self) -> None:
         self.idcard.remove_card()
+
+    def load_card(self, slot: int, name: str) -> str:
+        """A finished card of demo card `name` into dispenser slot `slot` (staff loading it)."""
+        card_id = self.dispenser.load(slot)[0]
+        self.card_holders[card_id] = name
+        return card_id
+
+    def _card_in_channel(self, channel) -> None:
+        if channel is not None and channel[1] == "read" and channel[0] in self.card_holders:
+            self.idcard.place_card(load_demo_card(self.card_holders[channel[0]]))
+        else:
+            self.idcard.remove_card()
+
+    def take_card(self) -> bool:
+        """The citizen takes the card presented at the dispenser's mouth."""
+        return self.dispenser.take()
 
     def pay(self, qr_url: str) -> None:
         """The citizen scans the QR code with their payment app and pays (the simulator's control)."""
@@ -214,8 +261,12 @@ class DemoEnvironment:
             if code and state.get("paying") != code:
                 state["paying"] = code
                 self._later(delay_s * 3, self.pay, code)
+            if view.state == "dispense" and view.handout == "presented" and not state.get("taking"):
+                state["taking"] = True
+                self._later(delay_s, self.take_card)
             if view.state == state["last"]:
                 return
+            state["taking"] = False
             state["last"] = view.state
             if view.state != "verify" and state.get("finger"):
                 state["finger"] = False

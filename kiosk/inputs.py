@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # Each rule is central's too (it looks fines up by plate, checks references …): one copy, in common/.
 from common.certno import is_reference
+from common.idnumber import is_valid as is_valid_id_number
 from common.permits import permit_no_error
 from common.phone import is_mobile_number
 from common.plates import LETTERS as PLATE_LETTERS
@@ -20,6 +21,7 @@ KEYS = {
     "code": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "plate": PROVINCES + PLATE_LETTERS + "0123456789",
     "permit": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "id_number": "0123456789X",
 }
 
 
@@ -46,6 +48,8 @@ def entry_error(format: str, value: str) -> str | None:
         return None if is_mobile_number(value) else "phone_invalid"
     if format == "permit":
         return permit_no_error(value)
+    if format == "id_number":
+        return None if is_valid_id_number(value) else "id_number_invalid"
     if format == "digits":
         return None if value.isascii() and value.isdigit() else "entry_invalid"
     if format == "letters":

@@ -4,11 +4,12 @@ The machine is built from the configured services' stage lists (kiosk/flow.py): 
 the chosen service's stages in order (skipping those whose `when` is false) → done → attract,
 with `out_of_service` reachable from attract and home. What each stage means is generic:
 
-- citizen stages (identify, verify, scan, choose, select, enter, confirm, pay, result, rate)
+- citizen stages (identify, verify, scan, choose, select, enter, confirm, pay, capture_photo,
+  result, rate)
   wait for the citizen, with a "need more time?" prompt `warning_s` before their deadline (a
   payment's countdown is its order's, without the prompt);
-- machine stages (ask, act, record) wait for central or a device, under a hard ceiling that
-  ends the visit with an error.
+- machine stages (ask, act, dispense, record) wait for central or a device, under a hard
+  ceiling that ends the visit with an error.
 
 Cancel works from every citizen stage and from done; leaving a visit, however, wipes its data.
 
@@ -125,6 +126,16 @@ class VerifyView:
 
 
 @dataclass(frozen=True)
+class PhotoView:
+    """An ID photo being taken: what to fix now, then the photo to accept or retake."""
+
+    guidance: str | None = None  # a guidance code (move_closer, photo_open_eyes …) while capturing
+    photo: bytes | None = None  # the GA 461 photo (JPEG) once taken; the citizen accepts or retakes
+    tries: int = 0  # photos taken so far in this visit
+    max_tries: int = 3
+
+
+@dataclass(frozen=True)
 class RatingView:
     score: int | None = None
     needs_reason: bool = False
@@ -147,6 +158,8 @@ class SessionView:
     payment: PaymentView | None = None
     entry: EntryView | None = None
     verify: VerifyView | None = None
+    photo: PhotoView | None = None
+    handout: str | None = None  # a Dispense stage: moving | checking | presented (take the card)
     rating: RatingView | None = None
     action: str | None = None  # the device action of an `act` stage: print_receipt, print_document …
     summary: tuple[tuple[str, str], ...] = ()  # (label code, value); "text:…" labels are already translated
@@ -195,6 +208,7 @@ class Session:
         self._out_of_service: str | None = None
         self._message: str | None = None
         self._verify = VerifyView()
+        self._photo_guidance: str | None = None
         self._entry = ""
         self._entry_error: str | None = None
         self._carry: str | None = None  # a problem to tell the citizen at the end (receipt not printed …)
@@ -355,6 +369,28 @@ class Session:
             if self.state == "rate":
                 self._advance()
 
+    def accept_photo(self, stage_id: str) -> None:
+        """The citizen keeps the photo shown."""
+        with self._lock:
+            stage = self._stage()
+            if stage is not None and stage.kind == "capture_photo" and stage.id == stage_id and self.visit.photo:
+                self._advance()
+
+    def retake_photo(self, stage_id: str) -> None:
+        """Another photo; after the last try, the citizen is sent to a counter."""
+        with self._lock:
+            stage = self._stage()
+            if stage is None or stage.kind != "capture_photo" or stage.id != stage_id or not self.visit.photo:
+                return
+            self.visit.photo = None
+            if self.visit.photo_tries >= stage.max_tries:
+                self._finish_with("photo_go_to_counter")
+                return
+            self._photo_guidance = None
+            self._arm_timer(keep_extensions=True)
+            self._publish()
+            self._runner.start_stage(self.visit, stage)
+
     def finish(self) -> None:
         with self._lock:
             if self.state == "done":
@@ -450,6 +486,34 @@ class Session:
             self.visit.identity_refused = True
             self._verify = VerifyView(result=step.action)
             self._finish_with(step.message)
+
+    def photo_update(self, visit_id: str, stage_id: str, guidance: str | None) -> None:
+        """What the citizen at the camera should fix now (None: hold still, it is being taken)."""
+        with self._lock:
+            stage = self._stage()
+            if self._is_current(visit_id, "capture_photo") and stage.id == stage_id and not self.visit.photo \
+                    and guidance != self._photo_guidance:
+                self._photo_guidance = guidance
+                self._publish()
+
+    def photo_taken(self, visit_id: str, stage_id: str, jpeg: bytes) -> None:
+        """A frame passed every check: its GA 461 photo, for the citizen to accept or retake."""
+        with self._lock:
+            stage = self._stage()
+            if not self._is_current(visit_id, "capture_photo") or stage.id != stage_id or self.visit.photo:
+                return
+            self.visit.photo = jpeg
+            self.visit.photo_tries += 1
+            self._photo_guidance = None
+            self._arm_timer(keep_extensions=True)
+            self._publish()
+
+    def handout_update(self, visit_id: str, stage_id: str, state: str) -> None:
+        """Where the card being handed out is (kiosk/handlers/dispense.py)."""
+        with self._lock:
+            stage = self._stage()
+            if self._is_current(visit_id, "dispense") and stage.id == stage_id:
+                self._publish()
 
     def payment_update(self, visit_id: str, stage_id: str, order) -> None:
         """What central says of the visit's order (kiosk.payments.Order): the code to show, paid,
@@ -631,6 +695,7 @@ class Session:
         self._message = None
         self._carry = None
         self._verify = VerifyView()
+        self._photo_guidance = None
         self._entry, self._entry_error = "", None
         if self._flow.current_state_value != "attract":
             self._flow.send("reset")
@@ -662,6 +727,8 @@ class Session:
         timeouts, stage = self._config.timeouts, self._stage()
         if stage is not None:
             limit = timeouts.for_state(stage.kind) if stage.citizen else timeouts.per_state.get(stage.kind, timeouts.working_s)
+            if stage.kind == "dispense":  # motions, the read, and the citizen taking the card
+                limit = timeouts.per_state.get(stage.kind, 3 * timeouts.working_s + timeouts.card_take_s)
         elif self.state == "home":
             limit = timeouts.for_state("home")
         elif self.state == "done":
@@ -794,6 +861,11 @@ class Session:
             return extra
         if kind == "act":
             return {"action": stage.action}
+        if kind == "capture_photo":
+            return {"photo": PhotoView(guidance=self._photo_guidance, photo=self.visit.photo,
+                                       tries=self.visit.photo_tries, max_tries=stage.max_tries)}
+        if kind == "dispense":
+            return {"handout": self.visit.handout or "moving"}
         if kind == "rate":
             score = self.visit.rating
             return {"rating": RatingView(score=score, needs_reason=score is not None and score < REASON_REQUIRED_BELOW)}

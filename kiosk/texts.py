@@ -48,6 +48,8 @@ _GROUPS: dict[str, dict[str, str]] = {
         "camera_fault": QT_TRANSLATE_NOOP("Messages", "人脸核验摄像头故障"),
         "fingerprint_unavailable": QT_TRANSLATE_NOOP("Messages", "指纹仪无法使用"),
         "fingerprint_fault": QT_TRANSLATE_NOOP("Messages", "指纹仪故障"),
+        "dispenser_unavailable": QT_TRANSLATE_NOOP("Messages", "发证机无法使用"),
+        "dispenser_fault": QT_TRANSLATE_NOOP("Messages", "发证机故障，请联系工作人员"),
         "queue_full": QT_TRANSLATE_NOOP("Messages", "本机存储已满"),
         "no_service_available": QT_TRANSLATE_NOOP("Messages", "设备维护中"),
         "closed": QT_TRANSLATE_NOOP("Messages", "不在办理时间"),
@@ -76,6 +78,37 @@ _GROUPS: dict[str, dict[str, str]] = {
         "plate_province": QT_TRANSLATE_NOOP("Messages", "车牌号应以省份简称开头"),
         "plate_invalid": QT_TRANSLATE_NOOP("Messages", "车牌号格式不正确，请检查"),
         "phone_invalid": QT_TRANSLATE_NOOP("Messages", "请输入11位手机号码"),
+        "id_number_invalid": QT_TRANSLATE_NOOP("Messages", "身份证号码有误，请检查后重新输入"),
+    },
+    # 身份证自助领证 (kiosk/services/id_card_pickup): central's answers and how a hand-out ended
+    "pickup": {
+        "pickup.not_found": QT_TRANSLATE_NOOP("Messages", "未查到您的新身份证，请核对号码或到窗口咨询"),
+        "pickup.in_production": QT_TRANSLATE_NOOP("Messages", "您的身份证正在制作中，制好后将短信通知"),
+        "pickup.elsewhere": QT_TRANSLATE_NOOP("Messages", "您的身份证不在本机，请到短信通知的地点领取"),
+        "pickup.at_counter": QT_TRANSLATE_NOOP("Messages", "您的身份证需到窗口领取"),
+        "pickup.collected": QT_TRANSLATE_NOOP("Messages", "该身份证已被领取，如有疑问请到窗口咨询"),
+        "pickup.retracted": QT_TRANSLATE_NOOP("Messages", "您的身份证已回收，请到窗口领取"),
+        "pickup.moving": QT_TRANSLATE_NOOP("Messages", "正在取出您的身份证，请稍候"),
+        "pickup.checking": QT_TRANSLATE_NOOP("Messages", "正在核对证件，请稍候"),
+        "pickup.presented": QT_TRANSLATE_NOOP("Messages", "请从出证口取走您的身份证"),
+        "pickup.taken": QT_TRANSLATE_NOOP("Messages", "身份证已领取，请妥善保管"),
+        "pickup.not_taken": QT_TRANSLATE_NOOP("Messages", "身份证未及时取走，已回收，请到窗口领取"),
+        "pickup.wrong_card": QT_TRANSLATE_NOOP("Messages", "证件核对不符，已回收，工作人员将尽快处理，请到窗口咨询"),
+        "pickup.card_missing": QT_TRANSLATE_NOOP("Messages", "您的身份证暂不在发证机中，请到窗口咨询"),
+        "pickup.dispenser_fault": QT_TRANSLATE_NOOP("Messages", "发证机出现故障，未发出证件，请到窗口领取"),
+    },
+    # 证件照采集 (kiosk/services/id_photo)
+    "photo": {
+        "photo.taking": QT_TRANSLATE_NOOP("Messages", "请正对摄像头，保持不动"),
+        "photo.review": QT_TRANSLATE_NOOP("Messages", "请确认照片，满意请点击使用此照片"),
+        "photo.accept": QT_TRANSLATE_NOOP("Messages", "使用此照片"),
+        "photo.retake": QT_TRANSLATE_NOOP("Messages", "重新拍摄"),
+        "photo.tries": QT_TRANSLATE_NOOP("Messages", "第%1张，共可拍%2张"),
+        "photo.receipt_code": QT_TRANSLATE_NOOP("Messages", "照片回执码"),
+        "photo.valid_until": QT_TRANSLATE_NOOP("Messages", "有效期至"),
+        "photo.reuse": QT_TRANSLATE_NOOP("Messages", "办理其他业务时出示回执码即可使用此照片"),
+        "photo.not_kept": QT_TRANSLATE_NOOP("Messages", "照片未保存，本机不留存任何照片"),
+        "photo_go_to_counter": QT_TRANSLATE_NOOP("Messages", "未能拍出合格照片，请到窗口拍照"),
     },
     # paying by QR code (kiosk/handlers/pay.py) and what central may answer a paid service
     "payment": {
@@ -189,6 +222,8 @@ _GROUPS: dict[str, dict[str, str]] = {
         "spoken.select": QT_TRANSLATE_NOOP("Messages", "请选择要办理的项目，选好后点击下一步"),
         "spoken.read_document": QT_TRANSLATE_NOOP("Messages", "请将港澳通行证放在证件读取区，放好后不要移动"),
         "spoken.pay": QT_TRANSLATE_NOOP("Messages", "请用微信、支付宝或云闪付扫描屏幕上的二维码付款"),
+        "spoken.capture_photo": QT_TRANSLATE_NOOP("Messages", "请站在白色背景板前，正对摄像头，按提示调整"),
+        "spoken.dispense": QT_TRANSLATE_NOOP("Messages", "请稍候，正在为您取出新身份证"),
     },
     # the outcome of a visit (SessionView.outcome), headline and detail labels
     "outcome": {
@@ -202,6 +237,9 @@ _GROUPS: dict[str, dict[str, str]] = {
         "outcome.failed": QT_TRANSLATE_NOOP("Messages", "未能完成办理"),
         "outcome.paid": QT_TRANSLATE_NOOP("Messages", "缴费成功"),
         "outcome.refunded": QT_TRANSLATE_NOOP("Messages", "未能办理，款项将原路退回"),
+        "outcome.handed_over": QT_TRANSLATE_NOOP("Messages", "身份证已领取"),
+        "outcome.stored": QT_TRANSLATE_NOOP("Messages", "照片已保存"),
+        "outcome.not_kept": QT_TRANSLATE_NOOP("Messages", "照片未保存"),
     },
     # the confirm screen's labels (SessionView.summary "summary.<label code>")
     "summary": {

@@ -38,6 +38,12 @@ class Verification:
     verifier: FaceVerifier | None  # None when the card's photo cannot be decoded here
     template: bytes | None = field(default=None, repr=False)  # the card's finger, for the reader
     check: IdentityCheck | None = None
+    # Or several: the fingers recorded at application (a service's identity material).
+    templates: tuple[bytes, ...] = field(default=(), repr=False)
+
+    @property
+    def has_finger(self) -> bool:
+        return self.template is not None or bool(self.templates)
 
     def wipe(self) -> None:
         if self.verifier is not None:
@@ -45,6 +51,7 @@ class Verification:
         if self.check is not None:
             self.check.wipe()
         self.template = None
+        self.templates = ()
 
 
 class Preview:
@@ -140,14 +147,15 @@ def _face(visit, verification, session, devices, preview, usable, still_verifyin
 
 
 def _finger(visit, verification, session, devices, usable, still_verifying):
-    if verification.template is None or not usable("fingerprint"):
+    if not verification.has_finger or not usable("fingerprint"):
         return None, UNAVAILABLE
     session.verify_update(visit.id, "fingerprint")
     deadline = time.monotonic() + FINGER_WAIT_S
     try:
         with devices.in_use("fingerprint") as reader:
             while True:
-                result = verify_finger(reader, template=verification.template, timeout_s=FINGER_POLL_S)
+                result = verify_finger(reader, template=verification.template, templates=verification.templates,
+                                       timeout_s=FINGER_POLL_S)
                 if result.decision != NO_FINGER or time.monotonic() >= deadline or not still_verifying():
                     break
     except DeviceError:

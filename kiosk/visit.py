@@ -24,7 +24,8 @@ def new_visit_id(kiosk_id: str) -> str:
 class ServiceResult:
     """What a service's back office answered."""
 
-    outcome: str  # "issued" | "refused" | "accepted_offline" | "answered" (a query)
+    outcome: str  # issued | refused | accepted_offline | answered (a query) | paid | refunded |
+    #               handed_over (a card) | stored (a photo) | not_kept
     reference: str | None = None  # certificate or application number
     verify_url: str | None = None
     issued_at: str | None = None  # ISO 8601 (UTC)
@@ -35,7 +36,7 @@ class ServiceResult:
     @property
     def printable(self) -> bool:
         # A paid service prints its receipt; so does a refund, which the citizen keeps as proof.
-        return self.outcome in ("issued", "accepted_offline", "paid", "refunded")
+        return self.outcome in ("issued", "accepted_offline", "paid", "refunded", "stored")
 
 
 @dataclass
@@ -61,6 +62,13 @@ class Visit:
     identity: list[dict] = field(default_factory=list)
     identity_refused: bool = False
     verification: Any = None
+    # What a service without the citizen's card checks them against (kiosk.services.base.
+    # IdentityMaterial), the card being handed out (its journal state), the ID photo taken
+    # (GA 461 JPEG bytes) and how many were taken: personal data, wiped with the visit.
+    material: Any = None
+    handout: str | None = None
+    photo: bytes | None = field(default=None, repr=False)
+    photo_tries: int = 0
 
     @property
     def receipt_printed(self) -> bool | None:
@@ -85,6 +93,8 @@ class Visit:
         if self.verification is not None:
             self.verification.wipe()
         self.verification = None
+        self.material = None
+        self.photo = None
         self.choices.clear()
         self.inputs.clear()
         self.selected.clear()

@@ -14,6 +14,7 @@ from screens.identify import IdentifyPage
 from screens.messages import message_text
 from screens.out_of_service import OutOfServicePage
 from screens.payment import PayPage, SelectPage
+from screens.photo import PhotoPage
 from screens.progress import ProgressPage
 from screens.result import DonePage, RatePage, ResultPage
 from screens.scan import ScanPage
@@ -38,6 +39,8 @@ PAGES = {
     "pay": PayPage,
     "ask": ProgressPage,
     "act": ProgressPage,
+    "dispense": ProgressPage,
+    "capture_photo": PhotoPage,
     "record": ProgressPage,
     "result": ResultPage,
     "rate": RatePage,
@@ -165,8 +168,8 @@ class KioskWindow(QWidget):
             self.prompt.hide()
 
     def _show_frame(self, image) -> None:
-        if self.view is not None and self.view.state == "verify":
-            self.pages["verify"].show_frame(image)
+        if self.view is not None and self.view.state in ("verify", "capture_photo"):
+            self.pages[self.view.state].show_frame(image)
 
     def _toggle_language(self) -> None:
         if self.view is not None:

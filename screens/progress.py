@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from screens.messages import message_text
 from screens.steps import SummaryTable
 from screens.widgets import Page, label
 
@@ -25,6 +26,9 @@ class ProgressPage(Page):
         elif view.action == "print_document":
             self.title.setText(self.tr("正在打印证明，请稍候…"))
             self.hint.setText(self.tr("请在A4出纸口取走证明"))
+        elif view.state == "dispense":
+            self.title.setText(message_text(f"pickup.{view.handout or 'moving'}"))
+            self.hint.setText("")
         elif view.state == "record":
             self.title.setText(self.tr("正在保存办理结果…"))
             self.hint.setText("")

@@ -20,6 +20,13 @@ def outcome_texts(view) -> tuple[str, str, str]:
         return message_text("outcome.paid"), "good", message_text("payment.order_no") + " " + (view.reference or "")
     if view.outcome == "refunded":
         return message_text("outcome.refunded"), "bad", message_text(view.reason or "payment_refunded")
+    if view.outcome == "handed_over":
+        return message_text("outcome.handed_over"), "good", message_text("pickup.taken")
+    if view.outcome == "stored":
+        return (message_text("outcome.stored"), "good",
+                message_text("photo.receipt_code") + " " + (view.reference or ""))
+    if view.outcome == "not_kept":
+        return message_text("outcome.not_kept"), "good", message_text("photo.not_kept")
     if view.outcome == "answered":
         return message_text("outcome.answered"), "good", ""
     return message_text("outcome.failed"), "bad", ""

@@ -20,7 +20,8 @@ class ScriptFailed(Exception):
 
 
 # Where the script acts (or waits for the citizen's part to be noticed).
-CITIZEN_STEPS = ("identify", "verify", "scan", "choose", "select", "enter", "confirm", "pay", "result", "rate")
+CITIZEN_STEPS = ("identify", "verify", "scan", "choose", "select", "enter", "confirm", "pay", "capture_photo",
+                 "dispense", "result", "rate")
 
 
 class ScriptedVisit:
@@ -151,6 +152,18 @@ class ScriptedVisit:
             elif view.state == "confirm":
                 self.click(pages["confirm"].ok)
                 self.wait_for_next(view)
+            elif view.state == "capture_photo":
+                photo = self.wait_for_photo()
+                (self.out_dir / f"{self.prefix}photo.jpg").write_bytes(photo)  # what the citizen sees
+                self.shot("capture-photo-review")
+                self.click(pages["capture_photo"].accept)
+                self.wait_for_next(view)
+            elif view.state == "dispense":
+                self.wait_until(lambda v: v.state != "dispense" or v.handout == "presented", "the card presented")
+                if self.window.view.state == "dispense":
+                    self.shot("dispense-presented")
+                    self.env.take_card()
+                self.wait_for_next(view)
             elif view.state == "result":
                 buttons = pages["result"].actions.buttons
                 self.wait_enabled(lambda: buttons or None)
@@ -171,6 +184,22 @@ class ScriptedVisit:
                 self.env.lift_card()
                 return
         raise ScriptFailed(f"the {service_id} visit did not end in 3 minutes")
+
+    def wait_for_photo(self) -> bytes:
+        """Until the ID photo is taken and shown for the citizen to accept; its JPEG."""
+        view = self.wait_until(lambda v: v.state != "capture_photo" or (v.photo and v.photo.photo), "an ID photo")
+        if view.state != "capture_photo":
+            raise ScriptFailed(f"no ID photo taken: {view.state} {view.message}")
+        self.pump(0.2)
+        return view.photo.photo
+
+    def wait_until(self, done, what: str, timeout_s: float = 60):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.pump(0.05)
+            if done(self.window.view):
+                return self.window.view
+        raise ScriptFailed(f"waited {timeout_s:.0f} s for {what}: {self.window.view.state} {self.window.view.message}")
 
     def wait_for_code(self) -> str:
         """Until the payment's QR code is on the screen; what it says."""

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from screens import theme
 from screens.messages import message_text
-from screens.widgets import Page, label
+from screens.widgets import LivePicture, Page, label
 
 
 class VerifyPage(Page):
@@ -65,19 +65,13 @@ class VerifyPage(Page):
         self.camera.progress = 0.0
 
 
-class CameraView(QWidget):
-    """The live picture (mirrored by the core), a face-shaped oval to stand in, and the progress
-    ring around it. Holds only the frame being painted."""
+class CameraView(LivePicture):
+    """The live picture in a circle, a face-shaped oval to stand in, and the progress ring
+    around it."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumHeight(720)
-        self.frame: QImage | None = None
         self.progress = 0.0
-
-    def set_frame(self, image: QImage | None) -> None:
-        self.frame = image
-        self.update()
 
     def paintEvent(self, _event):
         painter = QPainter(self)
@@ -89,10 +83,7 @@ class CameraView(QWidget):
         clip.addEllipse(area)
         painter.setClipPath(clip)
         painter.fillRect(area, QColor("#1f2937"))
-        if self.frame is not None and not self.frame.isNull():
-            scaled = self.frame.scaled(int(side), int(side), Qt.KeepAspectRatioByExpanding, Qt.SmoothTransformation)
-            painter.drawImage(QRectF(area.center().x() - scaled.width() / 2, area.center().y() - scaled.height() / 2,
-                                     scaled.width(), scaled.height()), scaled)
+        self.draw_frame(painter, area)
         painter.setClipping(False)
         # The face guide: where the face should be.
         guide = QRectF(0, 0, side * 0.48, side * 0.62)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
@@ -71,3 +72,26 @@ class ButtonGrid(QWidget):
 
     def clear(self) -> None:
         self.set_buttons([], lambda _k: None)
+
+
+class LivePicture(QWidget):
+    """The camera's picture (mirrored by the core) for a page to paint into its own shape.
+    Holds only the frame being painted."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumHeight(720)
+        self.frame: QImage | None = None
+
+    def set_frame(self, image: QImage | None) -> None:
+        self.frame = image
+        self.update()
+
+    def draw_frame(self, painter: QPainter, area: QRectF) -> None:
+        """The frame filling `area` (cropped, not stretched), centred on it."""
+        if self.frame is None or self.frame.isNull():
+            return
+        scaled = self.frame.scaled(int(area.width()), int(area.height()), Qt.KeepAspectRatioByExpanding,
+                                   Qt.SmoothTransformation)
+        painter.drawImage(QRectF(area.center().x() - scaled.width() / 2, area.center().y() - scaled.height() / 2,
+                                 scaled.width(), scaled.height()), scaled)

@@ -21,6 +21,7 @@ outcome; never templates or photos. A card handed over is collected for good; on
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from typing import Any, Literal
 
@@ -37,6 +38,8 @@ from central.identity import id_hash, is_valid_id_number, mask_id_number, mask_n
 from central.models import Storable
 from central.services.base import ServiceInfo
 from common.pickup import card_check
+
+log = logging.getLogger(__name__)
 
 INFO = ServiceInfo(id="id_card_pickup", title_zh="身份证自助领证", title_en="ID card pickup")
 
@@ -210,27 +213,64 @@ def _answer(reason: str, card: PickupCard | None = None, *, visit_id: str | None
 def _report(request: Request, signed_request: SignedRequest, visit_id: str, state: str, reason: str | None,
             tell_backoffice) -> dict[str, Any]:
     central = central_of(request)
-    now = time.time()
     with central.engine.begin() as conn:
         kiosk_id = central.verifier.authenticate(conn, signed_request)
-        row = _by_visit(conn, visit_id)
-        if row is None:
-            raise HTTPException(404, "no card was looked up for this visit")
-        if row["kiosk_id"] != kiosk_id:
-            raise HTTPException(409, "this visit id was already used for another request")
-        if row["state"] == "looked_up":
-            # Only the first report of the visit moves the state; a racing resend finds it done.
-            changed = conn.execute(
-                update(card_pickups)
-                .where(card_pickups.c.visit_id == visit_id, card_pickups.c.state == "looked_up")
-                .values(state=state, reason=reason, reported_at=now)
-            ).rowcount
-            if changed:
-                tell_backoffice(row["card_ref"], kiosk_id)  # in the transaction: a failure undoes the report
-            row = _by_visit(conn, visit_id)
-        if row["state"] != state:
-            raise HTTPException(409, f"this visit's card was already reported {row['state']}")
+        row = _apply(conn, kiosk_id, visit_id, state, reason, tell_backoffice)
     return {"visit_id": visit_id, "state": row["state"], "reported_at": iso_utc(row["reported_at"])}
+
+
+def _apply(conn: Connection, kiosk_id: str, visit_id: str, state: str, reason: str | None, tell_backoffice) -> Any:
+    """The visit's report, once: the first one moves the state and tells the back office (in
+    the transaction: a failure undoes the report); the same again is answered the same."""
+    row = _by_visit(conn, visit_id)
+    if row is None:
+        raise HTTPException(404, "no card was looked up for this visit")
+    if row["kiosk_id"] != kiosk_id:
+        raise HTTPException(409, "this visit id was already used for another request")
+    if row["state"] == "looked_up":
+        # Only the first report of the visit moves the state; a racing resend finds it done.
+        changed = conn.execute(
+            update(card_pickups)
+            .where(card_pickups.c.visit_id == visit_id, card_pickups.c.state == "looked_up")
+            .values(state=state, reason=reason, reported_at=time.time())
+        ).rowcount
+        if changed:
+            tell_backoffice(row["card_ref"], kiosk_id)
+        row = _by_visit(conn, visit_id)
+    if row["state"] != state:
+        raise HTTPException(409, f"this visit's card was already reported {row['state']}")
+    return row
+
+
+# A kiosk's hand-out journal (kiosk/card_handout.py: final state, reason) -> the report it means.
+_FROM_HANDOUT = {("taken", None): ("handed_over", None), ("taken", "restart"): ("handed_over", None),
+                 ("retracted", "not_taken"): ("retracted", "not_taken"), ("retracted", "fault"): ("retracted", "fault"),
+                 ("retracted", "restart"): ("retracted", "restart"), ("retracted", "wrong_card"): ("wrong_card", None)}
+
+
+def learn_record(conn: Connection, central, kiosk_id: str, payload: dict[str, Any]) -> None:
+    """A pickup visit's record (through the outbox) says how its hand-out ended: the same report
+    as the routes above, so the back office hears of it even when the kiosk could not call
+    live. A card that never moved (or is jammed in the channel) is not reported: it is still
+    where it was, for the back office and the technician."""
+    handout = payload.get("handout")
+    visit_id = payload.get("visit_id")
+    if not isinstance(handout, dict) or not isinstance(visit_id, str):
+        return
+    report = _FROM_HANDOUT.get((handout.get("state"), handout.get("reason")))
+    if report is None:
+        return
+    state, reason = report
+    backoffice = central.backoffice
+    tell = {"handed_over": lambda ref, kiosk: backoffice.card_collected(ref, kiosk),
+            "retracted": lambda ref, kiosk: backoffice.card_retracted(ref, kiosk, reason),
+            "wrong_card": lambda ref, kiosk: backoffice.card_retracted(ref, kiosk, "wrong_card", None)}[state]
+    row = _by_visit(conn, visit_id[:200])
+    if row is None or row["kiosk_id"] != kiosk_id or row["state"] not in ("looked_up", state):
+        # not looked up by this kiosk, or already reported otherwise: the record stands alone
+        log.warning("pickup record of visit %s not applied (%s)", visit_id[:200], row["state"] if row else "unknown")
+        return
+    _apply(conn, kiosk_id, visit_id[:200], state, reason, tell)
 
 
 def _by_visit(conn: Connection, visit_id: str) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
 from drivers.dispenser import crt591_codec as codec
 from drivers.emulation.control import ControlError
@@ -48,6 +48,9 @@ class DispenserEmulator:
         self.jammed = False
         self._answer = b""  # what ENQ hands over
         self.counters: Counter[str] = Counter()
+        # Called with the channel ((card id, "read" | "mouth") or None) whenever a card moves in
+        # it: the demo puts the card under the ID-card reader emulator at the read position.
+        self.on_channel: Callable[[tuple[str, str] | None], None] | None = None
         for _ in range(cards):
             self.load(0)
 
@@ -71,7 +74,8 @@ class DispenserEmulator:
                 raise AssertionError(f"{card} taken twice")
             self.taken.append(card)
             self.channel = None
-            return True
+        self._moved()
+        return True
 
     def _check_slot(self, slot: int) -> None:
         if not isinstance(slot, int) or not 0 <= slot < len(self.slots):
@@ -95,7 +99,19 @@ class DispenserEmulator:
 
     # --- the line --------------------------------------------------------------------------
 
+    def _moved(self) -> None:
+        if self.on_channel is not None:
+            self.on_channel(self.channel)
+
     def feed(self, data: bytes) -> bytes:
+        before = self.channel
+        try:
+            return self._feed(data)
+        finally:
+            if self.channel != before:
+                self._moved()
+
+    def _feed(self, data: bytes) -> bytes:
         with self._lock:
             if self.unplugged or self._faults.active("no_answer"):
                 self._parser.clear()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from drivers.emulation.face_scenes import bundled, close_eyes, turn_head
+from drivers.emulation.face_scenes import ACTIONS, DEFAULT_ORDER, bundled, close_eyes, turn_head
 
 SIZE = (600, 800)  # width, height: a portrait ID-photo camera
 BOARD = (236, 238, 240)  # BGR of the white board behind the citizen, as a camera sees it
@@ -167,3 +167,24 @@ def scene(name: str, *, frames: int = 10, seed: int = 0) -> list[np.ndarray]:
     else:
         raise ValueError(f"unknown photo scene {name!r} (known: {', '.join(SCENES)})")
     return _noisy(frame, frames, seed)
+
+
+def booth_citizen(name: str = "astronaut", *, order: tuple[str, ...] = DEFAULT_ORDER, still: int = 12,
+                  seed: int = 0) -> list[np.ndarray]:
+    """A cooperative citizen at a kiosk with a white board behind: still long enough for an ID
+    photo, then each liveness action of `order` (blink, turn_left, turn_right) with a pause
+    after it. Looped, it passes the face check (any challenge order) and the photo checks."""
+    person = cut_out(name)
+    rng = np.random.default_rng(seed)
+    board = _board(rng)
+    frames = []
+    steps = [(0.0, 0.0)] * still + [step for action in order for step in [(0.0, 0.0)] * 4 + ACTIONS[action]]
+    for closed, turn in steps + [(0.0, 0.0)] * 4:
+        image = close_eyes(person.image, person.landmarks, closed) if closed else person.image
+        image = turn_head(image, person.landmarks, turn) if turn else image
+        sway = rng.normal(0, 1.0, 2)
+        frame = compose(person, image=image, background=board,
+                        centre=(SIZE[0] / 2 + sway[0], SIZE[1] * 0.42 + sway[1]))
+        frames.append(np.clip(frame.astype(np.int16) + rng.normal(0, 2.0, frame.shape).astype(np.int16), 0, 255)
+                      .astype(np.uint8))
+    return frames

@@ -50,7 +50,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
     overrides = {"speech.record_dir": str(out / "speech")} if scripted else {}
     overrides["diagnostics.pin_hash"] = hash_pin(DEMO_PIN)
     env = DemoEnvironment(work, card=card, printer_port=printer_port, config_path=config_path, overrides=overrides,
-                          documents_dir=out / "documents" if scripted else None)
+                          documents_dir=out / "documents" if scripted else None, camera="booth")
     core = diagnostics = None
     try:
         env.start()
@@ -59,6 +59,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
         click.echo(f"demo: fingerprint module emulator on {env.fingerprint_pty.device}", err=True)
         click.echo(f"demo: camera playing {env.camera_video()}", err=True)
         click.echo(f"demo: barcode scanner emulator on {env.scanner_pty.device}", err=True)
+        click.echo(f"demo: card dispenser emulator on {env.dispenser_pty.device}", err=True)
         click.echo(f"demo: A4 printer files PDFs in {env.documents_dir}", err=True)
         click.echo(f"demo: central backend at {env.central.url}", err=True)
         click.echo(f"demo: payment provider simulator at {env.payments.url}", err=True)
@@ -68,7 +69,8 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
         core = KioskCore(env.config, fingerprint_template=env.fingerprint_template).start()
         window = make_window(core.session, fullscreen=fullscreen, preview=core.preview)
         diagnostics = Diagnostics(core, emulators={"idcard": env.idcard, "printer": env.printer,
-                                                    "fingerprint": env.fingerprint, "scanner": env.scanner})
+                                                    "fingerprint": env.fingerprint, "scanner": env.scanner,
+                                                    "dispenser": env.dispenser})
         attach_diagnostics(window, diagnostics)
         if scripted:
             _run_scripted(window, env, core, out, service_id)
@@ -95,6 +97,10 @@ SCRIPTS = {
     "traffic_fines": dict(choices={"method": "card"}, rating=5),
     # zhang-wei's permit (central/demo_backoffice.py), one individual visit endorsement
     "hkmo_endorsement": dict(entries={"permit": "C03005988"}, choices={"kind": "individual", "times": "1"}, rating=4),
+    # zhang-wei's new card waits in slot 0 of the demo dispenser; the finger recorded at application
+    "id_card_pickup": dict(choices={"method": "id_number"}, entries={"id_number": "110101198503121239"}, rating=5),
+    # the photo kept, its receipt code printed
+    "id_photo": dict(choices={"consent": "keep"}, rating=5),
 }
 
 
@@ -139,6 +145,9 @@ def _run_scripted(window, env, core, out: Path, only: str | None) -> None:
     click.echo(f"A4 documents: {len(documents)} in {env.documents_dir}/")
     for path in documents:
         click.echo(f"  {path}")
+    photos = sorted(out.glob("*photo.jpg"))
+    if photos:
+        click.echo(f"ID photos (GA 461): {', '.join(str(p) for p in photos)}")
     stats = core.outbox.stats()
     click.echo(f"outbox: delivered={stats.get('delivered')} pending={stats.get('pending')}")
     if not delivered:

@@ -27,6 +27,7 @@ class StageContext:
     visit_recorded: Callable[[str], None]  # the visit's record is in the outbox
     clock: object = None  # kiosk.site_clock.SiteClock
     identity: object = None  # kiosk.handlers.verify.IdentityParts
+    handout_journal: object = None  # kiosk.card_handout.Journal, where a dispenser is configured
 
     def still_at(self, visit, stage) -> bool:
         """The visit is still at this stage: a worker stops as soon as this turns false."""
@@ -41,7 +42,7 @@ class StageContext:
 
 def handler_for(kind: str) -> Callable:
     """The function that runs a stage of `kind`: run(context, visit, stage)."""
-    from kiosk.handlers import act, ask, identify, pay, read_document, record, scan, verify
+    from kiosk.handlers import act, ask, capture_photo, dispense, identify, pay, read_document, record, scan, verify
 
     return {
         "identify": identify.run,
@@ -51,5 +52,7 @@ def handler_for(kind: str) -> Callable:
         "pay": pay.run,
         "read_document": read_document.run,
         "act": act.run,
+        "dispense": dispense.run,
+        "capture_photo": capture_photo.run,
         "record": record.run,
     }[kind]

@@ -32,16 +32,18 @@ class FingerprintDecision:
         return {"method": "fingerprint", "decision": self.decision, "score": self.score, "at": self.decided_at}
 
 
-def verify_finger(reader, *, template: bytes | None = None, enrolled_page: int | None = None,
-                  timeout_s: float = 10.0) -> FingerprintDecision:
+def verify_finger(reader, *, template: bytes | None = None, templates: tuple[bytes, ...] = (),
+                  enrolled_page: int | None = None, timeout_s: float = 10.0) -> FingerprintDecision:
     """Wait up to `timeout_s` for a finger on `reader` (a FingerprintReader) and compare it with
-    `template` (the card's), or look it up in the module's library and accept it only on
-    `enrolled_page`. Never raises for what the citizen or the device did: that is the decision."""
-    if (template is None) == (enrolled_page is None):
-        raise ValueError("give exactly one of template or enrolled_page")
+    `template` (the card's), with any of `templates` (the fingers recorded at application), or
+    look it up in the module's library and accept it only on `enrolled_page`. Never raises for
+    what the citizen or the device did: that is the decision."""
+    if sum((template is not None, bool(templates), enrolled_page is not None)) != 1:
+        raise ValueError("give exactly one of template, templates or enrolled_page")
     try:
-        if template is not None:
-            result = reader.verify(template, timeout_s)
+        if template is not None or templates:
+            result = reader.verify(template, timeout_s) if template is not None \
+                else reader.verify_any(list(templates), timeout_s)
             return FingerprintDecision(MATCH if result.matched else NO_MATCH, result.score)
         found = reader.search(timeout_s)
         matched = found.found and found.page == enrolled_page

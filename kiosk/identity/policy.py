@@ -93,10 +93,13 @@ class IdentityPolicy:
         self.config = config
         self.failures = failures
 
-    def begin(self, service_id: str, id_number: str) -> "IdentityCheck":
+    def begin(self, service_id: str, id_number: str, *, fallback_on_mismatch: bool = True) -> "IdentityCheck":
         """The identity check of one visit; its `first` step says what to do (or that the card is
-        locked for today)."""
-        return IdentityCheck(self, self.config.methods_for(service_id), id_number)
+        locked for today). `fallback_on_mismatch=False`: a method that ran out of tries on what
+        an impostor would produce (no match, liveness failed) refuses; only a method that could
+        not be used (no finger, poor quality, the device away) falls back to the next."""
+        return IdentityCheck(self, self.config.methods_for(service_id), id_number,
+                             fallback_on_mismatch=fallback_on_mismatch)
 
 
 @dataclass
@@ -105,6 +108,7 @@ class IdentityCheck:
     methods: list[str]
     id_number: str = field(repr=False)
     attempts: dict[str, int] = field(default_factory=dict)
+    fallback_on_mismatch: bool = True
 
     def __post_init__(self):
         self._index = 0
@@ -131,7 +135,7 @@ class IdentityCheck:
         self.attempts[method] = self.attempts.get(method, 0) + 1
         if decision not in _UNAVAILABLE and self.attempts[method] < config.max_attempts:
             return PolicyStep(RETRY, method, _retry_message(method, decision))
-        if self._index + 1 < len(self.methods):
+        if self._index + 1 < len(self.methods) and (self.fallback_on_mismatch or decision not in SUSPICIOUS):
             self._index += 1
             return PolicyStep(FALLBACK, self.methods[self._index], _SWITCH[self.methods[self._index]])
         return self._finish(PolicyStep(REFUSED, None,

@@ -16,16 +16,42 @@ from typing import ClassVar
 
 from kiosk.config import KioskConfig, ServiceConfig
 from kiosk.privacy import mask_name
-from kiosk.services.stages import Act, Ask, Choose, Pay, ReadDocument, Select, Stage, expand
+from kiosk.services.stages import Act, Ask, Choose, Dispense, Pay, ReadDocument, Select, Stage, Verify, expand
 from kiosk.site_clock import SiteClock
 from kiosk.visit import ServiceResult, Visit
 
-# The service's method each built device action prints from; the others (dispense,
-# capture_photo) are declared stage kinds without a handler yet.
+# The service's method each device action prints from.
 ACTION_HOOKS = {"print_receipt": "receipt", "print_document": "document"}
 
 # (label code or "text:<already translated>", value) rows for the confirm and result screens.
 Rows = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class IdentityMaterial:
+    """What a `Verify(source="service")` stage checks the citizen against: the fingerprint
+    templates and the photo (JPEG) recorded at application, and who they are said to be
+    (`subject`: the key failures are counted under, e.g. the typed ID number). Personal data:
+    held in the visit for the check only."""
+
+    templates: tuple[bytes, ...] = ()
+    photo: bytes | None = None
+    subject: str = ""
+
+    def __repr__(self) -> str:
+        return f"IdentityMaterial({len(self.templates)} templates, photo={self.photo is not None})"
+
+
+@dataclass(frozen=True)
+class Handout:
+    """Which card a Dispense stage hands out: the dispenser slot, and the check that tells the
+    card read at the read position is this citizen's (common/pickup.py)."""
+
+    slot: int
+    card_check: str = ""
+
+    def __repr__(self) -> str:
+        return f"Handout(slot={self.slot})"
 
 
 @dataclass(frozen=True)
@@ -82,7 +108,8 @@ class Service:
         if isinstance(step, Act):
             hook = ACTION_HOOKS.get(step.action)
             if hook is None:
-                raise ValueError(f"service {self.id!r}: device action {step.action!r} is declared but not built yet")
+                raise ValueError(f"service {self.id!r}: device action {step.action!r} is not one the kiosk has "
+                                 f"({', '.join(ACTION_HOOKS)})")
         elif isinstance(step, Ask):
             hook = "ask"
         elif isinstance(step, Pay):
@@ -91,6 +118,10 @@ class Service:
             hook = "options"
         elif isinstance(step, ReadDocument):
             hook = "access_key"
+        elif isinstance(step, Dispense):
+            hook = "handout"
+        elif isinstance(step, Verify) and step.source == "service":
+            hook = "identity_material"
         else:
             return
         if getattr(type(self), hook) is getattr(Service, hook):
@@ -162,6 +193,18 @@ class Service:
         """None when the chip's document (drivers.pcsc.model.ChipDocument) is the one expected,
         else a message code that ends the visit."""
         return None
+
+    def identity_material(self, visit: Visit) -> IdentityMaterial:
+        """What a `Verify(source="service")` stage checks the citizen against."""
+        raise NotImplementedError(f"{self.id} gives no identity material")
+
+    def handout(self, visit: Visit) -> Handout:
+        """The card a Dispense stage hands out."""
+        raise NotImplementedError(f"{self.id} hands out no card")
+
+    def handout_result(self, visit: Visit, state: str, reason: str | None) -> ServiceResult:
+        """The visit's result once the hand-out ended (kiosk/card_handout.py's final state)."""
+        raise NotImplementedError(f"{self.id} hands out no card")
 
     def order(self, visit: Visit, stage: Stage) -> dict:
         """What a Pay stage asks central to charge for: the service's order request (central

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Literal
 
 IdentityPolicy = Literal["policy", "none"]
-EntryFormat = Literal["digits", "letters", "code", "plate", "phone", "permit"]
-Action = Literal["print_receipt", "print_document", "dispense", "capture_photo"]
+EntryFormat = Literal["digits", "letters", "code", "plate", "phone", "permit", "id_number"]
+Action = Literal["print_receipt", "print_document"]
+# Where the identity check's material comes from: the card just read, or the service (central's
+# answer: the fingerprints and photo recorded at application, for a citizen without a card).
+IdentitySource = Literal["card", "service"]
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,14 @@ class Identify(Stage):
 
 @dataclass(frozen=True)
 class Verify(Stage):
-    """The identity check after the card read; added by the flow for `Identify(identity="policy")`."""
+    """The identity check after the card read; added by the flow for `Identify(identity="policy")`.
+    Declared on its own with `source="service"`, it checks the citizen against what the service
+    gives (`Service.identity_material`), and with `fallback="unusable"` a method that did not
+    match is final: the next method is only for a citizen the first one cannot be used on."""
 
     id: str = "verify"
+    source: IdentitySource = "card"
+    fallback: Literal["always", "unusable"] = "always"
     kind: ClassVar[str] = "verify"
     worker: ClassVar[bool] = True
 
@@ -152,6 +160,31 @@ class Act(Stage):
 
 
 @dataclass(frozen=True)
+class Dispense(Stage):
+    """Hand a finished card out of the card dispenser (`Service.handout` says which slot and how
+    to recognise the card): moved to the read position, read and checked to be the citizen's,
+    presented at the mouth, taken or retracted. Every motion is journaled before and after
+    (kiosk/card_handout.py). The machine's stage: nothing to cancel once a card moves."""
+
+    id: str = "dispense"
+    kind: ClassVar[str] = "dispense"
+    citizen: ClassVar[bool] = False
+    worker: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class CapturePhoto(Stage):
+    """An ID photo at the camera: live guidance until a frame passes every check
+    (kiosk/identity/photo_checks.py), then the GA 461 photo for the citizen to accept or retake
+    (`max_tries` photos, then the visit ends at "please go to a counter")."""
+
+    id: str = "photo"
+    max_tries: int = 3
+    kind: ClassVar[str] = "capture_photo"
+    worker: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
 class Record(Stage):
     """The visit's record goes into the outbox, before the citizen sees the outcome. The flow
     adds it after the last machine stage; it runs once the visit has a result."""
@@ -183,7 +216,7 @@ class Rate(Stage):
     kind: ClassVar[str] = "rate"
 
 
-MACHINE_KINDS = frozenset({"ask", "act", "record"})
+MACHINE_KINDS = frozenset({"ask", "act", "dispense", "record"})
 
 
 def expand(stages: tuple[Stage, ...]) -> tuple[Stage, ...]:

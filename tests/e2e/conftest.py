@@ -31,7 +31,7 @@ def camera_cache(tmp_path_factory):
 
 def _with_cached_video(env: DemoEnvironment, cache) -> DemoEnvironment:
     env.data_dir.mkdir(parents=True, exist_ok=True)
-    cached = cache / f"camera-{env.face}.avi"
+    cached = cache / env.camera_video_name
     if not cached.exists():
         os.link(env.camera_video(), cached)
     else:

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_default_config_loads():
     config = load_config()
     assert [s.id for s in config.services] == ["no_criminal_record", "temporary_id", "progress_query",
-                                              "traffic_fines", "hkmo_endorsement"]
+                                              "traffic_fines", "hkmo_endorsement", "id_card_pickup", "id_photo"]
     assert config.kiosk.timezone == "Asia/Shanghai"
     assert config.devices["idcard"].url.startswith("ga467://")
 

@@ -11,7 +11,7 @@ from kiosk.identity.policy import PolicyStep
 from kiosk.inputs import entry_error, keys_for
 from kiosk.services import build_services, register, unregister
 from kiosk.services.base import Service
-from kiosk.services.stages import Act, Ask, Choose, Confirm, Enter, Identify, Rate, Record, Result, Verify, expand
+from kiosk.services.stages import Act, Ask, Choose, Confirm, Dispense, Enter, Identify, Rate, Record, Result, Verify, expand
 from kiosk.session import Session
 from kiosk.visit import ServiceResult
 
@@ -103,7 +103,12 @@ def test_a_service_needing_an_unconfigured_device_fails_at_start_up():
 
 class Dispensing(Service):
     id = "dispensing_test"
-    stages = (Identify(identity="none"), Act("card", action="dispense"))
+    stages = (Identify(identity="none"), Dispense())
+
+
+class Stapling(Service):
+    id = "stapling_test"
+    stages = (Identify(identity="none"), Act("staple", action="staple"))
 
 
 class Printing(Service):
@@ -115,7 +120,8 @@ class Printing(Service):
 
 
 @pytest.mark.parametrize("cls, problem", [
-    (Dispensing, "device action 'dispense' is declared but not built yet"),
+    (Dispensing, "stage 'dispense' needs the service to define handout()"),
+    (Stapling, "device action 'staple' is not one the kiosk has"),
     (Printing, "stage 'receipt' needs the service to define receipt()"),
     (type("Asking", (Service,), {"id": "asking_test", "stages": (Ask("apply"),)}),
      "stage 'apply' needs the service to define ask()"),
@@ -148,7 +154,7 @@ def test_switching_a_service_off_removes_its_tile():
     session, _runner = session_for(config)
     session.touch()
     assert [t.id for t in session.view().tiles] == ["no_criminal_record", "progress_query", "traffic_fines",
-                                                    "hkmo_endorsement"]
+                                                    "hkmo_endorsement", "id_card_pickup", "id_photo"]
 
 
 def test_tiles_follow_the_configured_order():
@@ -156,8 +162,9 @@ def test_tiles_follow_the_configured_order():
     config.services.reverse()
     session, _runner = session_for(config)
     session.touch()
-    assert [t.id for t in session.view().tiles] == ["hkmo_endorsement", "traffic_fines", "progress_query",
-                                                    "temporary_id", "no_criminal_record"]
+    assert [t.id for t in session.view().tiles] == ["id_photo", "id_card_pickup", "hkmo_endorsement",
+                                                    "traffic_fines", "progress_query", "temporary_id",
+                                                    "no_criminal_record"]
 
 
 # ---- the progress query ---------------------------------------------------------------------

@@ -122,3 +122,25 @@ def test_the_identity_check_speaks_its_steps_and_challenges():
     session.verify_update(visit_id, "face", "turn_left", "turn_left", 0.5)
     session.verify_step(visit_id, PolicyStep("fallback", "fingerprint", "identity_use_fingerprint"))
     assert said == ["请正对摄像头，按提示操作", "请眨眨眼", "请向左转头", "请改用指纹核验，将手指放在指纹仪上"]
+
+
+def test_the_id_photo_camera_speaks_each_new_thing_to_fix_and_the_review():
+    from drivers.idcard.demo_cards import load_demo_card
+    from kiosk.identity.policy import PolicyStep
+
+    config = load_config()
+    session = Session(config, Runner(), build_services(config))
+    said, listen = spoken()
+    session.touch()
+    session.choose_service("id_photo")
+    visit_id = session.visit.id
+    session.card_read(visit_id, load_demo_card("zhang-wei"))
+    session.verify_finished(visit_id, PolicyStep("verified", None, "identity_verified"))
+    session.subscribe(listen)
+    session.photo_update(visit_id, "photo", "move_closer")
+    session.photo_update(visit_id, "photo", "move_closer")  # the same hint: said once
+    session.photo_update(visit_id, "photo", "photo_open_eyes")
+    session.photo_update(visit_id, "photo", None)  # all well: hold still, nothing to say
+    session.photo_taken(visit_id, "photo", b"\xff\xd8 not shown here")
+    assert said == ["请站在白色背景板前，正对摄像头，按提示调整", "请靠近一些", "请睁开眼睛，看向摄像头",
+                    "请确认照片，满意请点击使用此照片"]

@@ -101,7 +101,7 @@ def test_every_code_the_core_publishes_has_chinese_and_english():
 
 def test_every_device_reason_has_chinese_and_english():
     devices = set(load_config().devices)
-    assert devices == {"idcard", "printer", "camera", "fingerprint", "docprinter", "scanner"}
+    assert devices == {"idcard", "printer", "camera", "fingerprint", "docprinter", "scanner", "dispenser"}
     reasons = set()
     for device in devices:
         reasons.add(device_reason(device, None))
