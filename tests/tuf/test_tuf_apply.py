@@ -63,8 +63,9 @@ def test_the_kiosk_starts_on_the_applied_config(tmp_path):
     store.stage({"group": GROUP, "version": 1, "config": operator})
     store.apply_staged()
     _started, config = start_with_fallback(None, overrides, lambda c: "core")
-    assert [s.id for s in config.services] == ["hkmo_endorsement", "traffic_fines", "progress_query",
-                                              "no_criminal_record"]
+    expected = [s["id"] for s in operator["services"]]
+    assert "temporary_id" not in expected and expected[-1] == "no_criminal_record"  # reversed
+    assert [s.id for s in config.services] == expected
     assert config.notices[0].text.en == "Maintenance tonight"
     assert "rejected" not in store.status()
     assert config.devices["printer"].url.startswith("escpos+tcp://")  # the machine's own, kept
