@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,6 +29,7 @@ from tuf.api.serialization.json import JSONSerializer
 
 from central.tuf_keys import KeySet, KeysError
 from common.config_groups import target_path
+from common.files import write_atomically
 
 
 # How long each role's signature holds. The timestamp's is short, so a kiosk cut off from new
@@ -131,7 +131,7 @@ class ConfigRepository:
         target = TargetFile.from_data(path, data, ["sha256"])
         target.unrecognized_fields["custom"] = {"version": version}
         # Consistent snapshots: the file is named by its hash, so old and new stay side by side.
-        self._write_file(self.targets_dir / f"groups/{group}/{target.hashes['sha256']}.config.json", data)
+        write_atomically(self.targets_dir / f"groups/{group}/{target.hashes['sha256']}.config.json", data)
         targets.targets[path] = target
         targets.version += 1
         targets.expires = _now() + expiry["targets"]
@@ -145,7 +145,7 @@ class ConfigRepository:
                               snapshot_meta=current.snapshot_meta)
             md = Metadata(stamp)
             md.sign(signer)
-            self._write_file(self.metadata_dir / "timestamp.json", self._bytes(md))
+            write_atomically(self.metadata_dir / "timestamp.json", self._bytes(md))
             return stamp.version
 
     def timestamp_expires(self) -> datetime:
@@ -213,8 +213,8 @@ class ConfigRepository:
         for n, signer in enumerate(signers):
             md.sign(signer, append=n > 0)
         data = self._bytes(md)
-        self._write_file(self.metadata_dir / f"{md.signed.version}.root.json", data)
-        self._write_file(self.metadata_dir / "root.json", data)
+        write_atomically(self.metadata_dir / f"{md.signed.version}.root.json", data)
+        write_atomically(self.metadata_dir / "root.json", data)
 
     def _write_top(self, targets: Targets, keys: KeySet, expiry: dict[str, timedelta]) -> None:
         """targets (as given), then the next snapshot and timestamp over it, timestamp last."""
@@ -230,7 +230,7 @@ class ConfigRepository:
                 md.sign(signer, append=n > 0)
             return self._bytes(md)
 
-        self._write_file(self.metadata_dir / f"{targets.version}.targets.json", signed(targets, "targets"))
+        write_atomically(self.metadata_dir / f"{targets.version}.targets.json", signed(targets, "targets"))
         try:
             previous = self.timestamp().signed
             snapshot_version, stamp_version = previous.snapshot_meta.version + 1, previous.version + 1
@@ -238,10 +238,10 @@ class ConfigRepository:
             snapshot_version, stamp_version = 1, 1
         snapshot = Snapshot(version=snapshot_version, expires=_now() + expiry["snapshot"],
                             meta={"targets.json": MetaFile(targets.version)})
-        self._write_file(self.metadata_dir / f"{snapshot_version}.snapshot.json", signed(snapshot, "snapshot"))
+        write_atomically(self.metadata_dir / f"{snapshot_version}.snapshot.json", signed(snapshot, "snapshot"))
         stamp = Timestamp(version=stamp_version, expires=_now() + expiry["timestamp"],
                           snapshot_meta=MetaFile(snapshot_version))
-        self._write_file(self.metadata_dir / "timestamp.json", signed(stamp, "timestamp"))
+        write_atomically(self.metadata_dir / "timestamp.json", signed(stamp, "timestamp"))
 
     def _read(self, name: str) -> Metadata:
         return Metadata.from_bytes((self.metadata_dir / name).read_bytes())
@@ -249,13 +249,3 @@ class ConfigRepository:
     @staticmethod
     def _bytes(md: Metadata) -> bytes:
         return md.to_bytes(JSONSerializer(compact=False))
-
-    @staticmethod
-    def _write_file(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)

@@ -306,9 +306,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     try:
         config = KioskConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(f"invalid config {path or 'default.toml'}: {where}: {first['msg']}") from None
+        raise ConfigError(f"invalid config {path or 'default.toml'}: {first_problem(exc)}") from None
     from kiosk.services import build_services  # the services check what they need of the config
 
     try:
@@ -316,6 +314,13 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     except ValueError as exc:
         raise ConfigError(f"invalid config {path or 'default.toml'}: {exc}") from None
     return config
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first of a validation's errors as `where: what`, for one clear line."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return f"{where}: {first['msg']}"
 
 
 def _set_dotted(data: dict, dotted: str, value: Any) -> None:

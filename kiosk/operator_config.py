@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kiosk.config import (ConfigError, IdentityMethod, Notice, ServiceConfig, StepConfig, Technician, Text,
-                          Timeouts)
+                          Timeouts, first_problem)
 
 
 class _Strict(BaseModel):
@@ -95,9 +95,7 @@ def validate_operator(data: dict[str, Any], source: str = "operator config") -> 
     try:
         model = OperatorConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(f"invalid {source}: {where}: {first['msg']}") from None
+        raise ConfigError(f"invalid {source}: {first_problem(exc)}") from None
     return model.model_dump(mode="json", exclude_unset=True)
 
 

@@ -21,27 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common.files import fsync_directory, write_atomically
+
 STAGED, CURRENT, GOOD, STATUS = "staged.json", "current.json", "good.json", "status.json"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
-    _sync_dir(path.parent)
-
-
-def _sync_dir(directory: Path) -> None:
-    """The rename itself survives a power cut only once the directory is on disk too."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class ConfigStore:
@@ -83,7 +65,7 @@ class ConfigStore:
         if doc is None:
             return None
         os.replace(self.dir / STAGED, self.dir / CURRENT)
-        _sync_dir(self.dir)
+        fsync_directory(self.dir)
         return doc
 
     def confirm(self, doc: dict[str, Any]) -> None:
