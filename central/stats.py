@@ -113,3 +113,23 @@ def fleet(database_url: str, now: float | None = None) -> list[dict[str, Any]]:
         }
         for kiosk_id, received_at, status in rows
     ]
+
+
+def audit(database_url: str, *, kiosk_id: str | None = None, actor: str | None = None,
+          limit: int = 200) -> list[dict[str, Any]]:
+    """The technicians' audit entries the kiosks sent (outbox kind "audit"), newest first:
+    who entered, did what, was refused or left, on which kiosk, when."""
+    engine = create_engine_for(database_url, create=False)
+    try:
+        with engine.connect() as conn:
+            query = select(records.c.kiosk_id, records.c.payload).where(records.c.kind == "audit")
+            if kiosk_id is not None:
+                query = query.where(records.c.kiosk_id == kiosk_id)
+            rows = conn.execute(query.order_by(records.c.created_at.desc())).all()
+    finally:
+        engine.dispose()
+    # The kiosk that sent an entry is the one central authenticated, whatever the entry says.
+    entries = [{**payload, "kiosk_id": sender} for sender, payload in rows if isinstance(payload, dict)]
+    if actor is not None:
+        entries = [e for e in entries if e.get("actor") == actor]
+    return entries[:limit]

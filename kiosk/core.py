@@ -21,6 +21,7 @@ from typing import Callable
 
 from common.credentials import credential
 from drivers.base import DeviceError, DeviceState, DeviceStatus
+from kiosk.audit import AuditTrail
 from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
@@ -31,6 +32,7 @@ from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
 from kiosk.identity.verifier import FaceSettings
 from kiosk.identity.worker import FaceWorker
+from kiosk.maintenance import Maintenance
 from kiosk.payments import reconcile
 from kiosk.prompts import spoken_prompt
 from kiosk.services import build_services
@@ -100,6 +102,8 @@ class KioskCore:
         self.outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"),
                              max_items=config.queue.max_items, warn_ratio=config.queue.warn_ratio)
         self.outbox.release_in_flight()
+        self.audit = AuditTrail(config.data_path("audit.log"), self.outbox, config.kiosk.id)
+        self.maintenance = Maintenance(config.data_path("out-of-service.json"))
         self.central = CentralClient(
             config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
         )
@@ -236,6 +240,8 @@ class KioskCore:
             "config_version": self.config_version,
             "state": view.state,
             "out_of_service": view.out_of_service_reason,
+            "maintenance": None if (notice := self.maintenance.current()) is None else
+            {"message": notice.message, "by": notice.by, "since": notice.since},
             "services": dict(self._availability),
             "devices": {name: status.to_json() for name, status in self.devices.statuses().items()},
             "queue": {key: stats[key] for key in ("pending", "in_flight", "dead", "quarantined",
@@ -267,7 +273,10 @@ class KioskCore:
         reasons = {r for r in availability.values() if r != "closed"}
         if all(reason is not None for reason in availability.values()):
             out_of_service = "closed" if not reasons else (reasons.pop() if len(reasons) == 1 else "no_service_available")
-        self.session.set_availability(availability, out_of_service)
+        notice = self.maintenance.current()
+        if notice is not None:  # a technician's word comes first
+            out_of_service = "maintenance"
+        self.session.set_availability(availability, out_of_service, notice.message if notice else None)
 
     def _unavailable_reason(self, service, statuses: dict[str, DeviceStatus], queue_full: bool) -> str | None:
         if queue_full:  # nothing can be recorded: first, whatever else is missing too

@@ -91,6 +91,17 @@ class DeviceMonitor:
                 self._busy.discard(name)
             self._next_poll[name] = 0.0  # refresh its status right after use
 
+    def reconnect(self, name: str) -> DeviceStatus:
+        """Close `name` and open it again now; its fresh status (also published)."""
+        with self._lock:
+            busy = name in self._busy
+        if busy:
+            raise DeviceError(f"{name} is in use by a visit")
+        self._forget(name)
+        self._next_poll[name] = 0.0
+        self.poll_once()
+        return self.statuses()[name]
+
     def poll_once(self, force: bool = False) -> None:
         now = time.monotonic()
         changed = False

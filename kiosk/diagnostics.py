@@ -1,5 +1,7 @@
-"""The technicians' mode, without widgets: PIN, a snapshot of everything, self-tests, emulator
-control, recent log lines.
+"""The technicians' mode, without widgets: PIN, a snapshot of everything, self-tests, the
+actions that fix things (sync now, a dead letter sent again or discarded with a reason, a device
+reconnected, the kiosk out of service with a message and back), emulator control, recent log
+lines. Every entry, action, refusal and exit goes to the audit trail (kiosk/audit.py).
 
 The screen (screens/diagnostics.py) renders `snapshot()` and calls the rest; so could a remote
 tool. Nothing here shows personal data: device statuses, queue counts and log lines only, and
@@ -132,9 +134,13 @@ EmulatorHandle = Controllable | str
 
 
 class Diagnostics:
+    # Until named accounts come with the signed operator config, the screen's one PIN is one actor.
+    SCREEN_ACTOR = "technician"
+
     def __init__(self, core, *, emulators: dict[str, EmulatorHandle] | None = None,
                  clock: Callable[[], float] = time.time):
         self._core = core
+        self.audit = core.audit
         self.pin = PinLock(core.config.diagnostics, state_path=core.config.data_path("diagnostics-lock.json"),
                            clock=clock)
         self._emulators = dict(emulators or {})
@@ -147,6 +153,28 @@ class Diagnostics:
 
     def close(self) -> None:
         logging.getLogger().removeHandler(self.recent_log)
+
+    # ---- entering and leaving -----------------------------------------------------------------
+    @property
+    def visit_in_progress(self) -> bool:
+        return self._core.session.visit is not None
+
+    def enter(self, pin: str, actor: str = SCREEN_ACTOR) -> bool:
+        """The PIN, checked and audited. Refused while a citizen's visit is under way."""
+        if self._core.session.visit is not None:
+            self.audit.record(actor, "enter", "refused", reason="visit_in_progress")
+            return False
+        if self.pin.check(pin):
+            self.audit.record(actor, "enter")
+            return True
+        locked = self.pin.locked_for()
+        self.audit.record(actor, "enter", "refused", reason="locked" if locked else "wrong_pin",
+                          locked_for_s=round(locked))
+        return False
+
+    def exit(self, reason: str = "closed", actor: str = SCREEN_ACTOR) -> None:
+        """`reason`: closed (the technician left) or idle (the mode closed itself)."""
+        self.audit.record(actor, "exit", reason=reason)
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -163,6 +191,8 @@ class Diagnostics:
             "queue": status["queue"],  # read once, with the rest of the heartbeat
             "sync": core.sync.state.to_dict(),
             "emulated": sorted(self._emulators),
+            "dead_letters": core.outbox.dead_letters()[:20],
+            "out_of_service": status.get("maintenance"),
         }
 
     def log_lines(self, count: int = 50) -> list[str]:
@@ -181,8 +211,56 @@ class Diagnostics:
             result = {"device_class": device, "state": "no_device", "message": exc.message, "detail": {}}
         result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
         log.info("diagnostics: self-test of %s: %s", device, result["state"])
+        self.audit.record(self.SCREEN_ACTOR, "self_test", device=device, state=result["state"])
         self._core.devices.poll_once(force=True)
         return result
+
+    def sync_now(self, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+        """Wake the sync worker now instead of at its next backoff step."""
+        self._core.sync.wake()
+        stats = self._core.outbox.stats()
+        self.audit.record(actor, "sync", pending=stats["pending"])
+        return {"pending": stats["pending"], "online": self._core.sync.state.online}
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return self._core.outbox.dead_letters()
+
+    def retry_dead_letter(self, key: str, actor: str = SCREEN_ACTOR) -> bool:
+        done = self._core.outbox.retry_dead(key)
+        self.audit.record(actor, "dead_letter_retry", "done" if done else "not_found", key=key)
+        if done:
+            self._core.sync.wake()
+        return done
+
+    def discard_dead_letter(self, key: str, reason: str, actor: str = SCREEN_ACTOR) -> bool:
+        if not reason.strip():
+            self.audit.record(actor, "dead_letter_discard", "refused", key=key, reason="no reason given")
+            raise ValueError("discarding a dead letter needs a reason")
+        done = self._core.outbox.discard(key, reason)
+        self.audit.record(actor, "dead_letter_discard", "done" if done else "not_found", key=key, reason=reason)
+        return done
+
+    def reconnect(self, device: str, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+        """Close the device and open it again (a reader that hung, a printer power-cycled)."""
+        if device not in self._core.config.devices:
+            raise ValueError(f"no device {device!r} in the configuration")
+        status = self._core.devices.reconnect(device).to_json()
+        self.audit.record(actor, "reconnect", device=device, state=status["state"])
+        return status
+
+    def out_of_service(self, message: str, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+        """Citizens see `message` and no service until `back_in_service`; a visit under way
+        finishes first."""
+        notice = self._core.maintenance.set(message, actor)
+        self.audit.record(actor, "service_off", message=notice.message)
+        self._core.refresh_availability()
+        return {"out_of_service": True, "message": notice.message}
+
+    def back_in_service(self, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+        was = self._core.maintenance.clear()
+        self.audit.record(actor, "service_on", "done" if was else "not_out_of_service")
+        self._core.refresh_availability()
+        return {"out_of_service": False}
 
     def control(self, device: str, command: dict[str, Any]) -> dict[str, Any]:
         """Send one control command (fault, clear_fault, load_card …) to the device's emulator."""

@@ -175,6 +175,7 @@ class SessionView:
     receipt_printed: bool | None = None
     document_printed: bool | None = None
     out_of_service_reason: str | None = None
+    out_of_service_notice: str | None = None  # a technician's own words for citizens
     visit_id: str | None = None
     sequence: int = 0
 
@@ -206,6 +207,7 @@ class Session:
         self._language = config.language
         self._availability: dict[str, str | None] = {s: None for s in services}
         self._out_of_service: str | None = None
+        self._notice: str | None = None
         self._message: str | None = None
         self._verify = VerifyView()
         self._photo_guidance: str | None = None
@@ -562,13 +564,16 @@ class Session:
                 return
             self._fail(message)
 
-    def set_availability(self, availability: dict[str, str | None], out_of_service: str | None) -> None:
+    def set_availability(self, availability: dict[str, str | None], out_of_service: str | None,
+                         notice: str | None = None) -> None:
         """Which services can be offered now (None = available, else a reason code), and whether
         the whole kiosk is out of service. A visit under way is never cut short by this."""
         with self._lock:
-            changed = availability != self._availability or out_of_service != self._out_of_service
+            changed = (availability != self._availability or out_of_service != self._out_of_service
+                       or notice != self._notice)
             self._availability = dict(availability)
             self._out_of_service = out_of_service
+            self._notice = notice
             current = self._flow.current_state_value
             if out_of_service and current == "attract":
                 self._send("suspend")
@@ -785,6 +790,7 @@ class Session:
             prompt_more_time=self._timer.prompting,
             can_cancel=self._cancellable(),
             out_of_service_reason=self._out_of_service,
+            out_of_service_notice=self._notice,
             sequence=self._sequence,
         )
         if state == "home":

@@ -9,7 +9,9 @@ Personal data only ever sits in `outbox.payload`, sealed with AES-GCM (offline_q
 keys, kinds, states and timestamps stay in clear so the queue can be inspected without the key.
 
 Item states: pending → in_flight → delivered, or dead (central refused it for good), or
-quarantined (its ciphertext no longer opens; kept for a technician, never sent).
+quarantined (its ciphertext no longer opens; kept for a technician, never sent). A technician
+sends a dead item again (`retry_dead`) or discards a dead or quarantined one with a reason
+(`discard`: kept as discarded, never sent, out of the queue's bound).
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from offline_queue.crypto import Sealer, TamperedRecord, load_or_create_key, rec
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-PENDING, IN_FLIGHT, DELIVERED, DEAD, QUARANTINED = (
+PENDING, IN_FLIGHT, DELIVERED, DEAD, QUARANTINED, DISCARDED = (
     "pending",
     "in_flight",
     "delivered",
     "dead",
     "quarantined",
+    "discarded",
 )
 UNDELIVERED = (PENDING, IN_FLIGHT, DEAD, QUARANTINED)
 
@@ -323,6 +326,29 @@ class Outbox:
                 "UPDATE outbox SET state = ?, last_error = ? WHERE key = ?", [DEAD, reason, key]
             )
 
+    def retry_dead(self, key: str) -> bool:
+        """A dead item back to pending, to be sent at once (a technician fixed what central
+        refused it for). False if there is no such dead item."""
+        with self._writing() as db:
+            changed = db.conn.execute(
+                "UPDATE outbox SET state = ?, next_attempt = ?, last_error = ? WHERE key = ? AND state = ?",
+                [PENDING, self._clock(), "sent again by a technician", key, DEAD],
+            ).rowcount
+        return bool(changed)
+
+    def discard(self, key: str, reason: str) -> bool:
+        """A dead or quarantined item given up for good, with why: it leaves the queue's bound
+        and is never sent. False if there is no such item."""
+        if not reason.strip():
+            raise ValueError("discarding an item needs a reason")
+        with self._writing() as db:
+            changed = db.conn.execute(
+                "UPDATE outbox SET state = ?, last_error = ? WHERE key = ? AND state IN (?, ?)",
+                [DISCARDED, f"discarded: {reason.strip()[:200]}", key, DEAD, QUARANTINED],
+            ).rowcount
+        self._undelivered -= changed
+        return bool(changed)
+
     def release_in_flight(self) -> int:
         """After a crash: items claimed but never acknowledged go back to pending.
 
@@ -389,6 +415,7 @@ class Outbox:
             "delivered": counts.get(DELIVERED, 0),
             "dead": counts.get(DEAD, 0),
             "quarantined": counts.get(QUARANTINED, 0),
+            "discarded": counts.get(DISCARDED, 0),
             "oldest_pending_age_s": None if oldest is None else max(0.0, self._clock() - oldest),
             "near_full": undelivered >= self.warn_ratio * self.max_items,
             "full": undelivered >= self.max_items or self._disk_full,

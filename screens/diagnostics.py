@@ -1,5 +1,7 @@
 """The technicians' mode: five quick taps in the top-left corner, a PIN, then every device's
-status, self-tests, emulator faults, recent events and log lines, queue and sync state.
+status, self-tests, reconnecting a device, sync now, dead letters sent again or discarded, the
+kiosk out of service with a message and back, emulator faults, recent events and log lines,
+queue and sync state; every entry, action, refusal and exit audited (kiosk/audit.py).
 
 It lies over the citizen screens as a child of the kiosk window, so the citizen flow underneath
 is untouched. Labels are bilingual (技术人员 read Chinese; vendors' engineers often English).
@@ -37,7 +39,11 @@ FAULTS = {  # what the emulators can be told from here; the first of each is the
     "fingerprint": ["wet_finger", "dry_finger", "mismatch", "no_answer", "unplugged"],
     "camera": ["black", "no_face", "freeze", "drop_connection", "unplugged"],
     "scanner": ["garbage", "no_read", "slow", "unplugged"],
+    "dispenser": ["jam", "empty", "not_taken", "bin_full", "no_answer", "unplugged"],
 }
+# What a touch screen without a keyboard can say; `kiosk diag` takes any words.
+SERVICE_OFF_MESSAGE = "设备维护中，请稍后再来或前往服务窗口。Under maintenance: please come back later or go to a counter."
+DISCARD_REASON = "discarded at the kiosk by a technician"
 
 
 class CornerTaps(QObject):
@@ -127,10 +133,28 @@ class DiagnosticsPanel(QFrame):
         layout.addLayout(header)
         self.summary = label("", center=False)
         layout.addWidget(self.summary)
+        actions = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        for key, text, call in (
+            ("sync", "立即同步 Sync now", lambda: self._in_background("sync", diagnostics.sync_now)),
+            ("service_off", "暂停服务 Out of service", lambda: self._in_background(
+                "out of service", diagnostics.out_of_service, SERVICE_OFF_MESSAGE)),
+            ("service_on", "恢复服务 Back in service", lambda: self._in_background(
+                "back in service", diagnostics.back_in_service)),
+        ):
+            widget = button(text, secondary=True)
+            widget.clicked.connect(call)
+            actions.addWidget(widget)
+            self.action_buttons[key] = widget
+        layout.addLayout(actions)
+        self.dead = QGridLayout()
+        layout.addLayout(self.dead)
+        self.dead_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
         self.devices = QGridLayout()
         layout.addLayout(self.devices)
         self.device_rows: dict[str, QLabel] = {}
         self.test_buttons: dict[str, QPushButton] = {}
+        self.reconnect_buttons: dict[str, QPushButton] = {}
         self.fault_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
@@ -175,9 +199,35 @@ class DiagnosticsPanel(QFrame):
             if name not in self.device_rows:
                 self._add_device_row(row, name, name in snap["emulated"])
             self.device_rows[name].setText(f"{name}: {status['state']} — {status['message']}")
+        self._render_dead_letters(snap["dead_letters"])
         events = [f"{time.strftime('%H:%M:%S', time.localtime(e['at']))} {e['device']} {e['kind']}"
                   for e in snap["events"][-8:]]
         self._events_text = "\n".join(events)
+
+    def _render_dead_letters(self, letters: list[dict]) -> None:
+        """Each dead letter with its reason, to send again or to discard (with the preset reason
+        a touch screen allows; `kiosk diag dead-letters discard` takes any)."""
+        keys = [letter["key"] for letter in letters]
+        if keys == list(self.dead_buttons):
+            return
+        while self.dead.count():
+            item = self.dead.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.dead_buttons = {}
+        for row, letter in enumerate(letters):
+            self.dead.addWidget(label(f"{letter['kind']} {letter['key'][-12:]}: {letter['reason'][:60]}",
+                                      center=False), row, 0)
+            retry = button("重发 Retry", secondary=True)
+            discard = button("丢弃 Discard", secondary=True)
+            retry.setEnabled(letter["state"] == "dead")  # a quarantined one cannot be opened: only discarded
+            retry.clicked.connect(lambda _=False, k=letter["key"]: self._in_background(
+                f"retry {k}", self._diagnostics.retry_dead_letter, k))
+            discard.clicked.connect(lambda _=False, k=letter["key"]: self._in_background(
+                f"discard {k}", self._diagnostics.discard_dead_letter, k, DISCARD_REASON))
+            self.dead.addWidget(retry, row, 1)
+            self.dead.addWidget(discard, row, 2)
+            self.dead_buttons[letter["key"]] = (retry, discard)
 
     def _add_device_row(self, row: int, name: str, emulated: bool) -> None:
         status = label("", center=False)
@@ -188,12 +238,17 @@ class DiagnosticsPanel(QFrame):
         test.clicked.connect(lambda _=False, n=name: self._in_background(f"self-test {n}",
                                                                         self._diagnostics.self_test, n))
         self.devices.addWidget(test, row, 1)
+        again = button("重连 Reconnect", secondary=True)
+        self.reconnect_buttons[name] = again
+        again.clicked.connect(lambda _=False, n=name: self._in_background(f"reconnect {n}",
+                                                                         self._diagnostics.reconnect, n))
+        self.devices.addWidget(again, row, 2)
         if emulated and name in FAULTS:
             actions = []
             for column, (text, command) in enumerate((
                 (f"故障 {FAULTS[name][0]}", {"op": "fault", "kind": FAULTS[name][0]}),
                 ("清除 Clear", {"op": "clear_fault"}),
-            ), start=2):
+            ), start=3):
                 action = button(text, secondary=True)
                 action.clicked.connect(lambda _=False, n=name, c=command: self._in_background(
                     f"{n} {c['op']}", self._diagnostics.control, n, c))
@@ -236,11 +291,11 @@ class DiagnosticsOverlay(QFrame):
         layout.addWidget(self.pin_pad)
         layout.addWidget(self.panel)
         self.pin_pad.entered.connect(self._check_pin)
-        self.pin_pad.cancelled.connect(self.close_mode)
-        self.panel.closed.connect(self.close_mode)
+        self.pin_pad.cancelled.connect(lambda: self.close_mode())
+        self.panel.closed.connect(lambda: self.close_mode())
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
-        self._idle.timeout.connect(self.close_mode)
+        self._idle.timeout.connect(lambda: self.close_mode("idle"))
         self._log_timer = QTimer(self)
         self._log_timer.timeout.connect(self.panel.show_log)
         self.taps = CornerTaps(window)
@@ -262,7 +317,7 @@ class DiagnosticsOverlay(QFrame):
 
     def _check_pin(self, pin: str) -> None:
         self._touched()
-        if self._diagnostics.pin.check(pin):
+        if self._diagnostics.enter(pin):
             self.pin_pad.hide()
             self.panel.show()
             self.panel.start()
@@ -270,9 +325,13 @@ class DiagnosticsOverlay(QFrame):
             self._log_timer.start(3000)
         else:
             locked = self._diagnostics.pin.locked_for()
-            self.pin_pad.reset(f"已锁定 locked: {locked:.0f} s" if locked else "PIN 错误 wrong PIN")
+            busy = self._diagnostics.visit_in_progress
+            self.pin_pad.reset("办理中，请稍后 a visit is in progress" if busy else
+                               f"已锁定 locked: {locked:.0f} s" if locked else "PIN 错误 wrong PIN")
 
-    def close_mode(self) -> None:
+    def close_mode(self, reason: str = "closed") -> None:
+        if self.panel.isVisible():
+            self._diagnostics.exit(reason)
         self.panel.stop()
         self._log_timer.stop()
         self._idle.stop()

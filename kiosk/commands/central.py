@@ -156,6 +156,18 @@ def fleet(database: str) -> None:
 
 @central.command()
 @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@click.option("--kiosk", "kiosk_id", help="Only this kiosk's entries.")
+@click.option("--actor", help="Only this technician's (or console:<user>'s) entries.")
+@_clean_database_errors
+def audit(database: str, kiosk_id: str | None, actor: str | None) -> None:
+    """The technicians' audit trail from every kiosk, newest first, as JSON."""
+    from central.stats import audit as central_audit
+
+    emit_json(central_audit(database, kiosk_id=kiosk_id, actor=actor))
+
+
+@central.command()
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
 @_clean_database_errors
 def payments(database: str) -> None:
     """Payment orders as JSON: by state, fen charged and refunded, paid orders not yet reconciled."""

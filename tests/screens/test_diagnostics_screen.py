@@ -26,7 +26,7 @@ def kiosk(tmp_path, qtbot):
         diagnostics = Diagnostics(core, emulators={"idcard": env.idcard, "printer": env.printer})
         overlay = attach_diagnostics(window, diagnostics)
         try:
-            yield env, window, overlay
+            yield env, window, overlay, core
         finally:
             overlay.close_mode()
             diagnostics.close()
@@ -46,7 +46,7 @@ def enter_pin(qtbot, overlay, pin):
 
 
 def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk):
-    _env, window, overlay = kiosk
+    _env, window, overlay, _core = kiosk
     tap_corner(qtbot, window, TAPS_TO_OPEN - 1)
     assert not overlay.isVisible()  # four taps are not enough
     tap_corner(qtbot, window, 1)
@@ -92,3 +92,37 @@ def test_without_a_pin_configured_the_taps_open_nothing(qtbot, tmp_path):
             diagnostics.close()
             window.shutdown()
             core.stop()
+
+
+def test_the_technician_fixes_a_dead_letter_and_takes_the_kiosk_out_of_service_from_the_screen(qtbot, kiosk):
+    _env, window, overlay, core = kiosk
+    core.outbox.enqueue("visit", "broken-1", {"applicant": {"id_number": "123", "name": "x"}})
+    core.sync.wake()
+    qtbot.waitUntil(lambda: core.outbox.dead_letters() != [], timeout=10_000)
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.waitUntil(lambda: "broken-1" in overlay.panel.dead_buttons, timeout=10_000)
+    _retry, discard = overlay.panel.dead_buttons["broken-1"]
+    qtbot.mouseClick(discard, Qt.LeftButton)
+    qtbot.waitUntil(lambda: core.outbox.stats()["discarded"] == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: overlay.panel.dead_buttons == {}, timeout=10_000)
+
+    qtbot.mouseClick(overlay.panel.action_buttons["service_off"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.view.state == "out_of_service", timeout=10_000)
+    page = window.pages["out_of_service"]
+    assert "Under maintenance" in page.notice.text() and page.reason.text()
+    qtbot.mouseClick(overlay.panel.action_buttons["service_on"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.view.state == "attract", timeout=10_000)
+    overlay.close_mode()
+    actions = [(e["action"], e["outcome"]) for e in core.audit.entries()]
+    assert actions == [("enter", "done"), ("dead_letter_discard", "done"), ("service_off", "done"),
+                       ("service_on", "done"), ("exit", "done")]
+
+
+def test_the_mode_is_not_entered_during_a_visit(qtbot, kiosk):
+    _env, window, overlay, core = kiosk
+    core.session.touch()
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    assert not overlay.panel.isVisible() and "visit is in progress" in overlay.pin_pad.message.text()
+    assert core.audit.entries()[-1]["detail"]["reason"] == "visit_in_progress"

@@ -1,0 +1,162 @@
+"""`kiosk diag`: the technicians' actions from a keyboard or a remote shell, on the kiosk itself.
+
+It works on the running kiosk's data directory (run it as the kiosk's user): the outbox and its
+dead letters, the out-of-service notice the kiosk picks up within seconds, one sync round with
+central, the audit trail every action is written to (as `console:<user>`). Devices stay with the
+running kiosk: their self-tests are on the diagnostics screen.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from contextlib import contextmanager
+
+import click
+
+from kiosk.commands.common import fail
+
+
+def _actor() -> str:
+    return f"console:{getpass.getuser()}"
+
+
+@contextmanager
+def _parts(config_path):
+    """(config, outbox, audit trail, out-of-service notice) of the kiosk's data directory."""
+    from kiosk.audit import AuditTrail
+    from kiosk.config import ConfigError, load_config
+    from kiosk.maintenance import Maintenance
+    from offline_queue.outbox import Outbox
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    if not config.data_path("outbox.db").exists():
+        fail(f"no kiosk data at {config.data_dir} (has the kiosk run with this config?)", 2)
+    outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"),
+                    max_items=config.queue.max_items, warn_ratio=config.queue.warn_ratio)
+    try:
+        yield (config, outbox, AuditTrail(config.data_path("audit.log"), outbox, config.kiosk.id),
+               Maintenance(config.data_path("out-of-service.json")))
+    finally:
+        outbox.close()
+
+
+def _print(value) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=1, default=str))
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The kiosk's config.")
+@click.pass_context
+def diag(ctx, config_path):
+    """Technicians' actions on this kiosk, each written to its audit trail."""
+    ctx.obj = config_path
+
+
+@diag.command()
+@click.pass_obj
+def status(config_path):
+    """Queue figures, dead letters, whether the kiosk is out of service, the last audit entries."""
+    with _parts(config_path) as (config, outbox, audit, maintenance):
+        notice = maintenance.current()
+        stats = outbox.stats()
+        _print({"kiosk": config.kiosk.id, "queue": stats, "dead_letters": outbox.dead_letters(),
+                "out_of_service": None if notice is None else vars(notice),
+                "audit": audit.entries(10)})
+        audit.record(_actor(), "status")
+
+
+@diag.command()
+@click.pass_obj
+def sync(config_path):
+    """One sync round with central now; exit 1 if central could not take it."""
+    from kiosk.central_client import CentralClient
+    from kiosk.core import load_or_enrol_secret
+    from offline_queue.sync import SyncWorker
+
+    with _parts(config_path) as (config, outbox, audit, _maintenance):
+        with CentralClient(config.central.url, config.kiosk.id, load_or_enrol_secret(config),
+                           timeout=config.central.timeout_s) as central:
+            worker = SyncWorker(outbox, central)
+            totals = {"sent": 0, "delivered": 0, "retry": 0, "dead": 0}
+            more = True
+            while more:  # batch after batch while full ones go through
+                result = worker.sync_once(force=True)
+                totals = {k: totals[k] + result[k] for k in totals}
+                more = result["more"]
+        ok = totals["retry"] == 0
+        shown = {**totals, "pending": outbox.stats()["pending"], "last_error": worker.state.last_error}
+        audit.record(_actor(), "sync", "done" if ok else "failed", **totals)
+        _print(shown)
+    sys.exit(0 if ok else 1)
+
+
+@diag.group("dead-letters", invoke_without_command=True)
+@click.pass_context
+def dead_letters(ctx):
+    """List the items central refused for good (and the quarantined ones)."""
+    if ctx.invoked_subcommand is None:
+        with _parts(ctx.obj) as (_config, outbox, _audit, _maintenance):
+            _print(outbox.dead_letters())
+
+
+@dead_letters.command()
+@click.argument("key")
+@click.pass_obj
+def retry(config_path, key):
+    """Send a dead item again."""
+    with _parts(config_path) as (_config, outbox, audit, _maintenance):
+        done = outbox.retry_dead(key)
+        audit.record(_actor(), "dead_letter_retry", "done" if done else "not_found", key=key)
+    if not done:
+        fail(f"no dead item {key!r}", 1)
+    click.echo(f"{key}: pending again; it goes with the next sync")
+
+
+@dead_letters.command()
+@click.argument("key")
+@click.option("--reason", required=True, help="Why it is given up (kept with it and in the audit trail).")
+@click.pass_obj
+def discard(config_path, key, reason):
+    """Give a dead or quarantined item up for good, with the reason."""
+    with _parts(config_path) as (_config, outbox, audit, _maintenance):
+        try:
+            done = outbox.discard(key, reason)
+        except ValueError as exc:
+            audit.record(_actor(), "dead_letter_discard", "refused", key=key, reason="no reason given")
+            fail(str(exc), 2)
+        audit.record(_actor(), "dead_letter_discard", "done" if done else "not_found", key=key, reason=reason)
+    if not done:
+        fail(f"no dead or quarantined item {key!r}", 1)
+    click.echo(f"{key}: discarded")
+
+
+@diag.group()
+def service():
+    """Take the kiosk out of service with a message for citizens, or put it back."""
+
+
+@service.command("off")
+@click.option("--message", required=True, help="What citizens read on the screen.")
+@click.pass_obj
+def service_off(config_path, message):
+    with _parts(config_path) as (_config, _outbox, audit, maintenance):
+        try:
+            notice = maintenance.set(message, _actor())
+        except ValueError as exc:
+            fail(str(exc), 2)
+        audit.record(_actor(), "service_off", message=notice.message)
+    click.echo("out of service (the kiosk shows it within seconds, after a visit under way)")
+
+
+@service.command("on")
+@click.pass_obj
+def service_on(config_path):
+    with _parts(config_path) as (_config, _outbox, audit, maintenance):
+        was = maintenance.clear()
+        audit.record(_actor(), "service_on", "done" if was else "not_out_of_service")
+    click.echo("back in service" if was else "it was not out of service")

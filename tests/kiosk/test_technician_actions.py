@@ -1,0 +1,169 @@
+"""The technicians' actions that fix things, from the diagnostics mode and from `kiosk diag`,
+each on the audit trail that reaches central: a real kiosk core on the demo's emulators, its
+real outbox and sync, a real central on 127.0.0.1."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from central.stats import audit as central_audit
+from kiosk.cli import cli
+from kiosk.config import default_config_text
+from kiosk.core import KioskCore
+from kiosk.demo_env import DemoEnvironment
+from kiosk.diagnostics import Diagnostics, hash_pin
+from kiosk.pin import MIN_PIN_ITERATIONS
+
+PIN = "2468"
+REFUSED_FOR_GOOD = {"applicant": {"id_number": "123", "name": "x"}}  # central rejects it per item
+
+
+@pytest.fixture
+def env(tmp_path):
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=MIN_PIN_ITERATIONS), "speech.enabled": False,
+                 "diagnostics.lockout_failures": 2}
+    with DemoEnvironment(tmp_path, overrides=overrides) as started:
+        yield started
+
+
+@pytest.fixture
+def kiosk(env):
+    core = KioskCore(env.config).start(ticker=False)
+    diagnostics = Diagnostics(core, emulators={"printer": env.printer})
+    try:
+        yield core, diagnostics
+    finally:
+        diagnostics.close()
+        core.stop()
+
+
+def until(predicate, timeout=15.0, what="the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def synced(core) -> None:
+    core.sync.wake()
+    until(lambda: core.outbox.stats()["pending"] == 0 and core.outbox.stats()["in_flight"] == 0, what="the sync")
+
+
+def a_dead_letter(core) -> str:
+    core.outbox.enqueue("visit", "broken-1", REFUSED_FOR_GOOD)
+    core.sync.wake()
+    until(lambda: core.outbox.dead_letters(), what="central's refusal")
+    return "broken-1"
+
+
+def test_entry_refusals_and_exit_are_audited_and_reach_central(env, kiosk):
+    core, diagnostics = kiosk
+    assert not diagnostics.enter("1111")
+    assert diagnostics.enter(PIN)
+    diagnostics.exit("idle")
+    core.session.touch()  # a citizen starts a visit: no entry until it ends
+    assert not diagnostics.enter(PIN) and diagnostics.visit_in_progress
+    core.session.cancel()
+    synced(core)
+    entries = central_audit(env.central.database_url, kiosk_id=env.config.kiosk.id)
+    steps = [(e["action"], e["outcome"], e["detail"].get("reason")) for e in reversed(entries)]
+    assert steps == [("enter", "refused", "wrong_pin"), ("enter", "done", None), ("exit", "done", "idle"),
+                     ("enter", "refused", "visit_in_progress")]
+    assert {e["actor"] for e in entries} == {"technician"}
+    local = [(e["action"], e["outcome"]) for e in diagnostics.audit.entries()]
+    assert local == [(a, o) for a, o, _r in steps]
+
+
+def test_a_dead_letter_is_sent_again_or_discarded_with_a_reason(kiosk):
+    core, diagnostics = kiosk
+    key = a_dead_letter(core)
+    assert diagnostics.retry_dead_letter(key)
+    until(lambda: core.outbox.dead_letters(), what="the second refusal")  # central still refuses it
+    with pytest.raises(ValueError, match="reason"):
+        diagnostics.discard_dead_letter(key, "  ")
+    assert diagnostics.discard_dead_letter(key, "test data typed at the factory")
+    assert core.outbox.dead_letters() == [] and core.outbox.stats()["discarded"] == 1
+    assert not diagnostics.retry_dead_letter(key)  # discarded is final
+    actions = [(e["action"], e["outcome"]) for e in diagnostics.audit.entries()]
+    assert actions == [("dead_letter_retry", "done"), ("dead_letter_discard", "refused"),
+                       ("dead_letter_discard", "done"), ("dead_letter_retry", "not_found")]
+
+
+def test_out_of_service_shows_the_message_waits_for_a_visit_survives_a_restart_and_is_lifted(env, kiosk):
+    core, diagnostics = kiosk
+    session = core.session
+    session.touch()
+    until(lambda: dict((t.id, t.available) for t in session.view().tiles).get("no_criminal_record"))
+    session.choose_service("no_criminal_record")
+    diagnostics.out_of_service("柜台维修中，请到二楼窗口 Counter upstairs")
+    assert session.view().state == "identify"  # a visit under way is not cut short
+    session.cancel()
+    core.refresh_availability()
+    view = until(lambda: (lambda v: v if v.state == "out_of_service" else None)(session.view()), what="suspended")
+    assert view.out_of_service_reason == "maintenance" and view.out_of_service_notice.startswith("柜台维修中")
+    assert core.heartbeat_status()["maintenance"]["by"] == "technician"
+    core.stop()
+    again = KioskCore(env.config).start(ticker=False)  # a restart keeps the technician's word
+    try:
+        assert again.session.view().state == "out_of_service"
+        Diagnostics(again).back_in_service()
+        assert again.session.view().state == "attract"
+    finally:
+        again.stop()
+
+
+def test_a_device_is_reconnected(env, kiosk):
+    core, diagnostics = kiosk
+    env.printer.set_fault("offline")
+    assert diagnostics.self_test("printer")["state"] != "online"
+    env.printer.set_fault(None)
+    assert diagnostics.reconnect("printer")["state"] == "online"
+    assert diagnostics.audit.entries()[-1]["detail"] == {"device": "printer", "state": "online"}
+    with pytest.raises(ValueError):
+        diagnostics.reconnect("teleporter")
+
+
+def console_config(env, tmp_path) -> str:
+    """The kiosk's settings as a file, as a technician's shell would pass it."""
+    text = default_config_text().replace('data_dir = "/var/lib/police-kiosk"', f'data_dir = "{env.config.data_dir}"')
+    text = text.replace('url = "http://127.0.0.1:8700"', f'url = "{env.central.url}"')
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_kiosk_diag_does_the_same_from_the_console(env, kiosk, tmp_path):
+    core, _diagnostics = kiosk
+    key = a_dead_letter(core)
+    config = console_config(env, tmp_path)
+    runner = CliRunner()
+
+    def diag(*args):
+        return runner.invoke(cli, ["diag", "--config", config, *args], catch_exceptions=False)
+
+    status = diag("status")
+    assert status.exit_code == 0 and json.loads(status.output)["dead_letters"][0]["key"] == key
+    refused = diag("dead-letters", "discard", key, "--reason", " ")
+    assert refused.exit_code == 2 and "needs a reason" in refused.output
+    assert diag("dead-letters", "discard", key, "--reason", "duplicate of a visit already at central").exit_code == 0
+    assert diag("service", "off", "--message", "维护中 under maintenance").exit_code == 0
+    until(lambda: core.refresh_availability() or core.session.view().state == "out_of_service",
+          what="the kiosk out of service")
+    assert core.session.view().out_of_service_notice == "维护中 under maintenance"
+    assert diag("service", "on").exit_code == 0
+    until(lambda: core.refresh_availability() or core.session.view().state == "attract", what="back in service")
+    result = diag("sync")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["pending"] == 0
+    entries = central_audit(env.central.database_url, actor=f"console:{getpass.getuser()}")
+    assert [e["action"] for e in reversed(entries)] == ["status", "dead_letter_discard", "dead_letter_discard",
+                                                       "service_off", "service_on"]
+    assert [e["outcome"] for e in reversed(entries)][1:3] == ["refused", "done"]
