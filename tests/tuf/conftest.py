@@ -13,8 +13,7 @@ import pytest
 from central import tuf_keys
 from central.tuf_repo import ConfigRepository
 from kiosk.config_updates import ConfigStore, ConfigUpdater
-
-GROUP = "district-a"
+from support.signed_config import GROUP
 
 
 @pytest.fixture(scope="session")

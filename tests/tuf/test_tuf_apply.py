@@ -19,7 +19,7 @@ from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.operator_config import read_operator_file
 
-from conftest import GROUP
+from support.signed_config import GROUP
 
 ROOT = Path(__file__).resolve().parents[2]
 

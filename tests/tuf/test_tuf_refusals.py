@@ -15,7 +15,7 @@ from central import tuf_keys
 from kiosk.config_updates import Refused
 from kiosk.config_updates.store import CURRENT
 
-from conftest import GROUP
+from support.signed_config import GROUP
 
 CONFIG_1 = {"language": "zh", "notices": [{"text": {"zh": "第一版", "en": "first"}}]}
 CONFIG_2 = {"language": "en", "notices": [{"text": {"zh": "第二版", "en": "second"}}]}

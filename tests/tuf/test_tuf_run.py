@@ -11,7 +11,7 @@ import time
 
 from kiosk.demo_env import DemoEnvironment
 
-from conftest import GROUP
+from support.signed_config import GROUP
 
 
 def test_run_applies_a_published_config_and_starts_again_on_it(tmp_path, repo, keys, served, trust):
