@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+from central.stats import fleet
 from kiosk.demo_env import DemoEnvironment
 
 from support.signed_config import GROUP
@@ -39,6 +40,15 @@ def test_run_applies_a_published_config_and_starts_again_on_it(tmp_path, repo, k
             assert "operator config version 1 applied" in text, text
             assert json.loads((state / "good.json").read_text())["version"] == 1  # started on it
             assert text.count("device printer: online") >= 1
+            # Central hears of it in the heartbeat of the core started again on version 1.
+            reported = None
+            while time.monotonic() < deadline:
+                status = (fleet(env.central.database_url)[0]["status"] or {}).get("operator_config")
+                reported = status and (status["group"], status["running"], status["seen"])
+                if reported == (GROUP, 1, 1):
+                    break
+                time.sleep(0.2)
+            assert reported == (GROUP, 1, 1)
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=15) == 0
         finally:
