@@ -88,3 +88,15 @@ def test_central_re_signs_the_timestamp_before_it_expires(repo, keys, key_dirs):
     stamp = repo.timestamp().signed
     assert stamp.version == version + 2
     assert stamp.expires - datetime.now(timezone.utc) > timedelta(hours=5)
+
+
+def test_kiosks_spread_their_polls_out(tmp_path):
+    import random
+
+    from kiosk.config_updates import ConfigUpdates
+
+    config = load_config(overrides={"data_dir": str(tmp_path), "updates.group": "district-a",
+                                    "updates.poll_s": 300, "updates.jitter_s": 60})
+    waits = [ConfigUpdates(config, rng=random.Random(seed)).next_wait() for seed in range(20)]
+    assert all(300 <= wait <= 360 for wait in waits)
+    assert max(waits) - min(waits) > 30  # not all at once
