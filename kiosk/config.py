@@ -116,6 +116,8 @@ class DiagnosticsConfig(_Strict):
     lockout_failures: int = Field(5, ge=1)
     lockout_s: int = Field(300, ge=10)  # the first lockout; each further one doubles, up to a day
     idle_exit_s: int = Field(120, ge=15)  # a forgotten diagnostics screen returns to citizens
+    # Where the screen's "export" writes the diagnostic bundle: a USB stick's mount point.
+    export_dir: str = "/media/kiosk-usb"
     # Accounts pushed by operators (docs/operator-config.md); each one's PIN opens the mode too.
     technicians: list[Technician] = Field(default_factory=list)
 

@@ -141,11 +141,16 @@ class Diagnostics:
                  clock: Callable[[], float] = time.time):
         self._core = core
         self.audit = core.audit
+        self.self_tests: dict[str, dict[str, Any]] = {}  # device -> its last self-test, this session
         self.pin = PinLock(core.config.diagnostics, state_path=core.config.data_path("diagnostics-lock.json"),
                            clock=clock)
         self._emulators = dict(emulators or {})
         self.recent_log = RecentLog()
         logging.getLogger().addHandler(self.recent_log)
+
+    @property
+    def export_dir(self) -> str:
+        return self._core.config.diagnostics.export_dir
 
     @property
     def idle_exit_s(self) -> int:
@@ -210,6 +215,8 @@ class Diagnostics:
         except DeviceError as exc:
             result = {"device_class": device, "state": "no_device", "message": exc.message, "detail": {}}
         result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        result["at"] = time.time()
+        self.self_tests[device] = result
         log.info("diagnostics: self-test of %s: %s", device, result["state"])
         self.audit.record(self.SCREEN_ACTOR, "self_test", device=device, state=result["state"])
         self._core.devices.poll_once(force=True)
@@ -261,6 +268,26 @@ class Diagnostics:
         self.audit.record(actor, "service_on", "done" if was else "not_out_of_service")
         self._core.refresh_availability()
         return {"out_of_service": False}
+
+    def export(self, out: str | Path, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+        """The diagnostic bundle (kiosk/bundle.py) to `out`, e.g. a USB stick's mount point."""
+        from kiosk.bundle import write_bundle
+
+        core = self._core
+        path = Path(out)
+        if not path.name.endswith(".tar.gz"):  # a directory: a USB stick's mount point
+            if not path.is_dir():
+                self.audit.record(actor, "export", "failed", reason=f"nothing mounted at {path}")
+                raise ValueError(f"nothing mounted at {path}: insert the USB stick")
+            path = path / f"kiosk-{core.config.kiosk.id}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz"
+        try:
+            written = write_bundle(path, config=core.config, outbox=core.outbox, audit=self.audit,
+                                   maintenance=core.maintenance, snapshot=self.snapshot(), self_tests=self.self_tests)
+        except OSError as exc:
+            self.audit.record(actor, "export", "failed", reason=exc.strerror or type(exc).__name__)
+            raise
+        self.audit.record(actor, "export", bytes=written.stat().st_size)
+        return {"path": str(written), "bytes": written.stat().st_size}
 
     def control(self, device: str, command: dict[str, Any]) -> dict[str, Any]:
         """Send one control command (fault, clear_fault, load_card …) to the device's emulator."""

@@ -141,6 +141,8 @@ class DiagnosticsPanel(QFrame):
                 "out of service", diagnostics.out_of_service, SERVICE_OFF_MESSAGE)),
             ("service_on", "恢复服务 Back in service", lambda: self._in_background(
                 "back in service", diagnostics.back_in_service)),
+            ("export", "导出 Export", lambda: self._in_background(
+                "export", diagnostics.export, diagnostics.export_dir)),
         ):
             widget = button(text, secondary=True)
             widget.clicked.connect(call)

@@ -2,8 +2,9 @@
 
 It works on the running kiosk's data directory (run it as the kiosk's user): the outbox and its
 dead letters, the out-of-service notice the kiosk picks up within seconds, one sync round with
-central, the audit trail every action is written to (as `console:<user>`). Devices stay with the
-running kiosk: their self-tests are on the diagnostics screen.
+central, the diagnostic bundle, the audit trail every action is written to (as
+`console:<user>`). Devices stay with the running kiosk: their self-tests are on the diagnostics
+screen (and in the bundle exported from there).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+import time
 from contextlib import contextmanager
 
 import click
@@ -133,6 +135,30 @@ def discard(config_path, key, reason):
     if not done:
         fail(f"no dead or quarantined item {key!r}", 1)
     click.echo(f"{key}: discarded")
+
+
+@diag.command()
+@click.option("--out", required=True, type=click.Path(dir_okay=True), help="A file, or a directory (a USB stick).")
+@click.pass_obj
+def export(config_path, out):
+    """The diagnostic bundle (masked logs, audit trail, queue figures; nothing of a citizen)."""
+    from pathlib import Path
+
+    from kiosk.bundle import write_bundle
+
+    with _parts(config_path) as (config, outbox, audit, maintenance):
+        path = Path(out)
+        if not path.name.endswith(".tar.gz"):
+            if not path.is_dir():
+                fail(f"nothing mounted at {path}: give a directory that exists or a FILE.tar.gz", 2)
+            path = path / f"kiosk-{config.kiosk.id}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz"
+        try:
+            written = write_bundle(path, config=config, outbox=outbox, audit=audit, maintenance=maintenance)
+        except OSError as exc:
+            audit.record(_actor(), "export", "failed", reason=exc.strerror or type(exc).__name__)
+            fail(f"cannot write {path}: {exc.strerror or exc}", 1)
+        audit.record(_actor(), "export", bytes=written.stat().st_size)
+    click.echo(str(written))
 
 
 @diag.group()

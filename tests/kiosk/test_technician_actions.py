@@ -167,3 +167,62 @@ def test_kiosk_diag_does_the_same_from_the_console(env, kiosk, tmp_path):
     assert [e["action"] for e in reversed(entries)] == ["status", "dead_letter_discard", "dead_letter_discard",
                                                        "service_off", "service_on"]
     assert [e["outcome"] for e in reversed(entries)][1:3] == ["refused", "done"]
+
+
+def test_the_diagnostic_bundle_holds_no_personal_data(env, kiosk, tmp_path):
+    """A visit in progress logs its card holder, a technician discards with a phone number in
+    the reason, a self-test is kept: every member of the bundle is scanned for ID numbers, the
+    name and phone numbers (from the screen and from the console)."""
+    import logging
+    import logging.handlers
+    import re
+    import tarfile
+
+    from drivers.idcard.demo_cards import load_demo_card
+    from kiosk.privacy import MaskingFilter
+
+    core, diagnostics = kiosk
+    card = load_demo_card("zhang-wei")
+    name = card.name  # the card is wiped with the visit
+    logs = env.config.data_path("logs")
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(logs / "kiosk.log")  # as kiosk/logs.py sets it up
+    handler.addFilter(MaskingFilter())
+    logging.getLogger().addHandler(handler)
+    try:
+        core.session.touch()
+        core.session.visit.card = card  # the holder's name is masked while the visit lasts
+        logging.getLogger("kiosk.test").warning("read %s %s, phone 13812345678", card.name, card.id_number)
+        try:
+            raise ValueError(f"bad card {card.id_number}")
+        except ValueError:
+            logging.getLogger("kiosk.test").exception("while reading")
+        key = a_dead_letter(core)
+        diagnostics.discard_dead_letter(key, f"citizen {card.id_number} called from 13812345678")
+        diagnostics.self_test("printer")
+        with pytest.raises(ValueError, match="nothing mounted"):
+            diagnostics.export(tmp_path / "usb")  # no stick yet
+        (tmp_path / "usb").mkdir()
+        from_screen = diagnostics.export(tmp_path / "usb")  # a directory: a USB stick's mount point
+        from_console = CliRunner().invoke(cli, ["diag", "--config", console_config(env, tmp_path), "export",
+                                                "--out", str(tmp_path / "console.tar.gz")], catch_exceptions=False)
+        assert from_console.exit_code == 0, from_console.output
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+        core.session.cancel()
+    id_number = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+    phone = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+    for bundle in (from_screen["path"], str(tmp_path / "console.tar.gz")):
+        with tarfile.open(bundle) as tar:
+            names = tar.getnames()
+            assert any(n.endswith("logs/kiosk.log") for n in names) and any(n.endswith("audit.jsonl") for n in names)
+            for member in tar.getmembers():
+                text = tar.extractfile(member).read().decode("utf-8")
+                assert not id_number.search(text) and not phone.search(text), member.name
+                assert name not in text, member.name
+            if bundle == from_screen["path"]:
+                tests = json.loads(tar.extractfile(next(m for m in tar.getmembers()
+                                                        if m.name.endswith("self_tests.json"))).read())
+                assert tests["printer"]["state"] == "online"
+    assert diagnostics.audit.entries()[-1]["action"] == "export"

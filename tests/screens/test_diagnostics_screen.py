@@ -3,6 +3,8 @@ printer emulator and seen by a self-test, exit. Real core, real emulators, offsc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
@@ -18,7 +20,8 @@ PIN = "2468"
 
 @pytest.fixture
 def kiosk(tmp_path, qtbot):
-    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=MIN_PIN_ITERATIONS), "speech.enabled": False}
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=MIN_PIN_ITERATIONS), "speech.enabled": False,
+                 "diagnostics.export_dir": str(tmp_path / "usb")}
     with DemoEnvironment(tmp_path, overrides=overrides) as env:
         core = KioskCore(env.config).start(ticker=False)
         window = make_window(core.session, size=(1080, 1920))
@@ -96,6 +99,7 @@ def test_without_a_pin_configured_the_taps_open_nothing(qtbot, tmp_path):
 
 def test_the_technician_fixes_a_dead_letter_and_takes_the_kiosk_out_of_service_from_the_screen(qtbot, kiosk):
     _env, window, overlay, core = kiosk
+    Path(core.config.diagnostics.export_dir).mkdir()  # the USB stick, mounted
     core.outbox.enqueue("visit", "broken-1", {"applicant": {"id_number": "123", "name": "x"}})
     core.sync.wake()
     qtbot.waitUntil(lambda: core.outbox.dead_letters() != [], timeout=10_000)
@@ -113,10 +117,13 @@ def test_the_technician_fixes_a_dead_letter_and_takes_the_kiosk_out_of_service_f
     assert "Under maintenance" in page.notice.text() and page.reason.text()
     qtbot.mouseClick(overlay.panel.action_buttons["service_on"], Qt.LeftButton)
     qtbot.waitUntil(lambda: window.view.state == "attract", timeout=10_000)
+    qtbot.mouseClick(overlay.panel.action_buttons["export"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: '"bytes"' in overlay.panel.output.toPlainText(), timeout=10_000)
+    assert list(Path(core.config.diagnostics.export_dir).glob("kiosk-*.tar.gz"))
     overlay.close_mode()
     actions = [(e["action"], e["outcome"]) for e in core.audit.entries()]
     assert actions == [("enter", "done"), ("dead_letter_discard", "done"), ("service_off", "done"),
-                       ("service_on", "done"), ("exit", "done")]
+                       ("service_on", "done"), ("export", "done"), ("exit", "done")]
 
 
 def test_the_mode_is_not_entered_during_a_visit(qtbot, kiosk):
