@@ -133,3 +133,14 @@ def test_the_mode_is_not_entered_during_a_visit(qtbot, kiosk):
     enter_pin(qtbot, overlay, PIN)
     assert not overlay.panel.isVisible() and "visit is in progress" in overlay.pin_pad.message.text()
     assert core.audit.entries()[-1]["detail"]["reason"] == "visit_in_progress"
+
+
+def test_a_forgotten_mode_closes_itself_and_says_so_in_the_audit_trail(qtbot, kiosk):
+    _env, window, overlay, core = kiosk
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    assert overlay.panel.isVisible()
+    overlay._idle.setInterval(200)  # the configured idle_exit_s, shortened for the test
+    overlay._idle.start()
+    qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+    assert core.audit.entries()[-1]["action"] == "exit" and core.audit.entries()[-1]["detail"] == {"reason": "idle"}
