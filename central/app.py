@@ -61,11 +61,14 @@ class HeartbeatIn(Storable):
 def create_app(database_url: str, *, dev: bool = False, public_url: str | None = None,
                backoffice: BackOffice | None = None, payments: PaymentProvider | None = None,
                payment_expiry_s: float = EXPIRY_S, payment_sweep_s: float | None = SWEEP_EVERY_S,
-               rate_limits: RateLimits | None = None, key_file: str | None = None) -> FastAPI:
+               rate_limits: RateLimits | None = None, key_file: str | None = None,
+               tuf_repo: str | None = None, tuf_timestamp_key: str | None = None) -> FastAPI:
     """Central on `database_url`; `backoffice` decides applications (the demo data set if None);
     `payments` is the payment provider (None: paid services answer 503). The payment sweep runs
     every `payment_sweep_s` seconds while the app is served (None: only when called).
-    `rate_limits` as central/ratelimit.py's defaults if None; `key_file` see central/keys.py."""
+    `rate_limits` as central/ratelimit.py's defaults if None; `key_file` see central/keys.py.
+    `tuf_repo`: the operator-config repository served under /tuf/, its timestamp kept fresh
+    with `tuf_timestamp_key` (central/tuf_serve.py)."""
     engine = create_engine_for(database_url, key_file=key_file)
     secrets_key(engine)  # a missing or exposed key file fails here, before listening
     backoffice = DemoBackOffice() if backoffice is None else backoffice
@@ -77,13 +80,22 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine, limiter), backoffice,
                       public_url, payments)
     book = OrderBook(central, expiry_s=payment_expiry_s)
+    keeper = None
+    if tuf_repo and tuf_timestamp_key:
+        from central.tuf_serve import TimestampKeeper
+
+        keeper = TimestampKeeper(tuf_repo, tuf_timestamp_key)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
         sweeper = Sweeper(book, payment_sweep_s).start() if payments is not None and payment_sweep_s else None
+        if keeper is not None:
+            keeper.start()
         try:
             yield
         finally:
+            if keeper is not None:
+                await asyncio.to_thread(keeper.stop)
             if sweeper is not None:
                 await asyncio.to_thread(sweeper.stop)
 
@@ -134,6 +146,10 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
         return {"ok": True, "server_time": datetime.fromtimestamp(now, CST).isoformat(timespec="seconds")}
 
     registry.mount(app)
+    if tuf_repo:
+        from central.tuf_serve import mount
+
+        mount(app, tuf_repo)
     app.include_router(payment_routes.router)
     app.include_router(verify.router)
     app.add_middleware(BodyGuard, limiter=limiter)

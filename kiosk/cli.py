@@ -18,7 +18,8 @@ GROUPS = {
     "queue": ("kiosk.commands.queue", "queue", "The outbox as a technician reads it."),
     "diag": ("kiosk.commands.diag", "diag", "Technicians' actions on this kiosk, audited."),
     "simulate-fleet": ("kiosk.commands.simulate", "simulate_fleet", "Run N headless kiosks against a central."),
-    "config": ("kiosk.commands.config", "config", "Validate configuration, export its JSON schema."),
+    "config": ("kiosk.commands.config", "config", "Validate configuration, export its JSON schema, fetch the signed one."),
+    "admin": ("kiosk.commands.admin", "admin", "Operators: keys, the signed config repository, publishing."),
 }
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from common.config_groups import GROUP
 from kiosk.pin import pin_hash_problem
 from kiosk.site_clock import parse_window
 
@@ -86,17 +87,39 @@ class QueueConfig(_Strict):
     max_backoff_s: float = Field(300, ge=1)
 
 
+# "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", made by `kiosk config pin-hash`.
+PIN_HASH_PATTERN = r"^pbkdf2_sha256\$[1-9][0-9]{0,9}\$[0-9a-f]{32,128}\$[0-9a-f]{64}$"
+
+
+class Technician(_Strict):
+    """A technician's account: who they are and their PIN as a hash (`kiosk config pin-hash`)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: str = Field(min_length=1, max_length=64)
+    pin_hash: str = Field(pattern=PIN_HASH_PATTERN)
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _pin_hash(cls, value: str) -> str:
+        problem = pin_hash_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
 class DiagnosticsConfig(_Strict):
-    """The technicians' mode. Without a PIN hash it cannot be entered at all."""
+    """The technicians' mode. Without a PIN hash or a technician it cannot be entered at all."""
 
     # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", made by `kiosk config pin-hash`;
     # fewer than kiosk.pin.MIN_PIN_ITERATIONS is refused.
-    pin_hash: str | None = Field(None, pattern=r"^pbkdf2_sha256\$[1-9][0-9]{0,9}\$[0-9a-f]{32,128}\$[0-9a-f]{64}$")
+    pin_hash: str | None = Field(None, pattern=PIN_HASH_PATTERN)
     lockout_failures: int = Field(5, ge=1)
     lockout_s: int = Field(300, ge=10)  # the first lockout; each further one doubles, up to a day
     idle_exit_s: int = Field(120, ge=15)  # a forgotten diagnostics screen returns to citizens
     # Where the screen's "export" writes the diagnostic bundle: a USB stick's mount point.
     export_dir: str = "/media/kiosk-usb"
+    # Accounts pushed by operators (docs/operator-config.md); each one's PIN opens the mode too.
+    technicians: list[Technician] = Field(default_factory=list)
 
     @field_validator("pin_hash")
     @classmethod
@@ -154,6 +177,17 @@ class ServiceConfig(_Strict):
     # and completed by central later (the receipt says so). Unset: the service's own default.
     central: Literal["live", "offline_ok"] | None = None
     steps: list[StepConfig] = Field(default_factory=list)  # the fixed choices of Choose stages
+    # Fees an operator sets, by item, in fen. The paid services take theirs from central's answers
+    # today; a service that charges a fixed fee of its own reads it here.
+    fees_fen: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("fees_fen")
+    @classmethod
+    def _fees(cls, fees: dict[str, int]) -> dict[str, int]:
+        for item, fen in fees.items():
+            if not item.isidentifier() or fen < 0:
+                raise ValueError(f"fee {item!r}: an identifier and a whole number of fen, 0 or more")
+        return fees
 
     @field_validator("hours")
     @classmethod
@@ -189,6 +223,32 @@ class IdentityConfig(_Strict):
         return list(self.methods.get(service_id, self.default_methods))
 
 
+class Notice(_Strict):
+    """A notice on the attract screen, between visits."""
+
+    text: Text
+    # Shown from/until these site dates (YYYY-MM-DD, both included); unset = always.
+    from_date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    until_date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UpdatesConfig(_Strict):
+    """Signed operator configuration for this kiosk's group, through TUF (docs/operator-config.md)."""
+
+    group: str = Field(pattern=GROUP.pattern)
+    # The repository: URL/metadata/ and URL/targets/. Unset: central's /tuf/.
+    url: str | None = None
+    # The root of trust installed with the kiosk (root.json of the repository), and where the
+    # updater keeps its metadata and the configs; both relative to data_dir unless absolute.
+    trust: str = "tuf-root.json"
+    state_dir: str = "operator-config"
+    poll_s: float = Field(300, ge=5)
+    jitter_s: float = Field(60, ge=0)  # up to this much is added to each wait, so kiosks spread out
+
+    def repository_url(self, central_url: str) -> str:
+        return (self.url or central_url.rstrip("/") + "/tuf").rstrip("/")
+
+
 class KioskConfig(_Strict):
     kiosk: KioskIdentity
     data_dir: str = "var"
@@ -200,6 +260,8 @@ class KioskConfig(_Strict):
     speech: SpeechConfig = Field(default_factory=SpeechConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     diagnostics: DiagnosticsConfig = Field(default_factory=DiagnosticsConfig)
+    notices: list[Notice] = Field(default_factory=list)
+    updates: UpdatesConfig | None = None
     services: list[ServiceConfig]
 
     @model_validator(mode="after")
@@ -227,9 +289,11 @@ def default_config_text() -> str:
     return resources.files("config").joinpath("default.toml").read_text(encoding="utf-8")
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> KioskConfig:
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                operator: dict[str, Any] | None = None) -> KioskConfig:
     """Load a TOML config (the packaged default when `path` is None) and apply dotted overrides,
-    e.g. {"devices.printer.url": "escpos+tcp://127.0.0.1:9100"}."""
+    e.g. {"devices.printer.url": "escpos+tcp://127.0.0.1:9100"}, then the operator config
+    (kiosk/operator_config.py: its sections replace the local ones)."""
     try:
         text = Path(path).read_text(encoding="utf-8") if path else default_config_text()
         data = tomllib.loads(text)
@@ -237,12 +301,14 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         raise ConfigError(f"cannot read config {path or 'default.toml'}: {exc}") from None
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
+    if operator is not None:
+        from kiosk.operator_config import overlay
+
+        data = overlay(data, operator)
     try:
         config = KioskConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(f"invalid config {path or 'default.toml'}: {where}: {first['msg']}") from None
+        raise ConfigError(f"invalid config {path or 'default.toml'}: {first_problem(exc)}") from None
     from kiosk.services import build_services  # the services check what they need of the config
 
     try:
@@ -250,6 +316,13 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     except ValueError as exc:
         raise ConfigError(f"invalid config {path or 'default.toml'}: {exc}") from None
     return config
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first of a validation's errors as `where: what`, for one clear line."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return f"{where}: {first['msg']}"
 
 
 def _set_dotted(data: dict, dotted: str, value: Any) -> None:

@@ -25,6 +25,7 @@ from kiosk.audit import AuditTrail
 from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
+from kiosk.config_updates import ConfigUpdates
 from kiosk.devices import DeviceMonitor
 from kiosk.handlers import StageContext, handler_for
 from kiosk.handlers.verify import IdentityParts
@@ -79,12 +80,14 @@ class KioskCore:
     def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
                  face_worker: FaceWorker | None = None,
                  fingerprint_template: Callable[[object], bytes | None] | None = None,
-                 site_clock: SiteClock | None = None):
+                 site_clock: SiteClock | None = None, config_updates: ConfigUpdates | None = None):
         """`face_worker`: share one (tests); by default the core starts its own and closes it.
         `fingerprint_template(card)`: the card holder's finger in the reader's template format,
         or None; converting the card's vendor fingerprint block needs the licensed library, so
         without one the fingerprint method is unavailable and the face check stands alone.
-        `site_clock`: the site's wall clock (tests move it to try opening hours)."""
+        `site_clock`: the site's wall clock (tests move it to try opening hours).
+        `config_updates`: the signed operator config's poller (kiosk/config_updates/); the core
+        polls with it, reports it in the heartbeat and applies what it staged between visits."""
         self.config = config
         # Operators tell which settings a kiosk runs by this digest; the site-specific parts are
         # left out, so kiosks on the same settings show the same version.
@@ -122,6 +125,8 @@ class KioskCore:
         self.speaker = Speaker(enabled=speech.enabled, command=speech.command, speed_wpm=speech.speed_wpm,
                                record_dir=speech.record_dir)
         self._last_spoken_view: SessionView | None = None
+        self.config_updates = config_updates
+        self._idle_checked = float("-inf")
         self.face_worker = face_worker or FaceWorker()
         self._own_face_worker = face_worker is None
         self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
@@ -144,6 +149,8 @@ class KioskCore:
         self._settle_handouts()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
+        if self.config_updates is not None:
+            self._spawn(lambda: self.config_updates.run(self._stop), "config-updates")
         if ticker:
             self._spawn(self._tick, "session-ticker")
         self.refresh_availability()
@@ -154,6 +161,8 @@ class KioskCore:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.config_updates is not None:
+            self.config_updates.wake()  # its thread returns now, not after its wait
         for thread in self._threads:
             thread.join(timeout=5)
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -182,6 +191,24 @@ class KioskCore:
     def _tick(self) -> None:
         while not self._stop.wait(0.2):
             self.session.tick()
+            now = time.monotonic()
+            if now - self._idle_checked >= 1.0:  # once a second is soon enough between visits
+                self._idle_checked = now
+                self.between_visits()
+
+    def idle(self) -> bool:
+        """Nobody at the kiosk: the attract screen or out of service, no visit begun."""
+        view = self.session.view()
+        return view.state in ("attract", "out_of_service") and view.visit_id is None
+
+    def between_visits(self) -> None:
+        """While nobody is at the kiosk (attract or out of service, no visit), a staged operator
+        config is applied. A visit under way always finishes on the config it began with."""
+        if self.config_updates is not None and self.idle():
+            try:
+                self.config_updates.between_visits()
+            except OSError:
+                log.exception("operator config not applied")
 
     def _watch_central(self) -> None:
         last_heartbeat = float("-inf")
@@ -220,6 +247,8 @@ class KioskCore:
             "queue": {key: stats[key] for key in ("pending", "in_flight", "dead", "quarantined",
                                                   "oldest_pending_age_s", "near_full", "full")},
             "sync": {"online": self.sync.state.online, "last_error": self.sync.state.last_error},
+            # The signed operator config: the version run, the one seen, the last refusal and why.
+            "operator_config": self.config_updates.status() if self.config_updates is not None else None,
         }
 
     def _send_heartbeat(self) -> bool:

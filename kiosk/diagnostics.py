@@ -52,7 +52,7 @@ class PinLock:
 
     @property
     def enabled(self) -> bool:
-        return self._config.pin_hash is not None
+        return self._config.pin_hash is not None or bool(self._config.technicians)
 
     @property
     def state_path(self) -> Path | None:
@@ -66,7 +66,7 @@ class PinLock:
         with self._lock:
             if not self.enabled or self.locked_for() > 0:
                 return False
-            if pin_matches(pin, self._config.pin_hash):
+            if self._matches(pin):
                 self._save({"failures": 0, "lockouts": 0, "locked_until": 0.0})
                 return True
             state = dict(self._state, failures=self._state["failures"] + 1)
@@ -77,6 +77,16 @@ class PinLock:
                 log.warning("diagnostics: locked for %d s after repeated wrong PINs", lockout)
             self._save(state)
             return False
+
+    def _matches(self, pin: str) -> bool:
+        """The site's PIN or any technician's; which one opened the mode is logged (not the PIN)."""
+        if self._config.pin_hash is not None and pin_matches(pin, self._config.pin_hash):
+            return True
+        for technician in self._config.technicians:
+            if pin_matches(pin, technician.pin_hash):
+                log.info("diagnostics: opened by technician %s", technician.id)
+                return True
+        return False
 
     def _load(self) -> dict[str, Any]:
         fresh = {"failures": 0, "lockouts": 0, "locked_until": 0.0}

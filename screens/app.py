@@ -21,6 +21,15 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def exit_when(app: QApplication, condition, code: int, every_ms: int = 500) -> QTimer:
+    """End the event loop with `code` once `condition()` holds. Checked on the GUI thread, where
+    a citizen's touch is handled too, so nothing the screens do can slip in between."""
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: condition() and app.exit(code))
+    timer.start(every_ms)
+    return timer
+
+
 def quit_on_signals(app: QApplication) -> None:
     """SIGTERM (systemd stopping the kiosk) and SIGINT end the event loop, so the caller's
     clean-up runs: devices closed, outbox closed, workers joined."""

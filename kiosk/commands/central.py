@@ -60,13 +60,17 @@ def central():
 @click.option("--payment-provider", "payment_provider", metavar="URL",
               help="The payment provider simulator's URL (`kiosk emulate payment-provider`); "
                    "without it paid services answer 503.")
+@click.option("--tuf-repo", type=click.Path(file_okay=False), metavar="DIR",
+              help="Serve this operator-config repository under /tuf/ (docs/operator-config.md).")
+@click.option("--tuf-timestamp-key", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The timestamp role's key (timestamp-1.pem): central re-signs the timestamp before it expires.")
 @click.option("--payment-key-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The key notifications are signed with (default: the simulator's demo key).")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
           workers: int, key_file: str | None, source_rate: str, kiosk_rate: str, auth_failure_rate: str,
           tls_cert: str | None, tls_key: str | None, tls_client_ca: str | None, payment_provider: str | None,
-          payment_key_file: str | None) -> None:
+          payment_key_file: str | None, tuf_repo: str | None, tuf_timestamp_key: str | None) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
     import ssl
     from pathlib import Path
@@ -106,6 +110,16 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
             fail(f"payment key file {payment_key_file} is empty")
         payments = SimulatorProvider(payment_provider, key)
 
+    if tuf_timestamp_key and not tuf_repo:
+        fail("--tuf-timestamp-key needs --tuf-repo")
+    if tuf_timestamp_key:
+        from central.tuf_keys import KeysError, load_signer
+
+        try:
+            load_signer(tuf_timestamp_key)
+        except KeysError as exc:
+            fail(str(exc))
+
     from central.db import secrets_key
 
     engine = create_engine_for(database, key_file=key_file)
@@ -116,7 +130,8 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(f"central listening on {'https' if tls else 'http'}://{shown_host}:{bound_port}")
     serve_on(sock, database, workers=workers, log_level=log_level, tls=tls, dev=dev, public_url=public_url,
-             key_file=key_file, rate_limits=rate_limits, payments=payments)
+             key_file=key_file, rate_limits=rate_limits, payments=payments, tuf_repo=tuf_repo,
+             tuf_timestamp_key=tuf_timestamp_key)
 
 
 @central.command()

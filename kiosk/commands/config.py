@@ -1,4 +1,4 @@
-"""`kiosk config check|schema|pin-hash`."""
+"""`kiosk config check|schema|pin-hash|fetch`."""
 
 import json
 from pathlib import Path
@@ -28,9 +28,16 @@ def check(path):
 
 @config.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
-def schema(out):
+@click.option("--operator", is_flag=True, help="The operator config's schema (config/operator.schema.json).")
+def schema(out, operator):
     """Print the configuration's JSON schema (config/schema.json is this output)."""
-    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if operator:
+        from kiosk.operator_config import operator_json_schema
+
+        document = operator_json_schema()
+    else:
+        document = json_schema()
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if out:
         Path(out).write_text(text, encoding="utf-8")
     else:
@@ -48,3 +55,27 @@ def pin_hash(pin):
         click.echo(hash_pin(pin))
     except ValueError as exc:
         fail(str(exc))
+
+
+@config.command()
+@click.option("--url", required=True, help="The repository: URL/metadata/ and URL/targets/ (central: …/tuf).")
+@click.option("--trust", required=True, type=click.Path(dir_okay=False),
+              help="The root of trust (the repository's root.json, as installed with the kiosk).")
+@click.option("--group", required=True, help="This kiosk's group.")
+@click.option("--state", "state_dir", required=True, type=click.Path(file_okay=False),
+              help="Where the metadata and configs are kept between rounds.")
+def fetch(url, trust, group, state_dir):
+    """One update round: print the group's config version now run, as JSON; a refused new
+    version is one line on stderr and exit 1, the old one kept."""
+    from kiosk.config_updates import ConfigStore, ConfigUpdater, Refused, Unreachable
+
+    store = ConfigStore(state_dir)
+    try:
+        outcome = ConfigUpdater(store, url, trust, group).fetch()
+    except (Refused, Unreachable) as exc:
+        fail(str(exc))
+    except ValueError as exc:  # a group name that cannot be one
+        fail(str(exc))
+    applied = store.apply_staged()  # no visits here: a new version is run at once
+    emit_json({"version": store.running_version(), "group": group, "seen": outcome.seen,
+               "updated": applied is not None})

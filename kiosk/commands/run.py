@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 
 from kiosk.commands.common import fail
@@ -18,6 +20,10 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
+# `app.exec()`'s answer when a new operator config was applied: the core starts again on it.
+RESTART_FOR_CONFIG = 75
+
+
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Kiosk config (TOML).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
@@ -26,31 +32,58 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--production", is_flag=True, help="Frameless fullscreen; Esc, Alt+F4 and the like are swallowed.")
 def run(config_path, overrides, fullscreen, production):
     """Start the kiosk application."""
+    overrides = parse_overrides(overrides)
     try:
-        config = load_config(config_path, parse_overrides(overrides))
+        local = load_config(config_path, overrides)
     except ConfigError as exc:
         fail(str(exc))
     from kiosk.central_client import CentralRejected, CentralUnavailable
-    from kiosk.core import KioskCore
+    from kiosk.config_updates.startup import start_with_fallback
     from kiosk.diagnostics import Diagnostics
     from kiosk.logs import setup_logging
     from offline_queue import KeyFileError
-    from screens.app import make_application, make_window, quit_on_signals
+    from screens.app import exit_when, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
 
-    setup_logging(config.data_path("logs"))
+    setup_logging(local.data_path("logs"))
     app = make_application()
     quit_on_signals(app)
+    while True:
+        applied = threading.Event()
+        try:
+            core, _config = start_with_fallback(config_path, overrides, lambda c: _start_core(c, config_path,
+                                                                                               overrides, applied))
+        except ConfigError as exc:
+            fail(str(exc))
+        except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
+            fail(f"kiosk cannot start: {exc}")
+        window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
+        diagnostics = Diagnostics(core)
+        attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
+        # A config applied between visits: the core starts again on it, once still idle.
+        watch = exit_when(app, lambda: applied.is_set() and core.idle(), RESTART_FOR_CONFIG)
+        try:
+            code = app.exec()
+        finally:
+            watch.stop()
+            diagnostics.close()
+            window.shutdown()
+            core.stop()
+        if code != RESTART_FOR_CONFIG:
+            return
+
+
+def _start_core(config, config_path, overrides, applied: threading.Event):
+    from kiosk.config_updates import ConfigUpdates, kiosk_check
+    from kiosk.core import KioskCore
+
+    updates = None
+    if config.updates is not None:
+        updates = ConfigUpdates(config, check=kiosk_check(config_path, overrides), on_applied=lambda _doc: applied.set())
+    core = KioskCore(config, config_updates=updates)
     try:
-        core = KioskCore(config).start()
-    except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
-        fail(f"kiosk cannot start: {exc}")
-    window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
-    diagnostics = Diagnostics(core)
-    attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
-    try:
-        app.exec()
-    finally:
-        diagnostics.close()
-        window.shutdown()
+        return core.start()
+    except Exception:
         core.stop()
+        raise
+

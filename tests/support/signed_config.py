@@ -1,0 +1,3 @@
+"""What the signed operator-config tests share."""
+
+GROUP = "district-a"  # the group the test kiosk is in

@@ -1,0 +1,177 @@
+"""Applying an operator config: only between visits, never half, and falling back when the
+kiosk cannot start with it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ConfigError
+from kiosk.config_updates import ConfigUpdates
+from kiosk.config_updates.startup import start_with_fallback
+from kiosk.config_updates.store import CURRENT, GOOD, ConfigStore
+from kiosk.core import KioskCore
+from kiosk.demo_env import DemoEnvironment
+from kiosk.operator_config import read_operator_file
+
+from support.signed_config import GROUP
+
+ROOT = Path(__file__).resolve().parents[2]
+
+NOTICE = {"text": {"zh": "今晚系统维护", "en": "Maintenance tonight"}}
+
+
+def test_a_config_arriving_during_a_visit_is_applied_after_it(tmp_path, repo, keys, served, trust):
+    overrides = {"speech.enabled": False, "updates.group": GROUP, "updates.url": served,
+                 "updates.trust": str(trust), "updates.state_dir": str(tmp_path / "state")}
+    with DemoEnvironment(tmp_path / "demo", overrides=overrides) as env:
+        applied = []
+        updates = ConfigUpdates(env.config, on_applied=applied.append)
+        core = KioskCore(env.config, config_updates=updates)
+        try:
+            core.session.touch()  # a citizen at the home screen: a visit has begun
+            assert not core.idle()
+            repo.publish(GROUP, {"notices": [NOTICE]}, keys)
+            updates.poll_once()
+            assert updates.pending()
+            core.between_visits()
+            assert applied == [] and updates.store.running_version() == 0
+            status = core.heartbeat_status()["operator_config"]
+            assert (status["running"], status["staged"], status["seen"]) == (0, 1, 1)
+
+            core.session.cancel()  # the visit ends
+            assert core.idle()
+            core.between_visits()
+            assert [doc["version"] for doc in applied] == [1]
+            status = core.heartbeat_status()["operator_config"]
+            assert (status["running"], status["staged"], status["rejected"]) == (1, None, None)
+        finally:
+            core.stop()
+
+
+def test_the_kiosk_starts_on_the_applied_config(tmp_path):
+    overrides = {"data_dir": str(tmp_path / "kiosk"), "updates.group": GROUP}
+    store = ConfigStore(tmp_path / "kiosk" / "operator-config")
+    operator = read_operator_file(ROOT / "config" / "operator.example.toml")
+    operator["services"] = [s for s in operator["services"] if s["id"] != "temporary_id"][::-1]
+    operator["notices"] = [NOTICE]
+    store.stage({"group": GROUP, "version": 1, "config": operator})
+    store.apply_staged()
+    _started, config = start_with_fallback(None, overrides, lambda c: "core")
+    expected = [s["id"] for s in operator["services"]]
+    assert "temporary_id" not in expected and expected[-1] == "no_criminal_record"  # reversed
+    assert [s.id for s in config.services] == expected
+    assert config.notices[0].text.en == "Maintenance tonight"
+    assert "rejected" not in store.status()
+    assert config.devices["printer"].url.startswith("escpos+tcp://")  # the machine's own, kept
+    assert store.read(GOOD)["version"] == 1
+
+
+def test_a_config_the_kiosk_cannot_start_with_falls_back_to_the_last_good_one(tmp_path):
+    overrides = {"data_dir": str(tmp_path / "kiosk"), "updates.group": GROUP}
+    store = ConfigStore(tmp_path / "kiosk" / "operator-config")
+    good = {"group": GROUP, "version": 1, "config": {"language": "en"}}
+    store.stage(good)
+    store.apply_staged()
+    start_with_fallback(None, overrides, lambda c: c)
+    # Valid by the schema, but this kiosk's software has no such service (say, an older build).
+    bad = {"group": GROUP, "version": 2, "config": {"services": [{"id": "pickup", "title": {"zh": "领证"}}]}}
+    store.stage(bad)
+    store.apply_staged()
+    started, config = start_with_fallback(None, overrides, lambda c: c)
+    assert config.language == "en" and [s.id for s in config.services][0] == "no_criminal_record"
+    assert store.read(CURRENT) == good
+    rejected = store.status()["rejected"]
+    assert rejected["version"] == 2 and rejected["fallback"] is True
+    assert "kiosk cannot start with version 2" in rejected["reason"] and "pickup" in rejected["reason"]
+
+    # A core that fails on the new config (not the loading) is refused the same way.
+    store.stage({"group": GROUP, "version": 3, "config": {"language": "zh"}})
+    store.apply_staged()
+
+    def start(config):
+        if config.language == "zh":
+            raise RuntimeError("cannot open the receipt printer's font")
+        return config
+
+    _started, config = start_with_fallback(None, overrides, start)
+    assert config.language == "en" and store.read(CURRENT) == good
+    assert store.status()["rejected"]["version"] == 3
+
+
+def test_a_kiosk_that_cannot_start_at_all_blames_no_config(tmp_path):
+    overrides = {"data_dir": str(tmp_path / "kiosk"), "updates.group": GROUP}
+    store = ConfigStore(tmp_path / "kiosk" / "operator-config")
+    store.stage({"group": GROUP, "version": 1, "config": {"language": "en"}})
+    store.apply_staged()
+
+    def start(config):
+        raise RuntimeError("no kiosk credentials")
+
+    with pytest.raises(RuntimeError, match="no kiosk credentials"):
+        start_with_fallback(None, overrides, start)
+    assert store.running_version() == 1 and "rejected" not in store.status()
+
+
+APPLY = textwrap.dedent("""
+    import os, signal, sys
+    from kiosk.config_updates.store import ConfigStore
+
+    kill_at, calls = int(sys.argv[2]), [0]
+
+    def step(real):
+        def wrapped(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(*args, **kwargs)
+        return wrapped
+
+    os.replace, os.fsync = step(os.replace), step(os.fsync)  # every step that reaches the disk
+    store = ConfigStore(sys.argv[1])
+    doc = {"group": "district-a", "version": 2, "config": {"language": "en", "timeouts": {"default_s": 90}}}
+    store.stage(doc)
+    store.apply_staged()
+    store.confirm(doc)
+    print("steps", calls[0])
+""")
+
+
+def test_kill_9_at_each_step_of_applying_never_leaves_a_broken_config(tmp_path):
+    old = {"group": GROUP, "version": 1, "config": {"language": "zh"}}
+    new_config = {"language": "en", "timeouts": {"default_s": 90}}
+    full = subprocess.run([sys.executable, "-c", APPLY, str(tmp_path / "count"), "0"],
+                          capture_output=True, text=True, check=True)
+    steps = int(full.stdout.split()[-1])
+    assert steps >= 6
+    overrides = {"data_dir": str(tmp_path / "kiosk"), "updates.group": GROUP}
+    for kill_at in range(1, steps + 1):
+        state = tmp_path / "kiosk" / "operator-config"
+        store = ConfigStore(state)
+        for name in list(state.iterdir()):
+            name.unlink()
+        store.stage(old)
+        store.apply_staged()
+        store.confirm(old)
+        run = subprocess.run([sys.executable, "-c", APPLY, str(state), str(kill_at)], capture_output=True)
+        assert run.returncode == -9, (kill_at, run.stderr)
+        for name in (CURRENT, GOOD, "staged.json"):  # each file whole, or absent
+            if (state / name).exists():
+                json.loads((state / name).read_text())
+        current = store.read(CURRENT)
+        assert current["config"] in (old["config"], new_config), kill_at
+        try:
+            _started, config = start_with_fallback(None, overrides, lambda c: c)
+        except ConfigError as exc:
+            pytest.fail(f"killed at step {kill_at}: the kiosk cannot start: {exc}")
+        assert config.language == current["config"]["language"]  # the old config or the new, whole
+        assert "rejected" not in store.status()
+        # Carrying on, what was staged is applied (killed before staging landed, the updater
+        # would download it again).
+        store.apply_staged()
+        assert store.running_version() == (2 if kill_at > 2 else 1), kill_at  # step 2 renames staged.json into place
