@@ -49,6 +49,7 @@ class PinLock:
         self._path = None if state_path is None else Path(state_path)
         self._lock = threading.Lock()
         self._state = self._load()
+        self.last_actor: str | None = None  # who the last right PIN belonged to
 
     @property
     def enabled(self) -> bool:
@@ -66,8 +67,10 @@ class PinLock:
         with self._lock:
             if not self.enabled or self.locked_for() > 0:
                 return False
-            if self._matches(pin):
+            who = self._matches(pin)
+            if who is not None:
                 self._save({"failures": 0, "lockouts": 0, "locked_until": 0.0})
+                self.last_actor = who
                 return True
             state = dict(self._state, failures=self._state["failures"] + 1)
             log.warning("diagnostics: wrong PIN (%d of %d)", state["failures"], self._config.lockout_failures)
@@ -78,15 +81,16 @@ class PinLock:
             self._save(state)
             return False
 
-    def _matches(self, pin: str) -> bool:
-        """The site's PIN or any technician's; which one opened the mode is logged (not the PIN)."""
-        if self._config.pin_hash is not None and pin_matches(pin, self._config.pin_hash):
-            return True
+    def _matches(self, pin: str) -> str | None:
+        """Who the PIN is: a named technician (`technician:<id>`), the site's shared PIN
+        (`technician`), or None. Which one opened the mode is logged (never the PIN)."""
         for technician in self._config.technicians:
             if pin_matches(pin, technician.pin_hash):
                 log.info("diagnostics: opened by technician %s", technician.id)
-                return True
-        return False
+                return f"technician:{technician.id}"
+        if self._config.pin_hash is not None and pin_matches(pin, self._config.pin_hash):
+            return "technician"
+        return None
 
     def _load(self) -> dict[str, Any]:
         fresh = {"failures": 0, "lockouts": 0, "locked_until": 0.0}
@@ -134,7 +138,7 @@ EmulatorHandle = Controllable | str
 
 
 class Diagnostics:
-    # Until named accounts come with the signed operator config, the screen's one PIN is one actor.
+    # Who acts on the screen before anyone entered (an audited refusal): the site's PIN holder.
     SCREEN_ACTOR = "technician"
 
     def __init__(self, core, *, emulators: dict[str, EmulatorHandle] | None = None,
@@ -142,6 +146,7 @@ class Diagnostics:
         self._core = core
         self.audit = core.audit
         self.self_tests: dict[str, dict[str, Any]] = {}  # device -> its last self-test, this session
+        self.actor = self.SCREEN_ACTOR  # who entered the mode on the screen: their actions are theirs
         self.pin = PinLock(core.config.diagnostics, state_path=core.config.data_path("diagnostics-lock.json"),
                            clock=clock)
         self._emulators = dict(emulators or {})
@@ -164,22 +169,24 @@ class Diagnostics:
     def visit_in_progress(self) -> bool:
         return self._core.session.visit is not None
 
-    def enter(self, pin: str, actor: str = SCREEN_ACTOR) -> bool:
+    def enter(self, pin: str) -> bool:
         """The PIN, checked and audited. Refused while a citizen's visit is under way."""
         if self._core.session.visit is not None:
-            self.audit.record(actor, "enter", "refused", reason="visit_in_progress")
+            self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason="visit_in_progress")
             return False
         if self.pin.check(pin):
-            self.audit.record(actor, "enter")
+            self.actor = self.pin.last_actor or self.SCREEN_ACTOR
+            self.audit.record(self.actor, "enter")
             return True
         locked = self.pin.locked_for()
-        self.audit.record(actor, "enter", "refused", reason="locked" if locked else "wrong_pin",
+        self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason="locked" if locked else "wrong_pin",
                           locked_for_s=round(locked))
         return False
 
-    def exit(self, reason: str = "closed", actor: str = SCREEN_ACTOR) -> None:
+    def exit(self, reason: str = "closed") -> None:
         """`reason`: closed (the technician left) or idle (the mode closed itself)."""
-        self.audit.record(actor, "exit", reason=reason)
+        self.audit.record(self.actor, "exit", reason=reason)
+        self.actor = self.SCREEN_ACTOR
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -218,58 +225,58 @@ class Diagnostics:
         result["at"] = time.time()
         self.self_tests[device] = result
         log.info("diagnostics: self-test of %s: %s", device, result["state"])
-        self.audit.record(self.SCREEN_ACTOR, "self_test", device=device, state=result["state"])
+        self.audit.record(self.actor, "self_test", device=device, state=result["state"])
         self._core.devices.poll_once(force=True)
         return result
 
-    def sync_now(self, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+    def sync_now(self) -> dict[str, Any]:
         """Wake the sync worker now instead of at its next backoff step."""
         self._core.sync.wake()
         stats = self._core.outbox.stats()
-        self.audit.record(actor, "sync", pending=stats["pending"])
+        self.audit.record(self.actor, "sync", pending=stats["pending"])
         return {"pending": stats["pending"], "online": self._core.sync.state.online}
 
     def dead_letters(self) -> list[dict[str, Any]]:
         return self._core.outbox.dead_letters()
 
-    def retry_dead_letter(self, key: str, actor: str = SCREEN_ACTOR) -> bool:
+    def retry_dead_letter(self, key: str) -> bool:
         done = self._core.outbox.retry_dead(key)
-        self.audit.record(actor, "dead_letter_retry", "done" if done else "not_found", key=key)
+        self.audit.record(self.actor, "dead_letter_retry", "done" if done else "not_found", key=key)
         if done:
             self._core.sync.wake()
         return done
 
-    def discard_dead_letter(self, key: str, reason: str, actor: str = SCREEN_ACTOR) -> bool:
+    def discard_dead_letter(self, key: str, reason: str) -> bool:
         if not reason.strip():
-            self.audit.record(actor, "dead_letter_discard", "refused", key=key, reason="no reason given")
+            self.audit.record(self.actor, "dead_letter_discard", "refused", key=key, reason="no reason given")
             raise ValueError("discarding a dead letter needs a reason")
         done = self._core.outbox.discard(key, reason)
-        self.audit.record(actor, "dead_letter_discard", "done" if done else "not_found", key=key, reason=reason)
+        self.audit.record(self.actor, "dead_letter_discard", "done" if done else "not_found", key=key, reason=reason)
         return done
 
-    def reconnect(self, device: str, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+    def reconnect(self, device: str) -> dict[str, Any]:
         """Close the device and open it again (a reader that hung, a printer power-cycled)."""
         if device not in self._core.config.devices:
             raise ValueError(f"no device {device!r} in the configuration")
         status = self._core.devices.reconnect(device).to_json()
-        self.audit.record(actor, "reconnect", device=device, state=status["state"])
+        self.audit.record(self.actor, "reconnect", device=device, state=status["state"])
         return status
 
-    def out_of_service(self, message: str, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+    def out_of_service(self, message: str) -> dict[str, Any]:
         """Citizens see `message` and no service until `back_in_service`; a visit under way
         finishes first."""
-        notice = self._core.maintenance.set(message, actor)
-        self.audit.record(actor, "service_off", message=notice.message)
+        notice = self._core.maintenance.set(message, self.actor)
+        self.audit.record(self.actor, "service_off", message=notice.message)
         self._core.refresh_availability()
         return {"out_of_service": True, "message": notice.message}
 
-    def back_in_service(self, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+    def back_in_service(self) -> dict[str, Any]:
         was = self._core.maintenance.clear()
-        self.audit.record(actor, "service_on", "done" if was else "not_out_of_service")
+        self.audit.record(self.actor, "service_on", "done" if was else "not_out_of_service")
         self._core.refresh_availability()
         return {"out_of_service": False}
 
-    def export(self, out: str | Path, actor: str = SCREEN_ACTOR) -> dict[str, Any]:
+    def export(self, out: str | Path) -> dict[str, Any]:
         """The diagnostic bundle (kiosk/bundle.py) to `out`, e.g. a USB stick's mount point."""
         from kiosk.bundle import write_bundle
 
@@ -277,16 +284,16 @@ class Diagnostics:
         path = Path(out)
         if not path.name.endswith(".tar.gz"):  # a directory: a USB stick's mount point
             if not path.is_dir():
-                self.audit.record(actor, "export", "failed", reason=f"nothing mounted at {path}")
+                self.audit.record(self.actor, "export", "failed", reason=f"nothing mounted at {path}")
                 raise ValueError(f"nothing mounted at {path}: insert the USB stick")
             path = path / f"kiosk-{core.config.kiosk.id}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz"
         try:
             written = write_bundle(path, config=core.config, outbox=core.outbox, audit=self.audit,
                                    maintenance=core.maintenance, snapshot=self.snapshot(), self_tests=self.self_tests)
         except OSError as exc:
-            self.audit.record(actor, "export", "failed", reason=exc.strerror or type(exc).__name__)
+            self.audit.record(self.actor, "export", "failed", reason=exc.strerror or type(exc).__name__)
             raise
-        self.audit.record(actor, "export", bytes=written.stat().st_size)
+        self.audit.record(self.actor, "export", bytes=written.stat().st_size)
         return {"path": str(written), "bytes": written.stat().st_size}
 
     def control(self, device: str, command: dict[str, Any]) -> dict[str, Any]:

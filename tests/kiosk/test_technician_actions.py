@@ -226,3 +226,22 @@ def test_the_diagnostic_bundle_holds_no_personal_data(env, kiosk, tmp_path):
                                                         if m.name.endswith("self_tests.json"))).read())
                 assert tests["printer"]["state"] == "online"
     assert diagnostics.audit.entries()[-1]["action"] == "export"
+
+
+def test_a_named_technician_is_the_actor_of_what_they_do(tmp_path):
+    technician = {"id": "T-07", "name": "王工", "pin_hash": hash_pin("1357", iterations=MIN_PIN_ITERATIONS)}
+    overrides = {"diagnostics.technicians": [technician], "speech.enabled": False}
+    with DemoEnvironment(tmp_path, overrides=overrides) as env:
+        core = KioskCore(env.config).start(ticker=False)
+        diagnostics = Diagnostics(core)
+        try:
+            assert diagnostics.enter("1357")
+            diagnostics.sync_now()
+            diagnostics.exit()
+            assert not diagnostics.enter("2468")  # no shared PIN on this kiosk
+        finally:
+            diagnostics.close()
+            core.stop()
+    assert [(e["actor"], e["action"], e["outcome"]) for e in diagnostics.audit.entries()] == [
+        ("technician:T-07", "enter", "done"), ("technician:T-07", "sync", "done"),
+        ("technician:T-07", "exit", "done"), ("technician", "enter", "refused")]
