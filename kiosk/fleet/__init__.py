@@ -29,6 +29,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,7 +44,7 @@ from drivers.idcard.demo_cards import load_demo_card
 from drivers.idcard.emulator import Ga467Emulator
 from drivers.printer.emulator import EscposEmulator
 from kiosk.central_client import CentralClient
-from kiosk.config import KioskConfig, load_config
+from kiosk.config import KioskConfig, default_config_text, load_config
 from kiosk.core import KioskCore
 from kiosk.identity.worker import FaceWorker
 from kiosk.session import RATING_REASONS, REASON_REQUIRED_BELOW, SessionView
@@ -67,6 +68,9 @@ def card_template(_card) -> bytes:
     tests/identity/test_fingerprint.py: its vendor format needs the licensed library."""
     return demo_fingers.press(FINGER, 99)
 
+
+# The services a simulated kiosk (card reader, fingerprint, printers; no camera, no dispenser) serves.
+FLEET_SERVICES = ("no_criminal_record", "temporary_id", "progress_query", "traffic_fines", "hkmo_endorsement")
 
 class FleetError(Exception):
     """The fleet could not run: central unreachable at enrolment, or a kiosk got stuck."""
@@ -136,10 +140,11 @@ class SimulatedKiosk:
         self.finger_pty.start()
         self.finger.place_finger(FINGER)
         self.printer.start()
-        config = self._config()
-        unknown = sorted(set(self.services) - {s.id for s in config.services if s.enabled})
+        unknown = sorted(set(self.services) - set(FLEET_SERVICES))
         if unknown:
-            raise FleetError(f"no such service in the kiosk's config: {', '.join(unknown)}")
+            raise FleetError(f"the fleet simulator does not drive {', '.join(unknown)} "
+                             f"(it drives: {', '.join(FLEET_SERVICES)})")
+        config = self._config()
         self.core = KioskCore(config, face_worker=self.face_worker, fingerprint_template=card_template).start()
         self.core.session.subscribe(self._on_view)
         return self
@@ -157,6 +162,9 @@ class SimulatedKiosk:
                                 "poll_interval_s": 2},
             },
             "identity.default_methods": ["fingerprint"],
+            # The services its devices serve; the card pickup and the ID photo need a dispenser and a camera.
+            "services": [{**service, "enabled": service["id"] in FLEET_SERVICES}
+                         for service in tomllib.loads(default_config_text())["services"]],
             "central.url": self.central_url,
             "speech.enabled": False,
         })
