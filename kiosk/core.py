@@ -97,7 +97,7 @@ class KioskCore:
         config.data_path("keys").mkdir(mode=0o700, exist_ok=True)
         self.site_clock = site_clock or SiteClock(config.kiosk.timezone)
         self.services = build_services(config, self.site_clock)
-        self.session = Session(config, self, self.services, clock=clock)
+        self.session = Session(config, self, self.services, clock=clock, site_clock=self.site_clock)
         self.devices = DeviceMonitor(config.devices, on_change=lambda _s: self.refresh_availability())
         self.outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"),
                              max_items=config.queue.max_items, warn_ratio=config.queue.warn_ratio)

@@ -33,6 +33,7 @@ from kiosk.inputs import entry_error, normalise_key
 from kiosk.payments import reference
 from kiosk.services.base import Option
 from kiosk.services.stages import Stage
+from kiosk.site_clock import SiteClock
 from kiosk.visit import ServiceResult, Visit, new_visit_id
 
 RATING_REASONS = ("slow", "hard_to_use", "device_problem", "unhappy_with_result", "other")
@@ -176,6 +177,7 @@ class SessionView:
     document_printed: bool | None = None
     out_of_service_reason: str | None = None
     out_of_service_notice: str | None = None  # a technician's own words for citizens
+    notices: tuple[str, ...] = ()  # the operators' notices on the attract screen, in the language
     visit_id: str | None = None
     sequence: int = 0
 
@@ -190,8 +192,9 @@ class _Timer:
 
 class Session:
     def __init__(self, config: KioskConfig, runner: Runner, services: dict | None = None, *,
-                 clock: Callable[[], float] = time.monotonic):
-        """`services`: {id: Service} as the core built them (by default built here from config)."""
+                 clock: Callable[[], float] = time.monotonic, site_clock: SiteClock | None = None):
+        """`services`: {id: Service} as the core built them (by default built here from config);
+        `site_clock`: the site's wall clock (which notices are in their dates)."""
         if services is None:
             from kiosk.services import build_services
 
@@ -200,6 +203,7 @@ class Session:
         self._runner = runner
         self._services = services
         self._clock = clock
+        self._site_clock = site_clock or SiteClock(config.kiosk.timezone)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[SessionView], None]] = []
         self._flow = build_flow(services)()
@@ -794,6 +798,10 @@ class Session:
             out_of_service_notice=self._notice,
             sequence=self._sequence,
         )
+        if state == "attract":
+            today = self._site_clock.now().date().isoformat()
+            view["notices"] = tuple(n.text.pick(lang) for n in self._config.notices
+                                    if (n.from_date or today) <= today <= (n.until_date or today))
         if state == "home":
             view["tiles"] = tuple(
                 Tile(

@@ -15,7 +15,8 @@ class AttractPage(Page):
         self.invite = label(role="title")
         self.hours = label(role="hint")
         self.clock = label(role="hint")
-        for widget in (self.name, self.invite, self.hours, self.clock):
+        self.notices = label(role="message")  # the operators' notices (config `notices`)
+        for widget in (self.name, self.invite, self.hours, self.clock, self.notices):
             self.layout_.addWidget(widget)
         self.layout_.addStretch(3)
 
@@ -24,6 +25,7 @@ class AttractPage(Page):
         self.invite.setText(self.tr("请轻触屏幕开始办理"))
         self.hours.setText(self.tr("24小时自助服务 · 无需排队"))
         self.clock.setText(QDateTime.currentDateTime().toString("yyyy-MM-dd HH:mm"))
+        self.notices.setText("\n".join(view.notices))
 
     def mousePressEvent(self, event):  # the whole screen is the button
         self.session.touch()

@@ -244,3 +244,23 @@ def test_the_plate_keyboard_starts_with_the_provinces():
     assert "京" in keys_for("plate", "") and "A" not in keys_for("plate", "")
     assert "A" in keys_for("plate", "京") and "1" not in keys_for("plate", "京")
     assert "1" in keys_for("plate", "京A") and "O" not in keys_for("plate", "京A")
+
+
+def test_operator_notices_show_on_the_attract_screen_within_their_dates():
+    from datetime import datetime, timezone
+
+    from kiosk.config import Notice, Text
+    from kiosk.session import Session
+    from kiosk.site_clock import SiteClock
+
+    config = load_config()
+    config.notices = [Notice(text=Text(zh="12月5日系统维护", en="Maintenance on 5 December"), until_date="2026-12-05"),
+                      Notice(text=Text(zh="新年快乐", en="Happy new year"), from_date="2027-01-01")]
+    now = [datetime(2026, 12, 4, 16, 30, tzinfo=timezone.utc)]  # 5 December, 00:30 in Beijing
+    session = Session(config, session_for(config)[1], site_clock=SiteClock("Asia/Shanghai", now=lambda: now[0]))
+    assert session.view().notices == ("12月5日系统维护",)
+    now[0] = datetime(2026, 12, 5, 16, 30, tzinfo=timezone.utc)  # the 6th
+    assert session.view().notices == ()
+    now[0] = datetime(2027, 1, 1, 1, 0, tzinfo=timezone.utc)
+    session.set_language("en")
+    assert session.view().notices == ("Happy new year",)
