@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +17,7 @@ from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.diagnostics import Diagnostics, hash_pin
 from kiosk.pin import MIN_PIN_ITERATIONS
+from support.kiosk_core import until
 
 PIN = "2468"
 REFUSED_FOR_GOOD = {"applicant": {"id_number": "123", "name": "x"}}  # central rejects it per item
@@ -40,16 +40,6 @@ def kiosk(env):
     finally:
         diagnostics.close()
         core.stop()
-
-
-def until(predicate, timeout=15.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def synced(core) -> None:
