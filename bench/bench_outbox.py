@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/bench_outbox.py [--visits 2000] [--drain 10000] [--dir DIR]
 
-Every figure is measured in DIR (default: a temporary directory in the current directory, so
-on the disk the kiosk would use). The enqueue rate is timed on a new outbox, and again on one
+Every figure is measured in a temporary directory under DIR (default: the current directory, so
+on the disk the kiosk would use; DIR is created if missing). The enqueue rate is timed on a new outbox, and again on one
 already holding the `--drain` backlog (a kiosk records visits into a long queue during an
 outage), in rounds that alternate with the raw commits so all sides see the same disk and the
 same neighbours; the figures are the medians of the rounds. Prints the command and a table.
@@ -120,6 +120,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print("$ " + shlex.join([sys.executable, *sys.argv]))
+    args.dir.mkdir(parents=True, exist_ok=True)  # `--dir /tmp/qb` as documented, on a fresh machine too
     with tempfile.TemporaryDirectory(prefix="bench-outbox-", dir=args.dir) as tmp:
         directory = Path(tmp)
         database = f"sqlite:///{directory / 'central.db'}"
