@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 
 import cv2
 import pytest
@@ -118,18 +117,6 @@ def test_a_missing_font_is_a_clear_error(tmp_path):
 def test_a_face_not_in_the_collection_is_named():
     with pytest.raises(FontMissing, match="no face NotoSansCJKxx-Regular"):
         CjkFont(face="NotoSansCJKxx-Regular").warm_up()
-
-
-def test_one_page_renders_in_under_half_a_second_after_warm_up(certificate):
-    warm_up()
-    render_pdf(certificate)
-    timings = []
-    for _ in range(5):
-        started = time.process_time()
-        render_pdf(certificate)
-        timings.append(time.process_time() - started)
-    # CPU time, and the median of five: other processes on a busy machine do not decide it
-    assert sorted(timings)[2] < 0.5, timings
 
 
 def test_documents_are_independent(tmp_path, certificate):

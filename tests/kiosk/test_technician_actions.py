@@ -201,8 +201,9 @@ def test_the_diagnostic_bundle_holds_no_personal_data(env, kiosk, tmp_path):
         logging.getLogger().removeHandler(handler)
         handler.close()
         core.session.cancel()
-    id_number = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-    phone = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+    # Bounded by anything but hex digits: the audit entries' ids are hex and may hold a run of digits.
+    id_number = re.compile(r"(?<![0-9a-fA-F])\d{17}[\dXx](?![0-9a-fA-F])")
+    phone = re.compile(r"(?<![0-9a-fA-F])1[3-9]\d{9}(?![0-9a-fA-F])")
     for bundle in (from_screen["path"], str(tmp_path / "console.tar.gz")):
         with tarfile.open(bundle) as tar:
             names = tar.getnames()
