@@ -29,6 +29,8 @@ declare -A PACKAGES_BY_GROUP=(
     # Document printers: CUPS and its client (lp), the cups-pdf backend the tests print to, and
     # poppler-utils (pdftotext, pdffonts) to read printed certificates back.
     [cups]="cups cups-client printer-driver-cups-pdf poppler-utils"
+    # The fleet web page's tests: Debian's Chromium, driven headless by Playwright.
+    [browser]="chromium"
     # Spoken prompts.
     [speech]="espeak-ng"
     # What `script/demo` and `script/test` need beyond base and qt.
