@@ -20,7 +20,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from central import errors, verify
+from central import deployments, errors, verify
 from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
 from central.backoffice import BackOffice
@@ -80,6 +80,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine, limiter), backoffice,
                       public_url, payments)
     book = OrderBook(central, expiry_s=payment_expiry_s)
+    watch = deployments.RepositoryWatch(tuf_repo) if tuf_repo else None
     keeper = None
     if tuf_repo and tuf_timestamp_key:
         from central.tuf_serve import TimestampKeeper
@@ -143,7 +144,12 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
                 index_elements=[heartbeats.c.kiosk_id],
                 set_={"received_at": statement.excluded.received_at, "status": statement.excluded.status},
             ))
-        return {"ok": True, "server_time": datetime.fromtimestamp(now, CST).isoformat(timespec="seconds")}
+            # Staged rollout: the highest version of its group's config this kiosk may apply.
+            release = deployments.heard(conn, kiosk_id, body.status, watch, now) if watch is not None else None
+        answer: dict[str, Any] = {"ok": True, "server_time": datetime.fromtimestamp(now, CST).isoformat(timespec="seconds")}
+        if release is not None:
+            answer["config_release"] = release
+        return answer
 
     registry.mount(app)
     if tuf_repo:

@@ -107,15 +107,16 @@ class ConfigRepository:
 
     # ---- publishing ------------------------------------------------------------------------
     def publish(self, group: str, config: dict[str, Any], keys: KeySet, *,
-                expiry: dict[str, timedelta] | None = None) -> int:
+                expiry: dict[str, timedelta] | None = None, rollout: dict[str, Any] | None = None) -> int:
         """Sign `config` (already validated: kiosk.operator_config) as `group`'s next version and
-        return that version."""
+        return that version. `rollout` (common/rollout.py make_plan) is signed into the target's
+        custom.rollout: which kiosks take it first (None: everyone at once)."""
         self._check_signers(keys, "targets", "snapshot", "timestamp")
         with self.locked():
             version = self.group_version(group) + 1
             data = json.dumps({"group": group, "version": version, "config": config}, ensure_ascii=False,
                               sort_keys=True, indent=1) + "\n"
-            self._add_target(group, data.encode(), version, keys, {**EXPIRY, **(expiry or {})})
+            self._add_target(group, data.encode(), version, keys, {**EXPIRY, **(expiry or {})}, rollout)
         return version
 
     def publish_target_bytes(self, group: str, data: bytes, keys: KeySet, *, version: int) -> None:
@@ -125,11 +126,11 @@ class ConfigRepository:
             self._add_target(group, data, version, keys, dict(EXPIRY))
 
     def _add_target(self, group: str, data: bytes, version: int, keys: KeySet,
-                    expiry: dict[str, timedelta]) -> None:
+                    expiry: dict[str, timedelta], rollout: dict[str, Any] | None = None) -> None:
         path = target_path(group)
         targets = self.targets().signed
         target = TargetFile.from_data(path, data, ["sha256"])
-        target.unrecognized_fields["custom"] = {"version": version}
+        target.unrecognized_fields["custom"] = {"version": version, **({"rollout": rollout} if rollout else {})}
         # Consistent snapshots: the file is named by its hash, so old and new stay side by side.
         write_atomically(self.targets_dir / f"groups/{group}/{target.hashes['sha256']}.config.json", data)
         targets.targets[path] = target

@@ -254,7 +254,9 @@ class KioskCore:
     def _send_heartbeat(self) -> bool:
         self._heartbeat_due = False
         try:
-            self.central.heartbeat(self.heartbeat_status())
+            answer = self.central.heartbeat(self.heartbeat_status())
+            if self.config_updates is not None:  # central's word on staged rollout
+                self.config_updates.heard(answer.get("config_release"))
             return True
         except (CentralUnavailable, CentralRejected) as exc:
             log.warning("heartbeat not sent: %s", exc)

@@ -95,21 +95,32 @@ def admin_config():
 @click.option("--group", required=True, help="The kiosks' group (their updates.group).")
 @click.option("--keys", "keys_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--repo", "repo_dir", required=True, type=click.Path(file_okay=False))
-def publish(file, group, keys_dir, repo_dir):
+@click.option("--wave", "waves", multiple=True, metavar="KIOSKS|P%|rest",
+              help="Staged rollout, repeatable, in order: kiosk ids (comma list), a percentage of the "
+                   "group, or rest (implied last).")
+@click.option("--success", type=float, default=None, help="Fraction of a wave applied before the next (default 1.0).")
+@click.option("--errors", type=float, default=None, help="Fraction of a wave refusing that halts (default 0.1).")
+@click.option("--approve", is_flag=True, help="Each wave after the first waits for an operator's approval.")
+def publish(file, group, keys_dir, repo_dir, waves, success, errors, approve):
     """Validate FILE (TOML or JSON) against the operator schema, sign it as the group's next version."""
-    # Staged rollout (--wave) will choose which of the group's kiosks take this version first;
-    # the version itself and its signature stay as published here.
     from central.tuf_keys import KeysError
     from central.tuf_repo import ConfigRepository
     from kiosk.config import ConfigError
     from kiosk.operator_config import read_operator_file
 
+    from common.rollout import ERRORS, SUCCESS, make_plan
+
     try:
+        plan = None
+        if waves or success is not None or errors is not None or approve:
+            plan = make_plan(list(waves), success=SUCCESS if success is None else success,
+                             errors=ERRORS if errors is None else errors, approve=approve)
         config = read_operator_file(file)
         repository = ConfigRepository(repo_dir)
-        version = repository.publish(group, config, _keys(keys_dir))
+        version = repository.publish(group, config, _keys(keys_dir), rollout=plan)
     except (ConfigError, KeysError, ValueError) as exc:
         fail(str(exc))
     except FileNotFoundError:
         fail(f"no repository at {repo_dir}: make one with `kiosk admin repo init`")
-    emit_json({"group": group, "version": version, "targets_version": repository.targets().signed.version})
+    emit_json({"group": group, "version": version, "targets_version": repository.targets().signed.version,
+               **({"rollout": plan} if plan else {})})

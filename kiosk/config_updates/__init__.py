@@ -7,6 +7,13 @@ when no visit is under way: it makes the staged config current and tells the kio
 (`on_applied`); `kiosk run` then restarts its core with it (startup.py, which also falls back to
 the last good config when the kiosk cannot start with the new one). `status()` is what the
 heartbeat carries.
+
+Staged rollout (common/rollout.py): a staged version whose signed target carries a plan is applied
+only when central's latest heartbeat answer releases it to this kiosk (`config_release`:
+{"group", "version": the highest version this kiosk may apply, "latest": the newest version
+central knows}), or, while central has not said anything about that version (no answer yet,
+central unreachable, or its `latest` is older), when the plan puts this kiosk in the first wave.
+A version without a plan is applied at once, as before staged rollout.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ class ConfigUpdates:
         if config.updates is None:
             raise ValueError("the config has no [updates] section")
         self.settings: UpdatesConfig = config.updates
+        self.kiosk_id = config.kiosk.id
         self.store = ConfigStore(state_path(config, self.settings.state_dir))
         self.updater = ConfigUpdater(self.store, self.settings.repository_url(config.central.url),
                                      state_path(config, self.settings.trust), self.settings.group, check=check)
@@ -76,8 +84,39 @@ class ConfigUpdates:
         self._wake.set()
 
     # ---- applying --------------------------------------------------------------------------
+    def heard(self, release: Any) -> None:
+        """Central's `config_release` from a heartbeat answer (ignored if absent or not ours)."""
+        if isinstance(release, dict) and release.get("group") == self.settings.group:
+            try:
+                kept = {"group": release["group"], "version": int(release.get("version", 0)),
+                        "latest": int(release.get("latest", 0))}
+            except (TypeError, ValueError):
+                return
+            if kept != self.store.status().get("release"):
+                self.store.update_status(release=kept)
+
+    def may_apply(self, doc: dict[str, Any]) -> bool:
+        """Whether the staged `doc` may be applied now (the rule in this module's docstring)."""
+        from common.rollout import wave_of
+
+        plan = doc.get("rollout")
+        if not plan:
+            return True
+        version = int(doc["version"])
+        release = self.store.status().get("release")
+        if release and release.get("group") == self.settings.group and release.get("latest", 0) >= version:
+            return version <= release.get("version", 0)
+        try:
+            return wave_of(plan, self.settings.group, version, self.kiosk_id) == 0
+        except (KeyError, TypeError, ValueError):
+            return False  # a plan this kiosk cannot read: wait for central's word
+
     def between_visits(self) -> dict[str, Any] | None:
-        """Called by the core only while no visit is under way: apply a staged config, if any."""
+        """Called by the core only while no visit is under way: apply a staged config, if any,
+        when the rollout lets this kiosk have it."""
+        staged = self.store.staged()
+        if staged is None or not self.may_apply(staged):
+            return None
         doc = self.store.apply_staged()
         if doc is not None:
             log.info("operator config version %d applied", doc["version"])
@@ -96,7 +135,7 @@ class ConfigUpdates:
         return {"group": self.settings.group, "running": current["version"] if current else 0,
                 "staged": staged["version"] if staged else None, "seen": status.get("seen"),
                 "rejected": status.get("rejected"), "last_error": status.get("last_error"),
-                "checked_at": status.get("checked_at")}
+                "checked_at": status.get("checked_at"), "release": status.get("release")}
 
 
 def kiosk_check(config_path: str | None, overrides: dict[str, Any] | None) -> Callable[[dict[str, Any]], None]:

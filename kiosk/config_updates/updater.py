@@ -134,6 +134,9 @@ class ConfigUpdater:
         except (tuf_errors.DownloadError, OSError) as exc:
             raise Unreachable(f"repository unreachable: {exc}") from None
         doc = self._document(Path(path), version)
+        rollout = (info.unrecognized_fields.get("custom") or {}).get("rollout")
+        if rollout is not None:  # signed with the target: which kiosks take it first
+            doc["rollout"] = rollout
         Path(path).unlink(missing_ok=True)
         self.store.stage(doc)
         return Outcome(version, version, True)
