@@ -191,3 +191,56 @@ def enrol(database: str, kiosk_id: str, replace: bool, key_file: str | None) -> 
         click.echo(enrol_kiosk(engine, kiosk_id, replace=replace).hex())
     finally:
         engine.dispose()
+
+
+@central.group(invoke_without_command=True)
+@click.option("--database", help="SQLAlchemy URL or SQLite file path.")
+@click.option("--tuf-repo", type=click.Path(file_okay=False), metavar="DIR",
+              help="Learn of versions published there first (as serving it does).")
+@click.pass_context
+@_clean_database_errors
+def deployments(ctx, database: str | None, tuf_repo: str | None) -> None:
+    """Staged rollouts as JSON: each version's waves, counts per state, each kiosk's state."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not database:
+        fail("--database is required")
+    from central import deployments as rollout
+    from central.db import create_engine_for
+
+    engine = create_engine_for(database, create=False)
+    try:
+        with engine.begin() as conn:
+            if tuf_repo:
+                rollout.sync(conn, rollout.RepositoryWatch(tuf_repo))
+            emit_json(rollout.deployments_overview(conn))
+    finally:
+        engine.dispose()
+
+
+def _operator_action(action: str):
+    @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+    @click.option("--group", required=True)
+    @click.option("--version", required=True, type=click.IntRange(1))
+    @click.option("--operator", default=None, help="Who does it, for the deployment's history (default: $USER).")
+    @_clean_database_errors
+    def command(database: str, group: str, version: int, operator: str | None) -> None:
+        import getpass
+
+        from central import deployments as rollout
+        from central.db import create_engine_for
+
+        engine = create_engine_for(database, create=False)
+        try:
+            with engine.begin() as conn:
+                emit_json(getattr(rollout, action)(conn, group, version, operator or getpass.getuser()))
+        except rollout.DeploymentError as exc:
+            fail(str(exc))
+        finally:
+            engine.dispose()
+
+    return command
+
+
+deployments.command("approve", help="Release the deployment's next wave.")(_operator_action("approve"))
+deployments.command("halt", help="Stop the deployment: no further kiosk is released it.")(_operator_action("halt"))

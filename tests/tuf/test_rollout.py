@@ -199,3 +199,29 @@ def test_everyone_is_in_the_first_wave_at_100_percent_and_plans_are_checked():
     for bad in (["rest", "k1"], ["60%", "50%"], ["0%"], ["x%"], ["2.5%"]):
         with pytest.raises(ValueError):
             make_plan(bad)
+
+
+def test_operators_see_approve_and_halt_deployments_from_the_command_line(tmp_path, repo, keys):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    kiosk = [str(Path(sys.executable).with_name("kiosk")), "central", "deployments"]
+    database = f"sqlite:///{tmp_path / 'central.db'}"
+    from central.db import create_engine_for
+
+    create_engine_for(database).dispose()
+    repo.publish(GROUP, V2, keys, rollout=make_plan(["k1", "k2"], approve=True))
+
+    def run(*args):
+        return subprocess.run(kiosk + list(args), capture_output=True, text=True, timeout=60)
+
+    shown = json.loads(run("--database", database, "--tuf-repo", str(repo.path)).stdout)
+    assert [(d["version"], d["state"], [w["spec"] for w in d["waves"]]) for d in shown] == \
+        [(1, "running", ["k1", "k2", "rest"])]
+    approved = json.loads(run("approve", "--database", database, "--group", GROUP, "--version", "1").stdout)
+    assert (approved["state"], approved["wave"], approved["history"][-1]["event"]) == ("running", 2, "approved")
+    assert json.loads(run("halt", "--database", database, "--group", GROUP, "--version", "1").stdout)["state"] == "halted"
+    again = run("approve", "--database", database, "--group", GROUP, "--version", "1")
+    assert again.returncode == 1 and "is halted" in again.stderr
