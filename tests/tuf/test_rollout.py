@@ -45,8 +45,9 @@ class Kiosk:
 
 
 @pytest.fixture
-def central(tmp_path, repo):
-    with EmbeddedCentral(f"sqlite:///{tmp_path / 'central.db'}", dev=True, tuf_repo=str(repo.path)) as server:
+def central(central_db, repo):
+    """Central on SQLite and on PostgreSQL, serving the repository under /tuf/."""
+    with EmbeddedCentral(central_db, dev=True, tuf_repo=str(repo.path)) as server:
         yield server
 
 
