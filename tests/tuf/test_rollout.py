@@ -226,3 +226,29 @@ def test_operators_see_approve_and_halt_deployments_from_the_command_line(tmp_pa
     assert json.loads(run("halt", "--database", database, "--group", GROUP, "--version", "1").stdout)["state"] == "halted"
     again = run("approve", "--database", database, "--group", GROUP, "--version", "1")
     assert again.returncode == 1 and "is halted" in again.stderr
+
+
+def test_the_kiosk_core_applies_a_held_version_once_its_heartbeat_answer_releases_it(tmp_path, repo, keys, trust):
+    from kiosk.core import KioskCore
+    from kiosk.demo_env import DemoEnvironment
+
+    overrides = {"speech.enabled": False, "updates.group": GROUP, "updates.trust": str(trust),
+                 "updates.state_dir": str(tmp_path / "state")}
+    with DemoEnvironment(tmp_path / "demo", overrides=overrides,
+                         central_options={"tuf_repo": str(repo.path)}) as env:
+        updates = ConfigUpdates(env.config)
+        core = KioskCore(env.config, config_updates=updates)
+        try:
+            repo.publish(GROUP, V2, keys, rollout=make_plan(["another-kiosk"]))
+            updates.poll_once()
+            assert core.idle() and core._send_heartbeat()
+            core.between_visits()
+            assert updates.store.running_version() == 0  # held: its wave is not released
+            assert updates.status()["release"] == {"group": GROUP, "version": 0, "latest": 1}
+            with env.central.context.engine.begin() as conn:
+                deployments.approve(conn, GROUP, 1, "ops:li")  # moved on by hand
+            assert core._send_heartbeat()
+            core.between_visits()
+            assert updates.store.running_version() == 1
+        finally:
+            core.stop()
