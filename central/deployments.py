@@ -57,13 +57,16 @@ class DeploymentError(ValueError):
 
 # ---- learning of published versions ----------------------------------------------------------
 class RepositoryWatch:
-    """Reads the served repository's targets when its timestamp file changed."""
+    """Reads the served repository's targets when its timestamp file changed, and once a minute
+    anyway (a heartbeat's transaction that failed after reading must not lose a version)."""
 
-    def __init__(self, repo_dir: str | Path):
+    def __init__(self, repo_dir: str | Path, every_s: float = 60.0):
         from central.tuf_repo import ConfigRepository
 
         self.repo = ConfigRepository(repo_dir)
+        self.every_s = every_s
         self._seen: tuple[float, int] | None = None
+        self._read_at = float("-inf")
 
     def published(self) -> dict[str, tuple[int, dict[str, Any]]] | None:
         """{group: (version, plan)} if the repository changed since the last call, else None."""
@@ -72,7 +75,7 @@ class RepositoryWatch:
         except FileNotFoundError:
             return None
         mark = (stat.st_mtime, stat.st_size)
-        if mark == self._seen:
+        if mark == self._seen and time.monotonic() - self._read_at < self.every_s:
             return None
         found = {}
         for path, target in self.repo.targets().signed.targets.items():
@@ -80,7 +83,7 @@ class RepositoryWatch:
                 continue
             custom = target.unrecognized_fields.get("custom") or {}
             found[path.split("/")[1]] = (int(custom.get("version", 0)), custom.get("rollout") or single_wave())
-        self._seen = mark
+        self._seen, self._read_at = mark, time.monotonic()
         return found
 
 
