@@ -90,33 +90,42 @@ def login(engine: Engine, operator_id: str, password: str, *, source: str = "",
     The outcome is audited either way, and committed even when refused."""
     now = time.time() if now is None else now
     password = password[:MAX_PASSWORD + 1]
-    with engine.begin() as conn:
-        row = conn.execute(select(operators).where(operators.c.operator_id == operator_id)).first()
-        if row is None:
-            _verify(_DUMMY_HASH, password)
-            audit(conn, operator_id[:64], "login_failed", reason="unknown operator", source=source)
-            raise LoginRefused("wrong operator id or password")
-        if row.locked_until and row.locked_until > now:
-            audit(conn, row.operator_id, "login_refused", reason="locked", source=source)
-            raise LoginRefused("this account is locked after too many wrong passwords; try later "
-                               "or ask an administrator")
-        if not _verify(row.password_hash, password):
-            failures = row.failed_logins + 1
-            locked_until = now + LOCK_S if failures >= MAX_FAILURES else None
-            conn.execute(update(operators).where(operators.c.operator_id == row.operator_id)
-                         .values(failed_logins=0 if locked_until else failures, locked_until=locked_until))
-            audit(conn, row.operator_id, "login_failed", reason="wrong password", source=source)
-            if locked_until:
-                audit(conn, row.operator_id, "locked", failures=failures, until=locked_until)
-                raise LoginRefused("this account is locked after too many wrong passwords; try later "
-                                   "or ask an administrator")
-            raise LoginRefused("wrong operator id or password")
-        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-        if _hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = _hasher.hash(password)
-        conn.execute(update(operators).where(operators.c.operator_id == row.operator_id).values(**values))
-        audit(conn, row.operator_id, "login", source=source)
-        return Operator(row.operator_id, row.name, row.role)
+    with engine.begin() as conn:  # committed before raising: a refusal must count
+        outcome = _attempt(conn, operator_id, password, source, now)
+    if isinstance(outcome, str):
+        raise LoginRefused(outcome)
+    return outcome
+
+
+LOCKED = "this account is locked after too many wrong passwords; try later or ask an administrator"
+WRONG = "wrong operator id or password"
+
+
+def _attempt(conn: Connection, operator_id: str, password: str, source: str, now: float) -> Operator | str:
+    row = conn.execute(select(operators).where(operators.c.operator_id == operator_id)).first()
+    if row is None:
+        _verify(_DUMMY_HASH, password)
+        audit(conn, operator_id[:64], "login_failed", reason="unknown operator", source=source)
+        return WRONG
+    if row.locked_until and row.locked_until > now:
+        audit(conn, row.operator_id, "login_refused", reason="locked", source=source)
+        return LOCKED
+    if not _verify(row.password_hash, password):
+        failures = row.failed_logins + 1
+        locked_until = now + LOCK_S if failures >= MAX_FAILURES else None
+        conn.execute(update(operators).where(operators.c.operator_id == row.operator_id)
+                     .values(failed_logins=0 if locked_until else failures, locked_until=locked_until))
+        audit(conn, row.operator_id, "login_failed", reason="wrong password", source=source)
+        if locked_until:
+            audit(conn, row.operator_id, "locked", failures=failures, until=locked_until)
+            return LOCKED
+        return WRONG
+    values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+    if _hasher.check_needs_rehash(row.password_hash):
+        values["password_hash"] = _hasher.hash(password)
+    conn.execute(update(operators).where(operators.c.operator_id == row.operator_id).values(**values))
+    audit(conn, row.operator_id, "login", source=source)
+    return Operator(row.operator_id, row.name, row.role)
 
 
 def unlock(conn: Connection, operator_id: str, by: str) -> bool:
