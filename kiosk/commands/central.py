@@ -191,3 +191,44 @@ def enrol(database: str, kiosk_id: str, replace: bool, key_file: str | None) -> 
         click.echo(enrol_kiosk(engine, kiosk_id, replace=replace).hex())
     finally:
         engine.dispose()
+
+
+@central.group()
+def operator():
+    """Operators of the fleet web page (/fleet): viewer, publisher or admin."""
+
+
+@operator.command("add")
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@click.option("--id", "operator_id", required=True, help="The login id.")
+@click.option("--name", required=True, help="The operator's name as the audit log shows it.")
+@click.option("--role", required=True, type=click.Choice(["viewer", "publisher", "admin"]))
+@_clean_database_errors
+def operator_add(database: str, operator_id: str, name: str, role: str) -> None:
+    """Add an operator; the password is read from stdin or a prompt, never from the command line."""
+    from central.db import create_engine_for
+    from central.operators import add_operator
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = create_engine_for(database)
+    try:
+        added = add_operator(engine, operator_id, name, role, password)
+    finally:
+        engine.dispose()
+    click.echo(f"operator {added.operator_id} added ({added.role})")
+
+
+@operator.command("list")
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@_clean_database_errors
+def operator_list(database: str) -> None:
+    """The operators as JSON: id, name, role, failed logins, whether locked."""
+    from central.db import create_engine_for
+    from central.operators import list_operators
+
+    engine = create_engine_for(database, create=False)
+    try:
+        with engine.connect() as conn:
+            emit_json(list_operators(conn))
+    finally:
+        engine.dispose()

@@ -37,3 +37,22 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(engine):
         assert actions[-1] == "login_refused"
         assert unlock(conn, "ana", by="root")
     assert login(engine, "ana", "correct horse 1").operator_id == "ana"
+
+
+def test_cli_adds_an_operator_with_the_password_from_stdin(tmp_path):
+    from click.testing import CliRunner
+
+    from kiosk.cli import cli
+
+    database = str(tmp_path / "central.db")
+    runner = CliRunner()
+    added = runner.invoke(cli, ["central", "operator", "add", "--database", database, "--id", "ana",
+                                "--name", "Ana", "--role", "publisher"], input="correct horse 1\ncorrect horse 1\n")
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli, ["central", "operator", "list", "--database", database])
+    assert '"role": "publisher"' in listed.output and "correct horse" not in listed.output
+    engine = create_engine_for(database)
+    try:
+        assert login(engine, "ana", "correct horse 1").role == "publisher"
+    finally:
+        engine.dispose()
