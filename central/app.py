@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 
 from central import errors, presence, verify
+from central import metrics as metrics_routes
 from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
 from central.backoffice import BackOffice
@@ -63,7 +64,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
                payment_expiry_s: float = EXPIRY_S, payment_sweep_s: float | None = SWEEP_EVERY_S,
                rate_limits: RateLimits | None = None, key_file: str | None = None,
                tuf_repo: str | None = None, tuf_timestamp_key: str | None = None,
-               presence_rules: presence.PresenceRules | None = None) -> FastAPI:
+               presence_rules: presence.PresenceRules | None = None, metrics_token: str | None = None) -> FastAPI:
     """Central on `database_url`; `backoffice` decides applications (the demo data set if None);
     `payments` is the payment provider (None: paid services answer 503). The payment sweep runs
     every `payment_sweep_s` seconds while the app is served (None: only when called).
@@ -108,6 +109,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     app.state.presence_rules = presence_rules
 
     errors.install(app)
+    metrics = metrics_routes.mount(app, metrics_token)
 
     @app.get(f"{API}/health")
     def health() -> dict[str, str]:
@@ -134,7 +136,9 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     def records_batch(body: BatchIn, request: SignedRequest = Depends(signed)) -> BatchOut:
         with engine.begin() as conn:
             kiosk_id = central.verifier.authenticate(conn, request)
-            return BatchOut(results=store_batch(conn, central, kiosk_id, body.items))
+            results = store_batch(conn, central, kiosk_id, body.items)
+        metrics.batch(body.items, results)
+        return BatchOut(results=results)
 
     @app.post(f"{API}/heartbeat")
     def heartbeat(body: HeartbeatIn, request: SignedRequest = Depends(signed)) -> dict[str, Any]:
