@@ -18,9 +18,10 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.openapi.docs import get_swagger_ui_html
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from central import deployments, errors, verify
+from central import deployments, errors, presence, verify
+from central import metrics as metrics_routes
 from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
 from central.backoffice import BackOffice
@@ -62,13 +63,15 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
                backoffice: BackOffice | None = None, payments: PaymentProvider | None = None,
                payment_expiry_s: float = EXPIRY_S, payment_sweep_s: float | None = SWEEP_EVERY_S,
                rate_limits: RateLimits | None = None, key_file: str | None = None,
-               tuf_repo: str | None = None, tuf_timestamp_key: str | None = None) -> FastAPI:
+               tuf_repo: str | None = None, tuf_timestamp_key: str | None = None,
+               presence_rules: presence.PresenceRules | None = None, metrics_token: str | None = None) -> FastAPI:
     """Central on `database_url`; `backoffice` decides applications (the demo data set if None);
     `payments` is the payment provider (None: paid services answer 503). The payment sweep runs
     every `payment_sweep_s` seconds while the app is served (None: only when called).
     `rate_limits` as central/ratelimit.py's defaults if None; `key_file` see central/keys.py.
     `tuf_repo`: the operator-config repository served under /tuf/, its timestamp kept fresh
     with `tuf_timestamp_key` (central/tuf_serve.py)."""
+    presence_rules = presence.PresenceRules() if presence_rules is None else presence_rules
     engine = create_engine_for(database_url, key_file=key_file)
     secrets_key(engine)  # a missing or exposed key file fails here, before listening
     backoffice = DemoBackOffice() if backoffice is None else backoffice
@@ -104,8 +107,10 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     app.state.engine = engine
     app.state.central = central
     app.state.orders = book
+    app.state.presence_rules = presence_rules
 
     errors.install(app)
+    metrics = metrics_routes.mount(app, metrics_token)
 
     @app.get(f"{API}/health")
     def health() -> dict[str, str]:
@@ -132,13 +137,17 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
     def records_batch(body: BatchIn, request: SignedRequest = Depends(signed)) -> BatchOut:
         with engine.begin() as conn:
             kiosk_id = central.verifier.authenticate(conn, request)
-            return BatchOut(results=store_batch(conn, central, kiosk_id, body.items))
+            results = store_batch(conn, central, kiosk_id, body.items)
+        metrics.batch(body.items, results)
+        return BatchOut(results=results)
 
     @app.post(f"{API}/heartbeat")
     def heartbeat(body: HeartbeatIn, request: SignedRequest = Depends(signed)) -> dict[str, Any]:
         now = time.time()
         with engine.begin() as conn:
             kiosk_id = central.verifier.authenticate(conn, request)
+            previous = conn.execute(select(heartbeats.c.received_at).where(heartbeats.c.kiosk_id == kiosk_id)).scalar()
+            presence.heartbeat_arrived(conn, kiosk_id, previous, now, presence_rules)
             statement = insert_for(conn, heartbeats).values(kiosk_id=kiosk_id, received_at=now, status=body.status)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=[heartbeats.c.kiosk_id],

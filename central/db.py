@@ -241,6 +241,68 @@ refunds = Table(
 )
 Index("ix_refunds_state", refunds.c.state)
 
+# Operators of the fleet web page (central/operators.py): argon2id hashes, never passwords;
+# failed logins counted and the account locked for a while after too many.
+operators = Table(
+    "operators",
+    metadata,
+    Column("operator_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # viewer | publisher | admin
+    Column("password_hash", String(200), nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", Float),
+    Column("created_at", Float, nullable=False),
+)
+
+# What operators did: logins, lockouts, publications … (central/operators.py audit()).
+operator_audit = Table(
+    "operator_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("operator", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+# Fleet page sessions: the cookie's token is stored only as its SHA-256.
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)
+
+# Each kiosk's online state as last observed, and every change of it (central/presence.py).
+kiosk_presence = Table(
+    "kiosk_presence",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("online", Boolean, nullable=False),
+    Column("since", Float, nullable=False),
+)
+presence_changes = Table(
+    "presence_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("online", Boolean, nullable=False),
+    Column("at", Float, nullable=False, index=True),
+)
+
+# A publisher's acknowledgement of a kiosk's alarm: it stands until the kiosk's state changes.
+alarm_acks = Table(
+    "alarm_acks",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("operator_id", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
 THREADS = 40  # anyio's default thread limit, which runs FastAPI's plain `def` endpoints
 
 KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

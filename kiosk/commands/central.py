@@ -66,11 +66,14 @@ def central():
               help="The timestamp role's key (timestamp-1.pem): central re-signs the timestamp before it expires.")
 @click.option("--payment-key-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The key notifications are signed with (default: the simulator's demo key).")
+@click.option("--metrics-token-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Serve /metrics to scrapers sending this file's token as `Authorization: Bearer`.")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
           workers: int, key_file: str | None, source_rate: str, kiosk_rate: str, auth_failure_rate: str,
           tls_cert: str | None, tls_key: str | None, tls_client_ca: str | None, payment_provider: str | None,
-          payment_key_file: str | None, tuf_repo: str | None, tuf_timestamp_key: str | None) -> None:
+          payment_key_file: str | None, tuf_repo: str | None, tuf_timestamp_key: str | None,
+          metrics_token_file: str | None) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
     import ssl
     from pathlib import Path
@@ -120,6 +123,12 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
         except KeysError as exc:
             fail(str(exc))
 
+    metrics_token = None
+    if metrics_token_file:
+        metrics_token = Path(metrics_token_file).read_text().strip()
+        if len(metrics_token) < 16:
+            fail(f"metrics token file {metrics_token_file}: the token needs at least 16 characters")
+
     from central.db import secrets_key
 
     engine = create_engine_for(database, key_file=key_file)
@@ -131,7 +140,7 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
     click.echo(f"central listening on {'https' if tls else 'http'}://{shown_host}:{bound_port}")
     serve_on(sock, database, workers=workers, log_level=log_level, tls=tls, dev=dev, public_url=public_url,
              key_file=key_file, rate_limits=rate_limits, payments=payments, tuf_repo=tuf_repo,
-             tuf_timestamp_key=tuf_timestamp_key)
+             tuf_timestamp_key=tuf_timestamp_key, metrics_token=metrics_token)
 
 
 @central.command()
@@ -244,3 +253,44 @@ def _operator_action(action: str):
 
 deployments.command("approve", help="Release the deployment's next wave.")(_operator_action("approve"))
 deployments.command("halt", help="Stop the deployment: no further kiosk is released it.")(_operator_action("halt"))
+
+
+@central.group()
+def operator():
+    """Operators of the fleet web page (/fleet): viewer, publisher or admin."""
+
+
+@operator.command("add")
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@click.option("--id", "operator_id", required=True, help="The login id.")
+@click.option("--name", required=True, help="The operator's name as the audit log shows it.")
+@click.option("--role", required=True, type=click.Choice(["viewer", "publisher", "admin"]))
+@_clean_database_errors
+def operator_add(database: str, operator_id: str, name: str, role: str) -> None:
+    """Add an operator; the password is read from stdin or a prompt, never from the command line."""
+    from central.db import create_engine_for
+    from central.operators import add_operator
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = create_engine_for(database)
+    try:
+        added = add_operator(engine, operator_id, name, role, password)
+    finally:
+        engine.dispose()
+    click.echo(f"operator {added.operator_id} added ({added.role})")
+
+
+@operator.command("list")
+@click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
+@_clean_database_errors
+def operator_list(database: str) -> None:
+    """The operators as JSON: id, name, role, failed logins, whether locked."""
+    from central.db import create_engine_for
+    from central.operators import list_operators
+
+    engine = create_engine_for(database, create=False)
+    try:
+        with engine.connect() as conn:
+            emit_json(list_operators(conn))
+    finally:
+        engine.dispose()

@@ -1,0 +1,119 @@
+"""What the fleet page and /metrics show of each kiosk, from its latest heartbeat and records.
+
+The heartbeat's `status` is what kiosk/core.py heartbeat_status() sends: devices, queue,
+services (id → None when offered, else why not) and operator_config {group, running, staged …}.
+The config version wanted is the one central's operator-config repository publishes for the
+kiosk's group (central/tuf_repo.py), when central serves one.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from central.applications import CST
+from central.db import alarm_acks, heartbeats, kiosks, records
+from central.presence import PresenceRules, changes_within, current
+
+
+def wanted_versions(tuf_repo: str | Path | None) -> dict[str, int] | None:
+    """Group → version published; None when central serves no repository."""
+    if not tuf_repo:
+        return None
+    from central.tuf_repo import ConfigRepository
+
+    try:
+        return ConfigRepository(tuf_repo).groups()
+    except (OSError, ValueError, KeyError):  # no repository made yet, or being made
+        return {}
+
+
+def start_of_today(now: float) -> float:
+    day = datetime.fromtimestamp(now, CST).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.timestamp()
+
+
+def deployments_overview(conn: Connection) -> list[dict[str, Any]] | None:
+    """The staged rollouts, from central.deployments when that module is present (else None)."""
+    try:
+        from central.deployments import deployments_overview as overview  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return list(overview(conn))
+
+
+def kiosk_rows(conn: Connection, rules: PresenceRules, *, now: float | None = None,
+               wanted: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Every enrolled kiosk, with its state now (recording changes of online state)."""
+    now = time.time() if now is None else now
+    rows = conn.execute(
+        select(kiosks.c.kiosk_id, heartbeats.c.received_at, heartbeats.c.status)
+        .select_from(kiosks.outerjoin(heartbeats, kiosks.c.kiosk_id == heartbeats.c.kiosk_id))
+        .order_by(kiosks.c.kiosk_id)
+    ).all()
+    visits = dict(conn.execute(
+        select(records.c.kiosk_id, func.count()).where(records.c.kind == "visit",
+                                                       records.c.created_at >= start_of_today(now))
+        .group_by(records.c.kiosk_id)).all())
+    acks = {r.kiosk_id: r for r in conn.execute(select(alarm_acks)).all()}
+    result = []
+    for kiosk_id, received_at, status in rows:
+        online, since = current(conn, kiosk_id, received_at, now, rules)
+        result.append(_row(kiosk_id, received_at, status if isinstance(status, dict) else {}, online, since,
+                           visits.get(kiosk_id, 0), wanted, acks.get(kiosk_id), now))
+    flaps = changes_within(conn, now, rules)
+    for row in result:
+        row["changes_last_hour"] = flaps.get(row["kiosk_id"], 0)
+        row["flapping"] = row["changes_last_hour"] >= rules.flap_changes
+    return result
+
+
+def _row(kiosk_id: str, received_at: float | None, status: dict[str, Any], online: bool, since: float | None,
+         visits_today: int, wanted: dict[str, int] | None, ack: Any, now: float) -> dict[str, Any]:
+    config = status.get("operator_config") if isinstance(status.get("operator_config"), dict) else {}
+    group = config.get("group") or "none"
+    queue = status.get("queue") if isinstance(status.get("queue"), dict) else {}
+    devices = status.get("devices") if isinstance(status.get("devices"), dict) else {}
+    services = status.get("services") if isinstance(status.get("services"), dict) else {}
+    faults = sorted(name for name, device in devices.items()
+                    if isinstance(device, dict) and device.get("state") not in ("online", "busy", "user_error", None))
+    state = "never" if received_at is None else ("online" if online else "offline")
+    problems = ([] if online or received_at is None else ["offline"]) + [f"device {name}" for name in faults]
+    if status.get("out_of_service"):
+        problems.append(f"out of service: {status['out_of_service']}")
+    acknowledged = ack is not None and since is not None and ack.at >= since and problems
+    return {
+        "kiosk_id": kiosk_id,
+        "group": group,
+        "state": state,
+        "since": since,
+        "last_heartbeat": received_at,
+        "last_heartbeat_s_ago": None if received_at is None else round(now - received_at),
+        "config_applied": config.get("running"),
+        "config_staged": config.get("staged"),
+        "config_wanted": None if wanted is None else wanted.get(group),
+        "config_error": config.get("last_error"),
+        "config_rejected": config.get("rejected"),
+        "queue_depth": queue.get("pending"),
+        "queue_dead": queue.get("dead"),
+        "queue_oldest_s": queue.get("oldest_pending_age_s"),
+        "queue_full": queue.get("full"),
+        "devices": devices,
+        "services": services,
+        "out_of_service": status.get("out_of_service"),
+        "visits_today": visits_today,
+        "problems": problems,
+        "alarm": bool(problems) and not acknowledged,
+        "acknowledged_by": ack.operator_id if acknowledged else None,
+    }
+
+
+def kiosk_audit(conn: Connection, kiosk_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The kiosk's latest technicians' audit entries (outbox kind "audit")."""
+    rows = conn.execute(select(records.c.payload).where(records.c.kind == "audit", records.c.kiosk_id == kiosk_id)
+                        .order_by(records.c.created_at.desc()).limit(limit)).scalars()
+    return [payload for payload in rows if isinstance(payload, dict)]
