@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common.config_groups import GROUP
-from kiosk.pin import pin_hash_problem
+from kiosk.pin import PIN_HASH_PATTERN, pin_hash_problem
 from kiosk.site_clock import parse_window
 
 
@@ -87,8 +87,6 @@ class QueueConfig(_Strict):
     max_backoff_s: float = Field(300, ge=1)
 
 
-# "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", made by `kiosk config pin-hash`.
-PIN_HASH_PATTERN = r"^pbkdf2_sha256\$[1-9][0-9]{0,9}\$[0-9a-f]{32,128}\$[0-9a-f]{64}$"
 
 
 class Technician(_Strict):
@@ -110,8 +108,8 @@ class Technician(_Strict):
 class DiagnosticsConfig(_Strict):
     """The technicians' mode. Without a PIN hash or a technician it cannot be entered at all."""
 
-    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", made by `kiosk config pin-hash`;
-    # fewer than kiosk.pin.MIN_PIN_ITERATIONS is refused.
+    # An argon2id hash made by `kiosk config pin-hash` (or an older PBKDF2 one); a cost below
+    # kiosk.pin's minimums is refused.
     pin_hash: str | None = Field(None, pattern=PIN_HASH_PATTERN)
     lockout_failures: int = Field(5, ge=1)
     lockout_s: int = Field(300, ge=10)  # the first lockout; each further one doubles, up to a day

@@ -12,10 +12,10 @@ from pydantic import ValidationError
 
 from kiosk.config import DiagnosticsConfig
 from kiosk.diagnostics import PinLock
-from kiosk.pin import MIN_PIN_ITERATIONS, hash_pin
+from kiosk.pin import CHEAPEST, MIN_MEMORY_KIB, MIN_PIN_ITERATIONS, hash_pin, hash_pin_pbkdf2, pin_matches
 
 PIN = "2468"
-HASH = hash_pin(PIN, iterations=MIN_PIN_ITERATIONS)
+HASH = hash_pin(PIN, **CHEAPEST)
 
 
 class Clock:
@@ -99,7 +99,7 @@ def test_a_cheap_pin_hash_is_refused_at_config_load(iterations):
     with pytest.raises(ValidationError, match="iterations"):
         DiagnosticsConfig(pin_hash=f"pbkdf2_sha256${iterations}${'00' * 16}${digest}")
     with pytest.raises(ValueError):
-        hash_pin(PIN, iterations=iterations)
+        hash_pin_pbkdf2(PIN, iterations=iterations)
 
 
 @pytest.mark.parametrize("value", [
@@ -112,5 +112,45 @@ def test_a_malformed_pin_hash_is_refused(value):
         DiagnosticsConfig(pin_hash=value)
 
 
-def test_the_configured_hash_still_loads():
-    assert DiagnosticsConfig(pin_hash=hash_pin(PIN)).pin_hash.startswith("pbkdf2_sha256$")
+def test_the_configured_hash_still_loads_and_is_argon2id():
+    assert DiagnosticsConfig(pin_hash=hash_pin(PIN)).pin_hash.startswith("$argon2id$v=19$m=65536,t=3,p=1$")
+
+
+def test_an_old_pbkdf2_hash_keeps_working():
+    old = hash_pin_pbkdf2(PIN, iterations=MIN_PIN_ITERATIONS)
+    assert DiagnosticsConfig(pin_hash=old).pin_hash == old
+    assert pin_matches(PIN, old) and not pin_matches("1357", old)
+
+
+def test_an_argon2id_hash_is_checked():
+    assert pin_matches(PIN, HASH) and not pin_matches("1357", HASH)
+
+
+@pytest.mark.parametrize("cost", [{"time_cost": 1, "memory_kib": 65_536}, {"time_cost": 3, "memory_kib": 8}])
+def test_a_cheap_argon2id_hash_is_refused_at_config_load(cost):
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=cost["time_cost"], memory_cost=cost["memory_kib"], parallelism=1).hash(PIN)
+    with pytest.raises(ValidationError, match="below the minimum"):
+        DiagnosticsConfig(pin_hash=cheap)
+    with pytest.raises(ValueError):
+        hash_pin(PIN, **cost)
+
+
+def test_argon2i_is_refused():
+    from argon2 import PasswordHasher, Type
+
+    with pytest.raises(ValidationError):
+        DiagnosticsConfig(pin_hash=PasswordHasher(memory_cost=MIN_MEMORY_KIB, type=Type.I).hash(PIN))
+
+
+def test_kiosk_config_pin_hash_prints_an_argon2id_hash():
+    from click.testing import CliRunner
+
+    from kiosk.cli import cli
+
+    result = CliRunner().invoke(cli, ["config", "pin-hash", "--pin", PIN])
+    assert result.exit_code == 0, result.output
+    printed = result.output.strip()
+    assert printed.startswith("$argon2id$v=19$m=65536,t=3,p=1$") and pin_matches(PIN, printed)
+    assert DiagnosticsConfig(pin_hash=printed)

@@ -16,7 +16,7 @@ from kiosk.config import default_config_text
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.diagnostics import Diagnostics, hash_pin
-from kiosk.pin import MIN_PIN_ITERATIONS
+from kiosk.pin import CHEAPEST
 from support.kiosk_core import until
 
 PIN = "2468"
@@ -25,7 +25,7 @@ REFUSED_FOR_GOOD = {"applicant": {"id_number": "123", "name": "x"}}  # central r
 
 @pytest.fixture
 def env(tmp_path):
-    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=MIN_PIN_ITERATIONS), "speech.enabled": False,
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, **CHEAPEST), "speech.enabled": False,
                  "diagnostics.lockout_failures": 2}
     with DemoEnvironment(tmp_path, overrides=overrides) as started:
         yield started
@@ -220,7 +220,7 @@ def test_the_diagnostic_bundle_holds_no_personal_data(env, kiosk, tmp_path):
 
 
 def test_a_named_technician_is_the_actor_of_what_they_do(tmp_path):
-    technician = {"id": "T-07", "name": "王工", "pin_hash": hash_pin("1357", iterations=MIN_PIN_ITERATIONS)}
+    technician = {"id": "T-07", "name": "王工", "pin_hash": hash_pin("1357", **CHEAPEST)}
     overrides = {"diagnostics.technicians": [technician], "speech.enabled": False}
     with DemoEnvironment(tmp_path, overrides=overrides) as env:
         core = KioskCore(env.config).start(ticker=False)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.diagnostics import Diagnostics, hash_pin
-from kiosk.pin import MIN_PIN_ITERATIONS
+from kiosk.pin import CHEAPEST
 from screens.app import make_window
 from screens.diagnostics import TAPS_TO_OPEN, attach_diagnostics
 
@@ -20,7 +20,7 @@ PIN = "2468"
 
 @pytest.fixture
 def kiosk(tmp_path, qtbot):
-    overrides = {"diagnostics.pin_hash": hash_pin(PIN, iterations=MIN_PIN_ITERATIONS), "speech.enabled": False,
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, **CHEAPEST), "speech.enabled": False,
                  "diagnostics.export_dir": str(tmp_path / "usb")}
     with DemoEnvironment(tmp_path, overrides=overrides) as env:
         core = KioskCore(env.config).start(ticker=False)

@@ -12,7 +12,7 @@ from central.tuf_serve import TimestampKeeper
 from kiosk.config import ConfigError, DiagnosticsConfig, load_config
 from kiosk.diagnostics import PinLock, hash_pin
 from kiosk.operator_config import operator_json_schema, read_operator_file, validate_operator
-from kiosk.pin import MIN_PIN_ITERATIONS
+from kiosk.pin import CHEAPEST
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "operator.example.toml"
@@ -72,7 +72,7 @@ def test_what_operators_may_not_set_is_refused_with_where(operator, where):
 
 
 def test_a_technician_account_opens_diagnostics():
-    pin_hash = hash_pin("482913", iterations=MIN_PIN_ITERATIONS)
+    pin_hash = hash_pin("482913", **CHEAPEST)
     config = load_config(operator={"technicians": [{"id": "t-1", "name": "Li", "pin_hash": pin_hash}]})
     lock = PinLock(config.diagnostics)
     assert lock.enabled and lock.check("482913") and not lock.check("000000")
