@@ -165,6 +165,9 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
         from central.tuf_serve import mount
 
         mount(app, tuf_repo)
+    from central.fleet_web import create_router as fleet_pages
+
+    app.include_router(fleet_pages(engine, presence_rules, tuf_repo))
     app.include_router(payment_routes.router)
     app.include_router(verify.router)
     app.add_middleware(BodyGuard, limiter=limiter)

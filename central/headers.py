@@ -21,6 +21,8 @@ ALWAYS = [
 ]
 PAGE_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
                "form-action 'none'; frame-ancestors 'none'")
+# The fleet page's forms post back to central itself.
+FLEET_POLICY = PAGE_POLICY.replace("form-action 'none'", "form-action 'self'")
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 CDN = "https://cdn.jsdelivr.net"
 
@@ -42,7 +44,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = self.policies.get(scope["path"], PAGE_POLICY).encode()
+        path = scope["path"]
+        default = FLEET_POLICY if path == "/fleet" or path.startswith("/fleet/") else PAGE_POLICY
+        policy = self.policies.get(path, default).encode()
 
         async def with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

@@ -1,0 +1,168 @@
+"""The fleet web page in a real headless Chromium (Debian's, driven by Playwright) against a real
+central on 127.0.0.1, with kiosks sending real signed heartbeats."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from central.db import create_engine_for, heartbeats
+from central.operators import add_operator
+from central.server import EmbeddedCentral
+from kiosk.central_client import CentralClient
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "correct horse 1"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def central(tmp_path):
+    db = str(tmp_path / "central.db")
+    engine = create_engine_for(db)
+    add_operator(engine, "ana", "Ana Li", "publisher", PASSWORD)
+    add_operator(engine, "vic", "Vic Wang", "viewer", PASSWORD)
+    engine.dispose()
+    with EmbeddedCentral(db, dev=True) as server:
+        server.db = db
+        yield server
+
+
+def log_in(page, url: str, operator: str, password: str = PASSWORD) -> None:
+    page.goto(f"{url}/fleet/login")
+    page.fill("input[name=operator]", operator)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def heartbeat(central, kiosk_id: str, running: int) -> None:
+    with CentralClient(central.url, kiosk_id, CentralClient.enrol(central.url, kiosk_id)) as client:
+        client.heartbeat({"operator_config": {"group": "north", "running": running},
+                          "devices": {"idcard": {"state": "online"}}, "queue": {"pending": 2, "dead": 0}})
+
+
+def test_every_page_needs_a_login(central, browser):
+    page = browser.new_page()
+    for path in ("/fleet", "/fleet/audit", "/fleet/kiosks/K-1"):
+        page.goto(f"{central.url}{path}")
+        assert page.url == f"{central.url}/fleet/login"
+    assert httpx.post(f"{central.url}/fleet/kiosks/K-1/acknowledge", data={"csrf": "x"}).status_code == 403
+    page.close()
+
+
+def test_a_kiosk_going_offline_and_its_config_version_changing_show_up(central, browser):
+    heartbeat(central, "K-1", running=1)
+    page = browser.new_page()
+    log_in(page, central.url, "ana")
+    assert page.url == f"{central.url}/fleet"
+    row = page.locator("#kiosk-K-1")
+    assert row.locator("td.state").inner_text().startswith("online")
+    assert row.locator("td.config").inner_text().startswith("1 /")
+
+    engine = create_engine_for(central.db)
+    with engine.begin() as conn:  # the kiosk fell silent ten minutes ago
+        conn.execute(update(heartbeats).where(heartbeats.c.kiosk_id == "K-1").values(received_at=time.time() - 600))
+    engine.dispose()
+    page.reload()
+    assert page.locator("#kiosk-K-1 td.state").inner_text().startswith("offline")
+    assert "offline" in page.locator("#kiosk-K-1").inner_text()
+    page.select_option("select[name=state]", "offline")
+    page.click("form.filters button")
+    assert page.locator("#kiosks tbody tr").count() == 1
+
+    heartbeat(central, "K-2", running=2)
+    page.goto(f"{central.url}/fleet")
+    assert page.locator("#kiosk-K-2 td.config").inner_text().startswith("2 /")
+    assert page.locator("#kiosk-K-2 td.state").inner_text().startswith("online")
+    page.close()
+
+
+def test_wrong_passwords_lock_the_account_and_the_right_one_then_fails_too(central, browser):
+    page = browser.new_page()
+    for _ in range(4):
+        log_in(page, central.url, "ana", "not the password")
+        assert "wrong operator id or password" in page.locator(".error").inner_text()
+    log_in(page, central.url, "ana", "not the password")
+    assert "locked" in page.locator(".error").inner_text()
+    log_in(page, central.url, "ana")
+    assert page.url == f"{central.url}/fleet/login"
+    assert "locked" in page.locator(".error").inner_text()
+    page.close()
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(central, browser):
+    heartbeat(central, "K-1", running=1)
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, central.url, "ana")
+    cookie = {c["name"]: c["value"] for c in context.cookies()}["fleet_session"]
+    with httpx.Client(base_url=central.url, cookies={"fleet_session": cookie}) as client:
+        assert client.get("/fleet").status_code == 200  # the session itself is good
+        assert client.post("/fleet/kiosks/K-1/acknowledge", data={"csrf": "forged"}).status_code == 403
+        assert client.post("/fleet/kiosks/K-1/acknowledge", data={}).status_code in (403, 422)
+    # the login form's own token: a post from elsewhere has none
+    assert httpx.post(f"{central.url}/fleet/login",
+                      data={"operator": "ana", "password": PASSWORD, "csrf": "x"}).status_code == 403
+    context.close()
+
+
+def test_a_viewer_cannot_act_and_a_publisher_can(central, browser):
+    heartbeat(central, "K-1", running=1)
+    engine = create_engine_for(central.db)
+    with engine.begin() as conn:
+        conn.execute(update(heartbeats).where(heartbeats.c.kiosk_id == "K-1").values(received_at=time.time() - 600))
+    engine.dispose()
+
+    viewer = browser.new_context()
+    page = viewer.new_page()
+    log_in(page, central.url, "vic")
+    assert page.locator("#kiosk-K-1 form").count() == 0  # no button offered
+    csrf = page.locator("header input[name=csrf]").get_attribute("value")
+    cookie = {c["name"]: c["value"] for c in viewer.cookies()}["fleet_session"]
+    answer = httpx.post(f"{central.url}/fleet/kiosks/K-1/acknowledge", data={"csrf": csrf},
+                        cookies={"fleet_session": cookie})
+    assert answer.status_code == 403 and "publisher" in answer.text
+    viewer.close()
+
+    publisher = browser.new_context()
+    page = publisher.new_page()
+    log_in(page, central.url, "ana")
+    page.click("#kiosk-K-1 form button")
+    assert "acknowledged by ana" in page.locator("#kiosk-K-1").inner_text()
+    page.goto(f"{central.url}/fleet/audit")
+    audit = page.locator("#audit").inner_text()
+    assert "alarm_acknowledged" in audit and "refused" in audit and "login" in audit
+    page.click("header button")  # log out
+    assert page.url == f"{central.url}/fleet/login"
+    page.goto(f"{central.url}/fleet")
+    assert page.url == f"{central.url}/fleet/login"
+    publisher.close()
+
+
+def test_the_page_loads_nothing_from_elsewhere(central, browser):
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    log_in(page, central.url, "ana")
+    assert requested and all(url.startswith(central.url) for url in requested)
+    answer = httpx.get(f"{central.url}/fleet/login")
+    assert "form-action 'self'" in answer.headers["content-security-policy"]
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    page.close()
