@@ -4,7 +4,6 @@ central on 127.0.0.1, with kiosks sending real signed heartbeats."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,21 +14,16 @@ from central.operators import add_operator
 from central.server import EmbeddedCentral
 from kiosk.central_client import CentralClient
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from support.browser import HAVE_CHROMIUM, chromium, log_in as browser_log_in
+
+pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian's chromium is not installed")
 PASSWORD = "correct horse 1"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -45,10 +39,7 @@ def central(tmp_path):
 
 
 def log_in(page, url: str, operator: str, password: str = PASSWORD) -> None:
-    page.goto(f"{url}/fleet/login")
-    page.fill("input[name=operator]", operator)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    browser_log_in(page, url, operator, password)
 
 
 def heartbeat(central, kiosk_id: str, running: int) -> None:
