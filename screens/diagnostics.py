@@ -13,6 +13,7 @@ on a worker thread and come back through a queued signal. It closes itself after
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 
@@ -29,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from screens.widgets import button, label
+
+log = logging.getLogger(__name__)
 
 CORNER_PX = 140
 TAPS_TO_OPEN = 5
@@ -282,6 +285,8 @@ class DiagnosticsPanel(QFrame):
 class DiagnosticsOverlay(QFrame):
     """Covers the kiosk window: first the PIN pad, then the panel."""
 
+    pin_checked = Signal(bool)
+
     def __init__(self, window: QWidget, diagnostics):
         super().__init__(window)
         self.setObjectName("overlay")
@@ -292,6 +297,8 @@ class DiagnosticsOverlay(QFrame):
         self.panel = DiagnosticsPanel(diagnostics)
         layout.addWidget(self.pin_pad)
         layout.addWidget(self.panel)
+        self._checking = False
+        self.pin_checked.connect(self._pin_checked)
         self.pin_pad.entered.connect(self._check_pin)
         self.pin_pad.cancelled.connect(lambda: self.close_mode())
         self.panel.closed.connect(lambda: self.close_mode())
@@ -317,9 +324,36 @@ class DiagnosticsOverlay(QFrame):
         self.raise_()
         self._touched()
 
+    @property
+    def checking(self) -> bool:
+        return self._checking
+
     def _check_pin(self, pin: str) -> None:
+        """Check the PIN off the GUI thread: an argon2id hash takes a good part of a second,
+        during which the screen must keep answering (and the watchdog keep ticking)."""
         self._touched()
-        if self._diagnostics.enter(pin):
+        if self._checking:
+            return
+        self._checking = True
+        self.pin_pad.reset("核验中 checking …")
+
+        def check():
+            try:
+                entered = self._diagnostics.enter(pin)
+            except Exception:  # a broken lock file or the like: a refusal, never raised into Qt
+                log.exception("PIN check failed")
+                entered = False
+            self.pin_checked.emit(entered)
+
+        threading.Thread(target=check, name="diagnostics-pin", daemon=True).start()
+
+    def _pin_checked(self, entered: bool) -> None:
+        self._checking = False
+        if not self.isVisible():  # cancelled or closed while the hash was computed
+            if entered:
+                self._diagnostics.exit("closed")
+            return
+        if entered:
             self.pin_pad.hide()
             self.panel.show()
             self.panel.start()

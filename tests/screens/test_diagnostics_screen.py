@@ -3,10 +3,11 @@ printer emulator and seen by a self-test, exit. Real core, real emulators, offsc
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
@@ -19,8 +20,9 @@ PIN = "2468"
 
 
 @pytest.fixture
-def kiosk(tmp_path, qtbot):
-    overrides = {"diagnostics.pin_hash": hash_pin(PIN, **CHEAPEST), "speech.enabled": False,
+def kiosk(tmp_path, qtbot, request):
+    cost = getattr(request, "param", CHEAPEST)  # the cheapest accepted hash, unless a test asks
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, **cost), "speech.enabled": False,
                  "diagnostics.export_dir": str(tmp_path / "usb")}
     with DemoEnvironment(tmp_path, overrides=overrides) as env:
         core = KioskCore(env.config).start(ticker=False)
@@ -46,6 +48,7 @@ def enter_pin(qtbot, overlay, pin):
     for digit in pin:
         qtbot.mouseClick(overlay.pin_pad.buttons[digit], Qt.LeftButton)
     qtbot.mouseClick(overlay.pin_pad.buttons["OK"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not overlay.checking, timeout=10_000)
 
 
 def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk):
@@ -79,6 +82,26 @@ def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk)
 
     overlay.close_mode()
     assert not overlay.isVisible() and overlay.panel.output.toPlainText() == ""
+
+
+@pytest.mark.parametrize("kiosk", [{}], indirect=True, ids=["kiosk-cost"])  # the cost `pin-hash` uses
+def test_the_pin_is_checked_off_the_gui_thread(qtbot, kiosk):
+    _env, window, overlay, _core = kiosk
+    tap_corner(qtbot, window)
+    for digit in PIN:
+        qtbot.mouseClick(overlay.pin_pad.buttons[digit], Qt.LeftButton)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    qtbot.mouseClick(overlay.pin_pad.buttons["OK"], Qt.LeftButton)
+    # the click returned before the hash was checked: the pad says so and the panel is not open yet
+    assert overlay.checking and "checking" in overlay.pin_pad.message.text()
+    assert not overlay.panel.isVisible()
+    qtbot.mouseClick(overlay.pin_pad.buttons["OK"], Qt.LeftButton)  # a second OK starts no second check
+    qtbot.waitUntil(lambda: overlay.panel.isVisible(), timeout=10_000)
+    timer.stop()
+    assert len(ticks) >= 3  # the event loop kept running while argon2id worked
 
 
 def test_without_a_pin_configured_the_taps_open_nothing(qtbot, tmp_path):
