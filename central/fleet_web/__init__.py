@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, delete, insert, select
 
-from central import operators
+from central import api_browser, operators
 from central.applications import CST
 from central.db import alarm_acks, operator_audit, operator_sessions
 from central.fleet_state import deployments_overview, kiosk_audit, kiosk_rows, wanted_versions
@@ -90,6 +90,23 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
     @router.get("/static/fleet.css")
     def stylesheet() -> FileResponse:
         return FileResponse(HERE / "static" / "fleet.css", media_type="text/css")
+
+    @router.get("/api")
+    def api_page(request: Request) -> HTMLResponse:
+        viewer(request)
+        return HTMLResponse(api_browser.page_html(request.app.title), headers={"cache-control": "no-store"})
+
+    @router.get("/openapi.json")
+    def api_document(request: Request) -> dict[str, Any]:
+        viewer(request)
+        return request.app.openapi()
+
+    @router.get("/static/swagger-ui/{name}")
+    def api_browser_file(name: str) -> FileResponse:
+        found = api_browser.asset(name)
+        if found is None:
+            raise HTTPException(404)
+        return FileResponse(found[0], media_type=found[1])
 
     @router.get("/login")
     def login_page(request: Request) -> HTMLResponse:

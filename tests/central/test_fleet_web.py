@@ -50,7 +50,7 @@ def heartbeat(central, kiosk_id: str, running: int) -> None:
 
 def test_every_page_needs_a_login(central, browser):
     page = browser.new_page()
-    for path in ("/fleet", "/fleet/audit", "/fleet/kiosks/K-1"):
+    for path in ("/fleet", "/fleet/audit", "/fleet/kiosks/K-1", "/fleet/api", "/fleet/openapi.json"):
         page.goto(f"{central.url}{path}")
         assert page.url == f"{central.url}/fleet/login"
     assert httpx.post(f"{central.url}/fleet/kiosks/K-1/acknowledge", data={"csrf": "x"}).status_code == 403
@@ -157,3 +157,23 @@ def test_the_page_loads_nothing_from_elsewhere(central, browser):
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     page.close()
+
+
+def test_the_api_browser_runs_on_centrals_own_files_for_a_logged_in_operator(central, browser):
+    page = browser.new_page()
+    requested: list[str] = []
+    refused: list[str] = []  # what the page's Content-Security-Policy blocked, as the console says
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
+    log_in(page, central.url, "vic")
+    page.click("nav a[href='/fleet/api']")
+    page.wait_for_selector(".opblock-summary-path", timeout=60_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/heartbeat" in [path.strip() for path in paths]
+    assert not refused
+    assert f"{central.url}/fleet/openapi.json" in requested
+    assert all(url.startswith(central.url) for url in requested)
+    page.close()
+    policy = httpx.get(f"{central.url}/fleet/static/swagger-ui/swagger-ui.css").headers
+    assert policy["content-type"].startswith("text/css")
+    assert httpx.get(f"{central.url}/fleet/static/swagger-ui/index.html").status_code == 404
