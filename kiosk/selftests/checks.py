@@ -88,10 +88,13 @@ def card_reader(device, _parts: Parts) -> Outcome:
 
 
 def camera(device, parts: Parts) -> Outcome:
+    # A frame is waited for as long as the camera itself waits before it calls the camera lost,
+    # so an unplugged stream reads as gone (no_device), not merely slow.
+    wait = getattr(getattr(device, "source", None), "timeout", 2.0) + 0.5
     started = time.monotonic()
     frames, last = 0, None
     while time.monotonic() - started < parts.timings.camera_s:
-        last = device.read_frame(timeout_s=2.0)
+        last = device.read_frame(timeout_s=wait)
         frames += 1
     elapsed = time.monotonic() - started
     fps = round(frames / elapsed, 1) if elapsed > 0 else 0.0
