@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from drivers.base import DeviceError
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
 from kiosk.config import DiagnosticsConfig
 from kiosk.pin import PIN_ITERATIONS, hash_pin, pin_matches

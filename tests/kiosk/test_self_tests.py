@@ -15,17 +15,19 @@ import threading
 import pytest
 from click.testing import CliRunner
 
+from central.stats import audit as central_audit
 from drivers.camera.emulator import CameraEmulator
 from drivers.docprinter.file_printer import FilePdfPrinter
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.cli import cli
-from kiosk.config import default_config_text
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.diagnostics import Diagnostics
 from kiosk.identity.worker import FaceWorker
 from kiosk.local_control import SOCKET_NAME, request
 from kiosk.selftests import Timings
+from support.console import console_config
+from support.kiosk_core import until
 
 FAST = Timings(camera_s=2.0, finger_s=1.0, scan_s=2.0)
 CONSOLE = f"console:{getpass.getuser()}"
@@ -231,15 +233,6 @@ def test_every_self_test_is_audited_as_who_ran_it(env, core):
         run(core, "teleporter")
 
 
-def console_config(env, tmp_path) -> str:
-    """The kiosk's settings as a file, as a technician's shell would pass it."""
-    text = default_config_text().replace('data_dir = "/var/lib/police-kiosk"', f'data_dir = "{env.config.data_dir}"')
-    text = text.replace('url = "http://127.0.0.1:8700"', f'url = "{env.central.url}"')
-    path = tmp_path / "kiosk.toml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
 def diag(env, tmp_path, *args):
     return CliRunner().invoke(cli, ["diag", "--config", console_config(env, tmp_path), *args],
                               catch_exceptions=False)
@@ -259,6 +252,10 @@ def test_kiosk_diag_selftest_runs_in_the_running_kiosk(env, camera, core, tmp_pa
     entries = core.audit.entries(2)
     assert [(e["actor"], e["action"], e["outcome"], e["detail"]["device"]) for e in entries] == [
         (CONSOLE, "self_test", "done", "printer"), (CONSOLE, "self_test", "failed", "camera")]
+    core.sync.wake()  # and through the outbox to central
+    at_central = until(lambda: [e for e in central_audit(env.central.database_url, actor=CONSOLE)
+                                if e["id"] in {entry["id"] for entry in entries}], what="the entries at central")
+    assert sorted(e["detail"]["state"] for e in at_central) == ["no_device", "passed"]
 
 
 def test_kiosk_diag_selftest_is_refused_during_a_visit(env, core, tmp_path):
