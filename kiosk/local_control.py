@@ -56,7 +56,8 @@ class ControlServer:
         self._stop = threading.Event()
 
     def start(self) -> bool:
-        """Listen; False (and logged) if another kiosk process already listens on this path."""
+        """Listen; False (and logged) if another kiosk process already listens on this path, or
+        the socket cannot be made there."""
         if self.path.exists() or self.path.is_symlink():
             try:
                 request(self.path, {"command": "ping"}, timeout=2.0)
@@ -68,12 +69,17 @@ class ControlServer:
                 log.error("local control: another kiosk process listens on %s; not listening", self.path)
                 return False
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        with _bindable(self.path) as address:
-            sock.bind(address)
-        # Not through the umask (process-wide: another thread's mkdir would suffer). Until this
-        # chmod the socket has the umask's mode, and the peer's uid is checked on every request.
-        os.chmod(self.path, 0o600)
-        sock.listen(4)
+        try:
+            with _bindable(self.path) as address:
+                sock.bind(address)
+            # Not through the umask (process-wide: another thread's mkdir would suffer). Until this
+            # chmod the socket has the umask's mode, and the peer's uid is checked on every request.
+            os.chmod(self.path, 0o600)
+            sock.listen(4)
+        except OSError as exc:  # the kiosk serves citizens without its console channel
+            sock.close()
+            log.error("local control: cannot listen on %s: %s", self.path, exc)
+            return False
         sock.settimeout(0.5)
         self._sock = sock
         self._thread = threading.Thread(target=self._accept_loop, name="local-control", daemon=True)
