@@ -78,7 +78,8 @@ def card_reader(device, _parts: Parts) -> Outcome:
     try:
         card = device.read_card()
     except NoMedia:
-        return Outcome(False, "no card on the reader: place a card and test again")
+        # A reader finds a card once: one already read must be lifted and placed again.
+        return Outcome(False, "no card on the reader: place a card (or lift it and place it again) and test again")
     try:
         masked = {"name": mask_name(card.name), "id_number": card.masked_id,
                   "photo_bytes": len(card.photo), "valid_to": "long-term" if card.valid_to is None else "dated"}
