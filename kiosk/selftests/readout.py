@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from drivers.printer.receipt import Receipt
-from kiosk.documents.model import Document
 
 TITLE = "设备自检 / self-test"
 NOTE = "本页为设备自检打印，不是证明文件。 This is a device self-test print, not a certificate."
@@ -42,6 +41,9 @@ def readout_receipt(readout: dict[str, Any]) -> Receipt:
     return receipt.rule().line(NOTE).cut()
 
 
-def readout_page(readout: dict[str, Any], *, issuer: str) -> Document:
+def readout_page(readout: dict[str, Any], *, issuer: str):
+    """An A4 kiosk.documents.Document (imported here: fpdf loads with it, `kiosk diag` need not)."""
+    from kiosk.documents import Document
+
     return Document(title=TITLE, number=f"SELFTEST-{readout['kiosk']}", issuer=issuer, fields=_rows(readout),
                     paragraphs=[NOTE], issued_at=readout["time"])
