@@ -304,3 +304,15 @@ def test_a_socket_left_by_a_killed_kiosk_is_replaced(env, face_worker):
     finally:
         core.stop()
     assert not path.exists()
+
+
+def test_a_damaged_results_file_is_started_afresh(tmp_path):
+    from kiosk.selftests import ResultStore
+
+    store = ResultStore(tmp_path / "selftests.json")
+    assert store.all() == {}
+    store.path.write_text("{not json", encoding="utf-8")  # as after a disk fault
+    assert store.all() == {}
+    store.put({"device": "printer", "state": "passed"})
+    assert store.all() == {"printer": {"device": "printer", "state": "passed"}}
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
