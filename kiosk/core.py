@@ -32,9 +32,11 @@ from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
 from kiosk.identity.verifier import FaceSettings
 from kiosk.identity.worker import FaceWorker
+from kiosk.local_control import SOCKET_NAME, ControlServer, kiosk_commands
 from kiosk.maintenance import Maintenance
 from kiosk.payments import reconcile
 from kiosk.prompts import spoken_prompt
+from kiosk.selftests import SelfTests
 from kiosk.services import build_services
 from kiosk.services.stages import Dispense, Identify, Pay, Verify
 from kiosk.session import Session, SessionView
@@ -104,6 +106,9 @@ class KioskCore:
         self.outbox.release_in_flight()
         self.audit = AuditTrail(config.data_path("audit.log"), self.outbox, config.kiosk.id)
         self.maintenance = Maintenance(config.data_path("out-of-service.json"))
+        self.self_tests = SelfTests(self)
+        # `kiosk diag selftest` on the kiosk's shell asks this process: the devices are its own.
+        self.control = ControlServer(config.data_path(SOCKET_NAME), kiosk_commands(self))
         self.central = CentralClient(
             config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
         )
@@ -146,6 +151,7 @@ class KioskCore:
         self.session.subscribe(self._speak)
         self._reconcile_payments()
         self.devices.start()
+        self.control.start()
         self._settle_handouts()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
@@ -161,6 +167,7 @@ class KioskCore:
 
     def stop(self) -> None:
         self._stop.set()
+        self.control.stop()
         if self.config_updates is not None:
             self.config_updates.wake()  # its thread returns now, not after its wait
         for thread in self._threads:

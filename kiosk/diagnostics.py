@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from drivers.base import DeviceError
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
 from kiosk.config import DiagnosticsConfig
 from kiosk.pin import PIN_ITERATIONS, hash_pin, pin_matches
@@ -145,7 +144,6 @@ class Diagnostics:
                  clock: Callable[[], float] = time.time):
         self._core = core
         self.audit = core.audit
-        self.self_tests: dict[str, dict[str, Any]] = {}  # device -> its last self-test, this session
         self.actor = self.SCREEN_ACTOR  # who entered the mode on the screen: their actions are theirs
         self.pin = PinLock(core.config.diagnostics, state_path=core.config.data_path("diagnostics-lock.json"),
                            clock=clock)
@@ -205,6 +203,7 @@ class Diagnostics:
             "emulated": sorted(self._emulators),
             "dead_letters": core.outbox.dead_letters()[:20],
             "out_of_service": status.get("maintenance"),
+            "self_tests": self.self_tests,
         }
 
     def log_lines(self, count: int = 50) -> list[str]:
@@ -212,22 +211,13 @@ class Diagnostics:
 
     # ---- what the technician can do --------------------------------------------------------
     def self_test(self, device: str) -> dict[str, Any]:
-        """Open the device (if needed) and ask its status now, not at the next poll."""
-        if device not in self._core.config.devices:
-            raise ValueError(f"no device {device!r} in the configuration")
-        started = time.perf_counter()
-        try:
-            with self._core.devices.in_use(device) as opened:
-                result = opened.status().to_json()
-        except DeviceError as exc:
-            result = {"device_class": device, "state": "no_device", "message": exc.message, "detail": {}}
-        result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        result["at"] = time.time()
-        self.self_tests[device] = result
-        log.info("diagnostics: self-test of %s: %s", device, result["state"])
-        self.audit.record(self.actor, "self_test", device=device, state=result["state"])
-        self._core.devices.poll_once(force=True)
-        return result
+        """The device's self-test (kiosk/selftests/), kept and audited as this technician's."""
+        return self._core.self_tests.run(device, self.actor)
+
+    @property
+    def self_tests(self) -> dict[str, dict[str, Any]]:
+        """The last self-test of each device, kept across restarts."""
+        return self._core.self_tests.results()
 
     def sync_now(self) -> dict[str, Any]:
         """Wake the sync worker now instead of at its next backoff step."""
