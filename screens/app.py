@@ -30,6 +30,22 @@ def exit_when(app: QApplication, condition, code: int, every_ms: int = 500) -> Q
     return timer
 
 
+def keep_alive(window: KioskWindow, pulse) -> QTimer:
+    """Tick `pulse` (kiosk.gui_pulse.GuiPulse) from a timer on the GUI thread, so the watchdog
+    hears only from an event loop that still runs. READY=1 once the first screen is up: the
+    attract screen, or out of service (the kiosk answers either way)."""
+    def ready_when_served(*_) -> None:
+        if window.view is not None and window.view.state in ("attract", "out_of_service"):
+            pulse.ready()
+
+    timer = QTimer(window)
+    timer.timeout.connect(pulse.tick)
+    timer.start(max(1, int(pulse.interval_s * 1000)))
+    window.bridge.view_changed.connect(ready_when_served)
+    QTimer.singleShot(0, ready_when_served)  # the event loop's first turn: the window is shown
+    return timer
+
+
 def quit_on_signals(app: QApplication) -> None:
     """SIGTERM (systemd stopping the kiosk) and SIGINT end the event loop, so the caller's
     clean-up runs: devices closed, outbox closed, workers joined."""

@@ -40,14 +40,16 @@ def run(config_path, overrides, fullscreen, production):
     from kiosk.central_client import CentralRejected, CentralUnavailable
     from kiosk.config_updates.startup import start_with_fallback
     from kiosk.diagnostics import Diagnostics
+    from kiosk.gui_pulse import GuiPulse
     from kiosk.logs import setup_logging
     from offline_queue import KeyFileError
-    from screens.app import exit_when, make_application, make_window, quit_on_signals
+    from screens.app import exit_when, keep_alive, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
 
     setup_logging(local.data_path("logs"))
     app = make_application()
     quit_on_signals(app)
+    pulse = GuiPulse()  # systemd's watchdog and the heartbeat's word on the screen
     while True:
         applied = threading.Event()
         try:
@@ -58,6 +60,8 @@ def run(config_path, overrides, fullscreen, production):
         except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
             fail(f"kiosk cannot start: {exc}")
         window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
+        core.gui_pulse = pulse
+        keep_alive(window, pulse)
         diagnostics = Diagnostics(core)
         attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
         # A config applied between visits: the core starts again on it, once still idle.
