@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from screens import theme
@@ -19,6 +20,19 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setFont(theme.base_font())
     app.setStyleSheet(theme.STYLE)
     return app
+
+
+_QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+
+def log_qt_messages() -> None:
+    """Qt's own warnings through logging, not straight to stderr: masked and with a journal
+    priority like every other line."""
+    qt_log = logging.getLogger("qt")
+    qInstallMessageHandler(lambda kind, _context, message: qt_log.log(_QT_LEVELS.get(kind, logging.WARNING),
+                                                                       "%s", message))
 
 
 def exit_when(app: QApplication, condition, code: int, every_ms: int = 500) -> QTimer:

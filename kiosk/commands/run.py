@@ -43,10 +43,11 @@ def run(config_path, overrides, fullscreen, production):
     from kiosk.gui_pulse import GuiPulse
     from kiosk.logs import setup_logging
     from offline_queue import KeyFileError
-    from screens.app import exit_when, keep_alive, make_application, make_window, quit_on_signals
+    from screens.app import exit_when, keep_alive, log_qt_messages, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
 
-    setup_logging(local.data_path("logs"))
+    setup_logging(local.data_path("logs"), max_bytes=local.logs.max_bytes, backups=local.logs.backups)
+    log_qt_messages()
     app = make_application()
     quit_on_signals(app)
     pulse = GuiPulse()  # systemd's watchdog and the heartbeat's word on the screen
