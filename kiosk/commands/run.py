@@ -62,7 +62,7 @@ def run(config_path, overrides, fullscreen, production):
             fail(f"kiosk cannot start: {exc}")
         window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
         core.gui_pulse = pulse
-        keep_alive(window, pulse)
+        ticking = keep_alive(window, pulse)
         diagnostics = Diagnostics(core)
         attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
         # A config applied between visits: the core starts again on it, once still idle.
@@ -71,6 +71,7 @@ def run(config_path, overrides, fullscreen, production):
             code = app.exec()
         finally:
             watch.stop()
+            ticking.stop()
             diagnostics.close()
             window.shutdown()
             core.stop()
