@@ -76,11 +76,16 @@ def test_udev_rules_parse_and_name_only_kiosk_devices() -> None:
     assert symlinks == {"kiosk-idcard", "kiosk-fingerprint", "kiosk-printer", "kiosk-scanner"}
 
 
-@pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
-def test_systemd_units_restart_always_and_run_the_installed_kiosk(unit: str) -> None:
+def _unit(name: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.optionxform = str
-    parser.read(ROOT / "packaging" / "systemd" / unit, encoding="utf-8")
+    parser.read(ROOT / "packaging" / "systemd" / name, encoding="utf-8")
+    return parser
+
+
+@pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
+def test_systemd_units_restart_always_and_run_the_installed_kiosk(unit: str) -> None:
+    parser = _unit(unit)
     service = parser["Service"]
     assert service["Restart"] == "always"
     assert service["ExecStart"].split()[0].startswith("/usr/bin/")
@@ -90,10 +95,7 @@ def test_systemd_units_restart_always_and_run_the_installed_kiosk(unit: str) -> 
 @pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
 def test_systemd_units_are_watched(unit: str) -> None:
     """The app's READY=1 and WATCHDOG=1 (tests/e2e/test_watchdog.py) are what these ask for."""
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.optionxform = str
-    parser.read(ROOT / "packaging" / "systemd" / unit, encoding="utf-8")
-    service = parser["Service"]
+    service = _unit(unit)["Service"]
     assert (service["Type"], service["NotifyAccess"]) == ("notify", "all")
     assert 10 <= int(service["WatchdogSec"]) <= 60
 
