@@ -21,10 +21,12 @@ from typing import Any
 import uvicorn
 
 from central.app import create_app
+from common.journal import journal_formatters
 from common.masking import install_masking
 from common.sd_notify import notify, watchdog_interval_s
 
-# uvicorn configures these in its Config; the masking goes onto whatever handlers it made.
+# uvicorn configures these in its Config; the masking (and, under systemd, the journal's
+# priorities) go onto whatever handlers it made.
 LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "central")
 
 
@@ -90,6 +92,7 @@ def server_for(app: Any, log_level: str = "warning", tls: Tls | None = None, *,
     if tls:
         config.load()  # a bad certificate or key fails here, in one line, before serving
     install_masking(LOGGERS)
+    journal_formatters(LOGGERS)  # under systemd: a syslog priority on each line
     return (NotifyingServer if notify_systemd else uvicorn.Server)(config)
 
 

@@ -11,41 +11,10 @@ import sys
 import threading
 from pathlib import Path
 
+from common.journal import JournalFormatter, writes_to_journal
 from common.masking import MaskingFormatter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# The journal stamps each line itself.
-JOURNAL_FORMAT = "%(levelname)s %(name)s: %(message)s"
-
-# sd-daemon(3) priorities; journald reads a leading "<N>" on each line (SyslogLevelPrefix=yes).
-_PRIORITIES = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4), (logging.INFO, 6))
-
-
-def priority(levelno: int) -> int:
-    return next((prio for level, prio in _PRIORITIES if levelno >= level), 7)
-
-
-class JournalFormatter(MaskingFormatter):
-    """Masked, with the record's priority on every line: journald makes each line an entry,
-    so a traceback's lines keep the priority of the error they belong to."""
-
-    def __init__(self) -> None:
-        super().__init__(JOURNAL_FORMAT)
-
-    def format(self, record: logging.LogRecord) -> str:
-        prefix = f"<{priority(record.levelno)}>"
-        return "\n".join(prefix + line for line in super().format(record).splitlines())
-
-
-def writes_to_journal(stream) -> bool:
-    """systemd sets JOURNAL_STREAM to "<device>:<inode>" of the journal stream it connected;
-    children inherit the variable, so it counts only while `stream` is still that stream."""
-    device, _, inode = os.environ.get("JOURNAL_STREAM", "").partition(":")
-    try:
-        stat = os.fstat(stream.fileno())
-    except (AttributeError, OSError, ValueError):
-        return False
-    return device.isdigit() and inode.isdigit() and (stat.st_dev, stat.st_ino) == (int(device), int(inode))
 
 
 def setup_logging(log_dir: str | Path | None = None, level: int = logging.INFO, *,
