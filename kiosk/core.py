@@ -27,6 +27,7 @@ from kiosk.central_client import CentralClient, CentralRejected, CentralUnavaila
 from kiosk.config import KioskConfig
 from kiosk.config_updates import ConfigUpdates
 from kiosk.devices import DeviceMonitor
+from kiosk.gui_pulse import GuiPulse
 from kiosk.handlers import StageContext, handler_for
 from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
@@ -117,6 +118,9 @@ class KioskCore:
                                on_change=lambda _s: self.refresh_availability())
         self._central_online = True
         self._heartbeat_due = True
+        # The GUI thread's pulse (kiosk/gui_pulse.py), set by `kiosk run`; None without a screen.
+        self.gui_pulse: GuiPulse | None = None
+        self._gui_stalled = False
         # Orders of earlier visits whose outcome central has not told yet: no new payment is
         # taken until they are settled (kiosk/payments.py). Known from the ledger at start.
         self._open_payments = len(self.outbox.open_payments())
@@ -232,6 +236,13 @@ class KioskCore:
             if self.handout_journal is not None and self.handout_journal.unfinished() and self.session.visit is None:
                 self._settle_handouts()  # e.g. once a technician has cleared a jam
             self.refresh_availability()  # also opens and closes services by their hours
+            stalled = self.gui_pulse is not None and self.gui_pulse.stalled()
+            if stalled != self._gui_stalled:  # operators hear of a frozen screen at once
+                if stalled:
+                    log.error("the screen has not answered for %.0f s", self.gui_pulse.status()["last_tick_age_s"])
+                else:
+                    log.info("the screen answers again")
+                self._gui_stalled, self._heartbeat_due = stalled, True
             now = time.monotonic()
             if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
                 if self._send_heartbeat():
@@ -256,6 +267,8 @@ class KioskCore:
             "sync": {"online": self.sync.state.online, "last_error": self.sync.state.last_error},
             # The signed operator config: the version run, the one seen, the last refusal and why.
             "operator_config": self.config_updates.status() if self.config_updates is not None else None,
+            # How long ago the GUI thread last ticked; stalled: it stopped answering.
+            "gui": self.gui_pulse.status() if self.gui_pulse is not None else None,
         }
 
     def _send_heartbeat(self) -> bool:

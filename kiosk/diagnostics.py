@@ -5,7 +5,7 @@ lines. Every entry, action, refusal and exit goes to the audit trail (kiosk/audi
 
 The screen (screens/diagnostics.py) renders `snapshot()` and calls the rest; so could a remote
 tool. Nothing here shows personal data: device statuses, queue counts and log lines only, and
-log lines pass the same masking filter as the log files.
+log lines are masked as the log files are.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Callable
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
 from kiosk.config import DiagnosticsConfig
 from kiosk.pin import PIN_ITERATIONS, hash_pin, pin_matches
-from kiosk.privacy import MaskingFilter
+from kiosk.privacy import MaskingFormatter
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +122,7 @@ class RecentLog(logging.Handler):
     def __init__(self, capacity: int = 300):
         super().__init__(level=logging.INFO)
         self.lines: collections.deque[str] = collections.deque(maxlen=capacity)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-        self.addFilter(MaskingFilter())
+        self.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

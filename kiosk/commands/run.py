@@ -40,14 +40,17 @@ def run(config_path, overrides, fullscreen, production):
     from kiosk.central_client import CentralRejected, CentralUnavailable
     from kiosk.config_updates.startup import start_with_fallback
     from kiosk.diagnostics import Diagnostics
+    from kiosk.gui_pulse import GuiPulse
     from kiosk.logs import setup_logging
     from offline_queue import KeyFileError
-    from screens.app import make_application, make_window, quit_on_signals
+    from screens.app import keep_alive, log_qt_messages, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
 
-    setup_logging(local.data_path("logs"))
+    setup_logging(local.data_path("logs"), max_bytes=local.logs.max_bytes, backups=local.logs.backups)
+    log_qt_messages()
     app = make_application()
     quit_on_signals(app)
+    pulse = GuiPulse()  # systemd's watchdog and the heartbeat's word on the screen
 
     def start(applied: threading.Event):
         try:
@@ -61,10 +64,13 @@ def run(config_path, overrides, fullscreen, production):
 
     def show(core):
         window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
+        core.gui_pulse = pulse
+        ticking = keep_alive(window, pulse)
         diagnostics = Diagnostics(core)
         attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
 
         def close():
+            ticking.stop()
             diagnostics.close()
             window.shutdown()
         return close
