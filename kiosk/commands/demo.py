@@ -40,6 +40,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
     from kiosk.logs import setup_logging
     from screens.app import make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
+    from screens.remote_capture import attach_remote_capture
 
     setup_logging()
     work = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
@@ -72,6 +73,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
                                                     "fingerprint": env.fingerprint, "scanner": env.scanner,
                                                     "dispenser": env.dispenser})
         attach_diagnostics(window, diagnostics)
+        attach_remote_capture(window, core.remote)
         if scripted:
             _run_scripted(window, env, core, out, service_id)
         else:

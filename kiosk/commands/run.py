@@ -44,6 +44,7 @@ def run(config_path, overrides, fullscreen, production):
     from offline_queue import KeyFileError
     from screens.app import exit_when, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
+    from screens.remote_capture import attach_remote_capture
 
     setup_logging(local.data_path("logs"))
     app = make_application()
@@ -60,6 +61,7 @@ def run(config_path, overrides, fullscreen, production):
         window = make_window(core.session, production=production, fullscreen=fullscreen, preview=core.preview)
         diagnostics = Diagnostics(core)
         attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
+        attach_remote_capture(window, core.remote)  # support's screenshots, between visits only
         # A config applied between visits: the core starts again on it, once still idle.
         watch = exit_when(app, lambda: applied.is_set() and core.idle(), RESTART_FOR_CONFIG)
         try:
