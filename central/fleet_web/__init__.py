@@ -5,7 +5,7 @@ HttpOnly, SameSite=Strict cookie scoped to /fleet, kept server-side only as its 
 carries a CSRF token that every form posts back. The login form has no session yet: it checks a
 double-submit token (a cookie and a hidden field that must agree). Roles: viewers see, publishers
 also act on kiosks and deployments, admins also unlock operators. Support (between viewer and
-publisher) also asks a kiosk for a screenshot or a diagnostic bundle (central/fleet_web/remote.py).
+publisher) also asks a kiosk for a screenshot or a diagnostic bundle (central/fleet_web/support.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from central import operators, remote
 from central.applications import CST
 from central.db import alarm_acks, operator_audit, operator_sessions
 from central.fleet_state import deployments_overview, kiosk_audit, kiosk_rows, wanted_versions
-from central.fleet_web import remote as remote_pages
+from central.fleet_web import support as support_pages
 from central.presence import PresenceRules
 
 COOKIE = "fleet_session"
@@ -153,7 +153,7 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
             if not rows:
                 raise HTTPException(404, "no such kiosk")
             trail = kiosk_audit(conn, kiosk_id)
-            asked = remote.for_kiosk(conn, kiosk_id) if session.operator.may(remote_pages.ROLE) else []
+            asked = remote.for_kiosk(conn, kiosk_id) if session.operator.may(support_pages.ROLE) else []
         return render("kiosk.html", session=session, row=rows[0], trail=trail, asked=asked)
 
     @router.get("/audit")
@@ -198,7 +198,7 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
                 raise HTTPException(404, "no such operator")
         return RedirectResponse("/fleet/audit", status_code=303)
 
-    remote_pages.add_routes(router, engine, render, viewer, acting)
+    support_pages.add_routes(router, engine, render, viewer, acting)
     return router
 
 
