@@ -1,6 +1,6 @@
 """Remote support on the fleet page in a real headless Chromium against a real central: an
 operator with the support role asks a kiosk for a screenshot and sees it once the kiosk (a real
-signed client here; tests/e2e/test_remote_support.py has the real kiosk and its window) has
+signed client here; tests/e2e/test_remote_screenshot.py has the real kiosk and its window) has
 answered its heartbeat's request; a viewer is offered nothing and is refused the picture."""
 
 from __future__ import annotations
