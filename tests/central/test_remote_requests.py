@@ -90,6 +90,16 @@ def test_an_unanswered_request_expires_and_a_kiosk_has_only_a_few_waiting(engine
         assert full.value.status == 409
 
 
+def test_what_a_kiosk_uploaded_is_dropped_once_a_week_old(engine):
+    with engine.begin() as conn:
+        shot = remote.request(conn, "K-1", "screenshot", "sue", now=1000.0)
+        remote.answer(conn, "K-1", shot, content_type="image/png", content=PNG, now=1001.0)
+        remote.request(conn, "K-2", "bundle", "sue", now=1000.0 + remote.RETAIN_S - 1)
+        assert remote.content(conn, "K-1", shot) is not None
+        remote.request(conn, "K-2", "bundle", "sue", now=1001.0 + remote.RETAIN_S)
+        assert remote.content(conn, "K-1", shot) is None
+
+
 def test_the_kiosk_hears_of_it_in_its_heartbeat_and_uploads_over_signed_http(central, enrolled):
     client = enrolled("K-1")
     intruder = enrolled("K-2")
