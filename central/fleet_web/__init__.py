@@ -78,16 +78,20 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
             raise HTTPException(303, headers={"location": "/fleet/login"})
         return session
 
-    def acting(request: Request, csrf: str, role: str) -> Session:
-        """The session behind a form post: CSRF checked first, then the role."""
-        session = session_of(request)
-        if session is None or not hmac.compare_digest(csrf, session.csrf):
-            raise HTTPException(403, "the form has expired or did not come from this page: reload and try again")
+    def requiring(request: Request, session: Session, role: str) -> Session:
+        """The session, if its operator has `role`; else 403, audited."""
         if not session.operator.may(role):
             with engine.begin() as conn:
                 operators.audit(conn, session.operator.operator_id, "refused", needs=role, path=request.url.path)
             raise HTTPException(403, f"this needs the {role} role")
         return session
+
+    def acting(request: Request, csrf: str, role: str) -> Session:
+        """The session behind a form post: CSRF checked first, then the role."""
+        session = session_of(request)
+        if session is None or not hmac.compare_digest(csrf, session.csrf):
+            raise HTTPException(403, "the form has expired or did not come from this page: reload and try again")
+        return requiring(request, session, role)
 
     @router.get("/static/fleet.css")
     def stylesheet() -> FileResponse:
@@ -198,7 +202,7 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
                 raise HTTPException(404, "no such operator")
         return RedirectResponse("/fleet/audit", status_code=303)
 
-    support_pages.add_routes(router, engine, render, viewer, acting)
+    support_pages.add_routes(router, engine, render, lambda r: requiring(r, viewer(r), support_pages.ROLE), acting)
     return router
 
 

@@ -20,16 +20,10 @@ ROLE = "support"
 SUFFIX = {"screenshot": "png", "bundle": "tar.gz"}
 
 
-def add_routes(router: APIRouter, engine: Engine, render: Callable[..., Any], viewer: Callable[[Request], Any],
+def add_routes(router: APIRouter, engine: Engine, render: Callable[..., Any], supporter: Callable[[Request], Any],
                acting: Callable[[Request, str, str], Any]) -> None:
-    def supporter(request: Request):
-        """The session of a GET that needs the role; refused (and audited) without it."""
-        session = viewer(request)
-        if not session.operator.may(ROLE):
-            with engine.begin() as conn:
-                operators.audit(conn, session.operator.operator_id, "refused", needs=ROLE, path=request.url.path)
-            raise HTTPException(403, f"this needs the {ROLE} role")
-        return session
+    """`supporter(request)`: the session of a GET that needs ROLE (refused and audited without
+    it); `acting(request, csrf, role)`: the same for a form post, its CSRF token checked first."""
 
     @router.post("/kiosks/{kiosk_id}/remote/{kind}")
     def ask(request: Request, kiosk_id: str, kind: str, csrf: str = Form(max_length=64)) -> Response:
