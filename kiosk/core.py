@@ -263,8 +263,8 @@ class KioskCore:
             answer = self.central.heartbeat(self.heartbeat_status())
             if self.config_updates is not None:  # central's word on staged rollout
                 self.config_updates.heard(answer.get("config_release"))
-            if self.remote.heard(answer.get("remote_requests")):
-                self._pool.submit(self._guarded, self.remote.work)
+            if answer.get("remote_requests"):
+                self._pool.submit(self._guarded, self._remote_requests, answer["remote_requests"])
             return True
         except (CentralUnavailable, CentralRejected) as exc:
             log.warning("heartbeat not sent: %s", exc)
@@ -313,6 +313,11 @@ class KioskCore:
         if not self.site_clock.within(service.config.hours):
             return "closed"
         return None
+
+    def _remote_requests(self, requests) -> None:
+        """Support's requests from the heartbeat's answer, taken and done off the watch thread."""
+        if self.remote.heard(requests):
+            self.remote.work()
 
     def _write_bundle(self, out: Path) -> Path:
         """The diagnostic bundle support asked for: as a technician's export, with the
