@@ -19,7 +19,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 
-from central import api_browser, deployments, errors, presence, verify
+from central import api_browser, deployments, errors, presence, remote, remote_api, verify
 from central import metrics as metrics_routes
 from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
@@ -157,9 +157,13 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
             ))
             # Staged rollout: the highest version of its group's config this kiosk may apply.
             release = deployments.heard(conn, kiosk_id, body.status, watch, now) if watch is not None else None
+            # Support's screenshots and bundles asked for (central/remote.py): done between visits.
+            requests = remote.heard(conn, kiosk_id, now)
         answer: dict[str, Any] = {"ok": True, "server_time": datetime.fromtimestamp(now, CST).isoformat(timespec="seconds")}
         if release is not None:
             answer["config_release"] = release
+        if requests:
+            answer["remote_requests"] = requests
         return answer
 
     registry.mount(app)
@@ -171,6 +175,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
 
     app.include_router(fleet_pages(engine, presence_rules, tuf_repo))
     app.include_router(payment_routes.router)
+    app.include_router(remote_api.router)
     app.include_router(verify.router)
     app.add_middleware(BodyGuard, limiter=limiter)
     app.add_middleware(SecurityHeaders, policies={api_browser.PAGE: api_browser.policy(api_browser.page_html(app.title))})

@@ -37,6 +37,7 @@ from kiosk.local_control import SOCKET_NAME, ControlServer, kiosk_commands
 from kiosk.maintenance import Maintenance
 from kiosk.payments import reconcile
 from kiosk.prompts import spoken_prompt
+from kiosk.remote import RemoteSupport
 from kiosk.selftests import SelfTests
 from kiosk.services import build_services
 from kiosk.services.stages import Dispense, Identify, Pay, Verify
@@ -113,6 +114,9 @@ class KioskCore:
         self.central = CentralClient(
             config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
         )
+        # Support's screenshots and bundles (kiosk/remote.py); the screens register the capture.
+        self.remote = RemoteSupport(central=self.central, audit=self.audit, idle=self.idle,
+                                    write_bundle=self._write_bundle, work_dir=config.data_path("remote"))
         self.sync = SyncWorker(self.outbox, self.central, max_delay=config.queue.max_backoff_s,
                                keep_delivered_s=config.queue.retention_days * 86_400,
                                on_change=lambda _s: self.refresh_availability())
@@ -243,6 +247,8 @@ class KioskCore:
                 else:
                     log.info("the screen answers again")
                 self._gui_stalled, self._heartbeat_due = stalled, True
+            if self.remote.pending() and self.idle():  # e.g. a bundle asked for during a visit
+                self._pool.submit(self._guarded, self.remote.work)
             now = time.monotonic()
             if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
                 if self._send_heartbeat():
@@ -277,6 +283,8 @@ class KioskCore:
             answer = self.central.heartbeat(self.heartbeat_status())
             if self.config_updates is not None:  # central's word on staged rollout
                 self.config_updates.heard(answer.get("config_release"))
+            if answer.get("remote_requests"):
+                self._pool.submit(self._guarded, self._remote_requests, answer["remote_requests"])
             return True
         except (CentralUnavailable, CentralRejected) as exc:
             log.warning("heartbeat not sent: %s", exc)
@@ -325,6 +333,19 @@ class KioskCore:
         if not self.site_clock.within(service.config.hours):
             return "closed"
         return None
+
+    def _remote_requests(self, requests) -> None:
+        """Support's requests from the heartbeat's answer, taken and done off the watch thread."""
+        if self.remote.heard(requests):
+            self.remote.work()
+
+    def _write_bundle(self, out: Path) -> Path:
+        """The diagnostic bundle support asked for: as a technician's export, with the
+        heartbeat's figures for the snapshot (kiosk/bundle.py)."""
+        from kiosk.bundle import write_bundle
+
+        return write_bundle(out, config=self.config, outbox=self.outbox, audit=self.audit,
+                            maintenance=self.maintenance, snapshot=self.heartbeat_status())
 
     def _reconcile_payments(self) -> None:
         """Settle the ledger's open orders with central (at start, before any payment is taken)

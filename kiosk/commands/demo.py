@@ -53,6 +53,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, central_
     from kiosk.logs import setup_logging
     from screens.app import make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
+    from screens.remote_capture import attach_remote_capture
 
     if bool(tuf_repo) != bool(group):
         fail("--tuf-repo and --group go together", 2)
@@ -92,6 +93,7 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, central_
         window = make_window(core.session, fullscreen=fullscreen, preview=core.preview)
         diagnostics = Diagnostics(core, emulators=emulators)
         attach_diagnostics(window, diagnostics)
+        attach_remote_capture(window, core.remote)  # support's screenshots, between visits only
         if not scripted:
             env.follow(core.session)
 

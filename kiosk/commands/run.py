@@ -45,6 +45,7 @@ def run(config_path, overrides, fullscreen, production):
     from offline_queue import KeyFileError
     from screens.app import keep_alive, log_qt_messages, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
+    from screens.remote_capture import attach_remote_capture
 
     setup_logging(local.data_path("logs"), max_bytes=local.logs.max_bytes, backups=local.logs.backups)
     log_qt_messages()
@@ -68,6 +69,7 @@ def run(config_path, overrides, fullscreen, production):
         ticking = keep_alive(window, pulse)
         diagnostics = Diagnostics(core)
         attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
+        attach_remote_capture(window, core.remote)  # support's screenshots, between visits only
 
         def close():
             ticking.stop()
