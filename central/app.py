@@ -32,6 +32,7 @@ from central.guard import BodyGuard
 from central.headers import SecurityHeaders
 from central.intake import MAX_BATCH, ItemResult, store_batch
 from central.payments import routes as payment_routes
+from central.price_list import PriceList
 from central.payments.orders import EXPIRY_S, OrderBook
 from central.payments.provider import PaymentProvider
 from central.payments.sweep import SWEEP_EVERY_S, Sweeper
@@ -80,7 +81,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
         raise TypeError(f"{type(payments).__name__} does not implement central.payments.provider.PaymentProvider")
     limiter = RateLimiter(rate_limits)
     central = Central(engine, setting(engine, "id_hash_key"), SignatureVerifier(engine, limiter), backoffice,
-                      public_url, payments)
+                      public_url, payments, PriceList(tuf_repo))
     book = OrderBook(central, expiry_s=payment_expiry_s)
     watch = deployments.RepositoryWatch(tuf_repo) if tuf_repo else None
     keeper = None

@@ -20,6 +20,11 @@ class Central:
     backoffice: BackOffice
     public_url: str | None = None  # the base of verification links; else the request's own
     payments: Any = None  # a central.payments.provider.PaymentProvider, or None: payments are off
+    price_list: Any = None  # central.price_list.PriceList: operators' fees (None: the services' own)
+
+    def fees(self, conn: Any, kiosk_id: str, service_id: str, table: dict[str, int]) -> dict[str, int]:
+        """A paid service's fee table for this kiosk: `table` with its group's published fees."""
+        return table if self.price_list is None else self.price_list.fees(conn, kiosk_id, service_id, table)
 
     def base_url(self, request: Request) -> str:
         return (self.public_url or str(request.base_url)).rstrip("/")

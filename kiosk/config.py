@@ -183,8 +183,8 @@ class ServiceConfig(_Strict):
     # and completed by central later (the receipt says so). Unset: the service's own default.
     central: Literal["live", "offline_ok"] | None = None
     steps: list[StepConfig] = Field(default_factory=list)  # the fixed choices of Choose stages
-    # Fees an operator sets, by item, in fen. The paid services take theirs from central's answers
-    # today; a service that charges a fixed fee of its own reads it here.
+    # Fees an operator sets, by item, in fen. Central prices payments itself and reads them from
+    # the published operator config (central/price_list.py); the kiosk shows central's answer.
     fees_fen: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("fees_fen")

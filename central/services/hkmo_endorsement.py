@@ -9,10 +9,11 @@ POST /api/v1/services/hkmo_endorsement/eligibility {visit_id, permit_no, id_numb
   pickup at a counter.
 
 Paying goes through central's order book, which calls PAYABLE: `price` checks eligibility
-again and works the fee out from FEES_FEN; `fulfil` has the back office issue the endorsement.
+again and works the fee out; `fulfil` has the back office issue the endorsement.
 
-FEES_FEN and TIMES_OFFERED are the fee table and the counts a kiosk offers; they are module
-constants for now and become operator configuration (a provincial price list) later.
+The fee per time by kind is FEES_FEN, unless the operator config the kiosk runs gives this
+service `fees_fen` (`individual = 1500` and so on: central/price_list.py). TIMES_OFFERED are
+the counts a kiosk offers.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class OrderIn(PermitOf):
     times: int = Field(strict=True)
 
 
-def eligibility_of(permit: Permit | None, today: datetime.date) -> dict[str, Any]:
-    """The eligibility answer for a permit looked up for one ID number."""
+def eligibility_of(permit: Permit | None, today: datetime.date, fees: dict[str, int]) -> dict[str, Any]:
+    """The eligibility answer for a permit looked up for one ID number; `fees` per time by kind."""
     if permit is None or not permit.holder_matches:
         reason = "permit_unknown" if permit is None else "permit_not_holders"
         return {"eligible": False, "reason": reason, "permit_valid_until": None, "permit_expiry": None,
@@ -107,7 +108,7 @@ def eligibility_of(permit: Permit | None, today: datetime.date) -> dict[str, Any
         times = [count for count in TIMES_OFFERED[kind] if count <= left]
         if times:
             answer["endorsements"].append(
-                {"kind": kind, "times": times, "fee_fen_per_time": FEES_FEN[kind], "instant": instant})
+                {"kind": kind, "times": times, "fee_fen_per_time": fees[kind], "instant": instant})
     if not answer["endorsements"]:
         return {"eligible": False, "reason": "no_endorsements_left", **answer}
     return {"eligible": True, "reason": None, **answer}
@@ -118,16 +119,18 @@ def eligibility(body: EligibilityIn, request: Request,
                 signed_request: SignedRequest = Depends(signed)) -> dict[str, Any]:
     central = central_of(request)
     with central.engine.begin() as conn:
-        central.verifier.authenticate(conn, signed_request)
+        kiosk_id = central.verifier.authenticate(conn, signed_request)
+        fees = central.fees(conn, kiosk_id, INFO.id, FEES_FEN)
     body.check()  # after the signature: an unknown caller learns nothing, not even a 422
-    return eligibility_of(central.backoffice.permit(body.permit_no, body.id_number.upper()), site_today())
+    return eligibility_of(central.backoffice.permit(body.permit_no, body.id_number.upper()), site_today(), fees)
 
 
 def price(central: Central, conn: Connection, kiosk_id: str, body: Any) -> Priced:
     order = parse(OrderIn, body)
     order.check()
     today = site_today()
-    answer = eligibility_of(central.backoffice.permit(order.permit_no, order.id_number.upper()), today)
+    answer = eligibility_of(central.backoffice.permit(order.permit_no, order.id_number.upper()), today,
+                            central.fees(conn, kiosk_id, INFO.id, FEES_FEN))
     if not answer["eligible"]:
         raise HTTPException(_STATUS.get(answer["reason"], 409), answer["reason"])
     offer = next((o for o in answer["endorsements"] if o["kind"] == order.kind), None)

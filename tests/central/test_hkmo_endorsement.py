@@ -252,3 +252,58 @@ def test_demo_exit_entry_is_idempotent_per_order_and_binds_permits_to_holders():
         with pytest.raises(Refused) as refused:
             office.issue_endorsement(permit_no, "group", 1, f"O-{permit_no}")
         assert refused.value.reason == reason
+
+
+# ---- fees operators publish ----------------------------------------------------------------------
+
+def test_the_fee_is_the_one_the_kiosks_operator_config_publishes(tmp_path, central_db):
+    """Version 1 of the group's config sets the individual endorsement's fee; version 2 raises
+    it again. A kiosk is charged (and told) the fee of the version it runs; a kiosk without an
+    operator config the service's own table; fee items not published keep the table's."""
+    from central import tuf_keys
+    from central.tuf_repo import ConfigRepository
+
+    keys_dir = tmp_path / "keys"
+    tuf_keys.generate(keys_dir)
+    keys = tuf_keys.load(keys_dir)
+    repo = ConfigRepository.init(tmp_path / "repo", keys)
+
+    def fees(individual: int) -> dict:
+        return {"services": [{"id": "hkmo_endorsement", "title": {"zh": "签注"}, "fees_fen": {"individual": individual}}]}
+
+    repo.publish("district-a", fees(2000), keys)
+    repo.publish("district-a", fees(2500), keys)
+    with EmbeddedCentral(central_db, dev=True, tuf_repo=str(repo.path)) as central:
+        kiosks = {}
+        for kiosk_id, running in (("K-1", 1), ("K-2", 2), ("K-3", None)):
+            kiosks[kiosk_id] = CentralClient(central.url, kiosk_id, CentralClient.enrol(central.url, kiosk_id))
+            status = {"operator_config": {"group": "district-a", "running": running}} if running else {}
+            kiosks[kiosk_id].heartbeat(status)
+        try:
+            for kiosk_id, individual in (("K-1", 2000), ("K-2", 2500), ("K-3", 1500)):
+                answer = kiosks[kiosk_id].call("hkmo_endorsement", "eligibility", asking(HIS, ZHANG_WEI))
+                told = {e["kind"]: e["fee_fen_per_time"] for e in answer["endorsements"]}
+                assert told == {**dict.fromkeys(ENDORSEMENT_KINDS, 1500), "individual": individual}
+                with central.context.engine.begin() as conn:
+                    priced = hkmo_endorsement.PAYABLE.price(central.context, conn, kiosk_id,
+                                                            ordering(HIS, ZHANG_WEI, "individual", 2))
+                assert priced.amount_fen == 2 * individual
+        finally:
+            for client in kiosks.values():
+                client.close()
+
+
+def test_a_published_config_file_that_is_not_its_hash_is_not_believed(tmp_path):
+    from central import tuf_keys
+    from central.price_list import PriceList
+    from central.tuf_repo import ConfigRepository
+
+    tuf_keys.generate(tmp_path / "keys")
+    keys = tuf_keys.load(tmp_path / "keys")
+    repo = ConfigRepository.init(tmp_path / "repo", keys)
+    repo.publish("district-a", {"services": [{"id": "hkmo_endorsement", "title": {"zh": "签注"},
+                                              "fees_fen": {"individual": 9}}]}, keys)
+    (target,) = (repo.path / "targets" / "groups" / "district-a").glob("*.config.json")
+    target.write_text(target.read_text().replace('"individual": 9', '"individual": 1'))
+    assert PriceList(repo.path)._config("district-a", 1) is None
+    assert PriceList(repo.path)._config("../../etc", 1) is None
