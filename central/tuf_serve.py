@@ -1,8 +1,10 @@
 """Central's side of the operator-config repository: its files under /tuf/, its timestamp fresh.
 
 The repository (central/tuf_repo.py) is served as plain files, /tuf/metadata/… and
-/tuf/targets/…, read by kiosks without signing in: everything in it is signed, and trust comes
-from the root installed on each kiosk, not from the connection. With the timestamp role's key
+/tuf/targets/…, to enrolled kiosks only: each request is signed like the rest of the kiosk API.
+Trust in what they hold comes from the root installed on each kiosk, not from the connection;
+the signature on the request keeps the configs (technicians' PIN hashes among them) from
+anyone else on the network. With the timestamp role's key
 (the one online key), central re-signs the timestamp whenever less than half of its life is left,
 so an idle repository never expires while a cut-off kiosk still notices within hours.
 """
@@ -14,8 +16,11 @@ import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from fastapi import FastAPI
-from starlette.staticfiles import StaticFiles
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse
+
+from central.auth import SignedRequest, signed
+from central.context import central_of
 
 from central.tuf_keys import load_signer
 from central.tuf_repo import EXPIRY, ConfigRepository
@@ -25,9 +30,22 @@ log = logging.getLogger(__name__)
 
 def mount(app: FastAPI, repo_dir: str | Path) -> None:
     repo = ConfigRepository(repo_dir)
-    for part, directory in (("metadata", repo.metadata_dir), ("targets", repo.targets_dir)):
+    directories = {"metadata": repo.metadata_dir.resolve(), "targets": repo.targets_dir.resolve()}
+    for directory in directories.values():
         directory.mkdir(parents=True, exist_ok=True)
-        app.mount(f"/tuf/{part}", StaticFiles(directory=directory), name=f"tuf-{part}")
+
+    @app.get("/tuf/{part}/{name:path}", include_in_schema=False)
+    def repository_file(part: str, name: str, request: Request,
+                        signed_request: SignedRequest = Depends(signed)) -> FileResponse:
+        central = central_of(request)
+        with central.engine.begin() as conn:
+            central.verifier.authenticate(conn, signed_request)
+        directory = directories.get(part)
+        path = (directory / name).resolve() if directory is not None else None
+        # 404 for what is not there: ngclient reads it as "no newer root" when it looks ahead.
+        if path is None or not path.is_relative_to(directory) or not path.is_file():
+            raise HTTPException(404, "not in the repository")
+        return FileResponse(path, media_type="application/json", headers={"cache-control": "no-store"})
 
 
 class TimestampKeeper:

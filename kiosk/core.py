@@ -111,9 +111,8 @@ class KioskCore:
         self.self_tests = SelfTests(self)
         # `kiosk diag selftest` on the kiosk's shell asks this process: the devices are its own.
         self.control = ControlServer(config.data_path(SOCKET_NAME), kiosk_commands(self))
-        self.central = CentralClient(
-            config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
-        )
+        secret = load_or_enrol_secret(config)
+        self.central = CentralClient(config.central.url, config.kiosk.id, secret, timeout=config.central.timeout_s)
         # Support's screenshots and bundles (kiosk/remote.py); the screens register the capture.
         self.remote = RemoteSupport(central=self.central, audit=self.audit, idle=self.idle,
                                     write_bundle=self._write_bundle, work_dir=config.data_path("remote"))
@@ -139,6 +138,8 @@ class KioskCore:
                                record_dir=speech.record_dir)
         self._last_spoken_view: SessionView | None = None
         self.config_updates = config_updates
+        if config_updates is not None:
+            config_updates.sign_as(config.kiosk.id, secret)  # central's repository is for its kiosks
         self._idle_checked = float("-inf")
         self.face_worker = face_worker or FaceWorker()
         self._own_face_worker = face_worker is None

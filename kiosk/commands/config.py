@@ -64,14 +64,19 @@ def pin_hash(pin):
 @click.option("--group", required=True, help="This kiosk's group.")
 @click.option("--state", "state_dir", required=True, type=click.Path(file_okay=False),
               help="Where the metadata and configs are kept between rounds.")
-def fetch(url, trust, group, state_dir):
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
+              help="Sign the downloads as the kiosk of this config (central serves its repository to its kiosks only).")
+def fetch(url, trust, group, state_dir, config_path):
     """One update round: print the group's config version now run, as JSON; a refused new
     version is one line on stderr and exit 1, the old one kept."""
     from kiosk.config_updates import ConfigStore, ConfigUpdater, Refused, Unreachable
 
     store = ConfigStore(state_dir)
+    updater = ConfigUpdater(store, url, trust, group)
+    if config_path:
+        updater.fetcher = _signed_fetcher(config_path)
     try:
-        outcome = ConfigUpdater(store, url, trust, group).fetch()
+        outcome = updater.fetch()
     except (Refused, Unreachable) as exc:
         fail(str(exc))
     except ValueError as exc:  # a group name that cannot be one
@@ -79,3 +84,17 @@ def fetch(url, trust, group, state_dir):
     applied = store.apply_staged()  # no visits here: a new version is run at once
     emit_json({"version": store.running_version(), "group": group, "seen": outcome.seen,
                "updated": applied is not None})
+
+
+def _signed_fetcher(config_path: str):
+    """Downloads signed as the kiosk whose config (id, credentials, central's TLS) this is."""
+    from kiosk.central_client import KioskSignature, connection_options
+    from kiosk.config_updates.fetcher import SignedFetcher
+    from kiosk.core import load_or_enrol_secret
+
+    try:
+        kiosk = load_config(config_path)
+        secret = load_or_enrol_secret(kiosk)
+    except (ConfigError, RuntimeError) as exc:
+        fail(str(exc))
+    return SignedFetcher(KioskSignature(kiosk.kiosk.id, secret), verify=connection_options(kiosk.central.url)[1])

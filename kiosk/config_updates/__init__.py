@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from kiosk.central_client import connection_options
 from kiosk.config import ConfigError, KioskConfig, UpdatesConfig
 from kiosk.config_updates.store import CURRENT, ConfigStore
 from kiosk.config_updates.updater import ConfigUpdater, Refused, Unreachable
@@ -46,11 +47,19 @@ class ConfigUpdates:
         self.settings: UpdatesConfig = config.updates
         self.kiosk_id = config.kiosk.id
         self.store = ConfigStore(state_path(config, self.settings.state_dir))
-        self.updater = ConfigUpdater(self.store, self.settings.repository_url(config.central.url),
+        central_base, self._central_verify = connection_options(config.central.url)
+        self.updater = ConfigUpdater(self.store, self.settings.repository_url(central_base),
                                      state_path(config, self.settings.trust), self.settings.group, check=check)
         self.on_applied = on_applied
         self._rng = rng or random.Random()
         self._wake = threading.Event()
+
+    def sign_as(self, kiosk_id: str, secret: bytes) -> None:
+        """Sign the repository's downloads as this kiosk (central serves them to its kiosks only)."""
+        from kiosk.central_client import KioskSignature
+        from kiosk.config_updates.fetcher import SignedFetcher
+
+        self.updater.fetcher = SignedFetcher(KioskSignature(kiosk_id, secret), verify=self._central_verify)
 
     # ---- polling ---------------------------------------------------------------------------
     def next_wait(self) -> float:

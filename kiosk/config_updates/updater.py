@@ -64,6 +64,7 @@ class ConfigUpdater:
     def __init__(self, store: ConfigStore, url: str, trust: str | Path, group: str, *,
                  check: Callable[[dict[str, Any]], None] | None = None):
         self.store = store
+        self.fetcher = None  # tuf.ngclient's own, unless signed as a kiosk (SignedFetcher)
         self.url = url.rstrip("/")
         self.trust = Path(trust)
         self.group = group
@@ -95,7 +96,7 @@ class ConfigUpdater:
         bootstrap = None if (metadata / "root.json").exists() else self._trust_bytes()
         try:
             return Updater(str(metadata), f"{self.url}/metadata/", str(downloads), f"{self.url}/targets/",
-                           bootstrap=bootstrap)
+                           fetcher=self.fetcher, bootstrap=bootstrap)
         except tuf_errors.RepositoryError as exc:
             raise Refused(f"the installed root of trust is not usable: {exc}") from None
 
@@ -112,6 +113,11 @@ class ConfigUpdater:
             info = updater.get_targetinfo(self.path)
         except tuf_errors.RepositoryError as exc:
             raise Refused(_reason(exc)) from None
+        except tuf_errors.DownloadHTTPError as exc:
+            if exc.status_code in (401, 403):  # central serves its repository to its kiosks only
+                raise Unreachable(f"the repository refused this download (HTTP {exc.status_code}): "
+                                  "not signed as an enrolled kiosk") from None
+            raise Unreachable(f"repository unreachable: {exc}") from None
         except (tuf_errors.DownloadError, OSError) as exc:
             raise Unreachable(f"repository unreachable: {exc}") from None
         running = self.store.running_version()

@@ -30,7 +30,9 @@ class Kiosk:
                                         "updates.url": f"{central.url}/tuf", "updates.trust": str(trust)})
         self.id = kiosk_id
         self.updates = ConfigUpdates(config, check=check)
-        self.client = CentralClient(central.url, kiosk_id, CentralClient.enrol(central.url, kiosk_id))
+        secret = CentralClient.enrol(central.url, kiosk_id)
+        self.updates.sign_as(kiosk_id, secret)  # as the kiosk's core does
+        self.client = CentralClient(central.url, kiosk_id, secret)
 
     def round(self):
         self.updates.poll_once()
@@ -252,3 +254,21 @@ def test_the_kiosk_core_applies_a_held_version_once_its_heartbeat_answer_release
             assert updates.store.running_version() == 1
         finally:
             core.stop()
+
+
+def test_central_serves_its_repository_to_its_kiosks_only(central, repo, keys):
+    """The configs carry technicians' PIN hashes: nobody but an enrolled kiosk reads them."""
+    import httpx
+
+    from kiosk.central_client import KioskSignature
+
+    repo.publish(GROUP, V1, keys)
+    assert httpx.get(f"{central.url}/tuf/metadata/timestamp.json").status_code == 401
+    secret = CentralClient.enrol(central.url, "k-tuf")
+    with httpx.Client(auth=KioskSignature("k-tuf", secret), base_url=central.url) as kiosk:
+        assert kiosk.get("/tuf/metadata/timestamp.json").json()["signed"]["_type"] == "timestamp"
+        assert kiosk.get("/tuf/metadata/2.root.json").status_code == 404  # no newer root
+        assert kiosk.get("/tuf/targets/..%2Fmetadata%2Froot.json").status_code == 404  # not a target
+        assert kiosk.get("/tuf/keys/timestamp-1.pem").status_code == 404
+    with httpx.Client(auth=KioskSignature("k-tuf", b"not its secret"), base_url=central.url) as impostor:
+        assert impostor.get("/tuf/metadata/timestamp.json").status_code == 401

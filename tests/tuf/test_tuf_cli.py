@@ -41,7 +41,16 @@ def central(tmp_path):
     line = process.stdout.readline()
     match = re.fullmatch(r"central listening on (http://127\.0\.0\.1:\d+)\n", line)
     assert match, (line, process.stderr.read() if process.poll() is not None else "")
-    yield match.group(1), repo, keys
+    url = match.group(1)
+    # The kiosk `kiosk config fetch --config` signs as: enrolled, its secret where its config says.
+    secret = subprocess.run(KIOSK + ["central", "enrol", "--database", str(tmp_path / "central.db"),
+                                     "--kiosk-id", "demo-0001"], capture_output=True, text=True, check=True).stdout
+    (tmp_path / "kiosk").mkdir()
+    (tmp_path / "kiosk" / "kiosk.secret").write_text(secret)
+    config = tmp_path / "kiosk.toml"
+    config.write_text((ROOT / "config" / "default.toml").read_text(encoding="utf-8").replace(
+        'data_dir = "/var/lib/police-kiosk"', f'data_dir = "{tmp_path / "kiosk"}"'), encoding="utf-8")
+    yield url, repo, keys
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=10)
     process.stdout.close()
@@ -63,7 +72,13 @@ def test_init_publish_fetch_round_trip(central, tmp_path):
     url, repo, keys = central
     trust = repo / "metadata" / "1.root.json"
     state = tmp_path / "state"
-    fetch = ("config", "fetch", "--url", f"{url}/tuf", "--trust", trust, "--group", "district-a", "--state", state)
+    fetch = ("config", "fetch", "--url", f"{url}/tuf", "--trust", trust, "--group", "district-a", "--state", state,
+             "--config", tmp_path / "kiosk.toml")
+
+    # Central's repository is for its kiosks: unsigned, nothing (not even that it is there).
+    anonymous = kiosk(*fetch[:-2])
+    assert anonymous.returncode == 1 and "HTTP 401" in anonymous.stderr, anonymous.stderr
+    assert not (state / "current.json").exists()
 
     assert ok(*fetch) == {"version": 0, "group": "district-a", "seen": None, "updated": False}
     assert ok("admin", "config", "publish", EXAMPLE, "--group", "district-a", "--keys", keys,
@@ -116,5 +131,5 @@ def test_rotate_root_from_the_command_line(central, tmp_path):
               "--repo", repo)["root_version"] == 2
     ok("admin", "config", "publish", EXAMPLE, "--group", "district-a", "--keys", tmp_path / "new", "--repo", repo)
     fetched = ok("config", "fetch", "--url", f"{url}/tuf", "--trust", repo / "metadata" / "1.root.json",
-                 "--group", "district-a", "--state", tmp_path / "state")
+                 "--group", "district-a", "--state", tmp_path / "state", "--config", tmp_path / "kiosk.toml")
     assert fetched["version"] == 1
