@@ -1,7 +1,8 @@
-"""The technicians' mode: five quick taps in the top-left corner, a PIN, then every device's
-status, self-tests, reconnecting a device, sync now, dead letters sent again or discarded, the
-kiosk out of service with a message and back, emulator faults, recent events and log lines,
-queue and sync state; every entry, action, refusal and exit audited (kiosk/audit.py).
+"""The technicians' mode: five quick taps in the top-left corner, the technician's account and
+its PIN, then every device's status and counters, self-tests, reconnecting a device, sync now,
+dead letters sent again or discarded, the kiosk out of service with a message and back, emulator
+faults, recent events and log lines, queue and sync state; every entry, action, refusal and exit
+audited (kiosk/audit.py).
 
 It lies over the citizen screens as a child of the kiosk window, so the citizen flow underneath
 is untouched. Labels are bilingual (技术人员 read Chinese; vendors' engineers often English).
@@ -74,6 +75,40 @@ class CornerTaps(QObject):
         return False
 
 
+class AccountPicker(QFrame):
+    """The technicians' accounts as buttons: who is about to type a PIN."""
+
+    picked = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("dialog")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label("技术人员 Technician", "title"))
+        self.message = label("", "message")
+        layout.addWidget(self.message)
+        self._list = QVBoxLayout()
+        layout.addLayout(self._list)
+        cancel = button("取消 Cancel", secondary=True)
+        cancel.clicked.connect(self.cancelled.emit)
+        layout.addWidget(cancel)
+        self.buttons: dict[str, QPushButton] = {}
+
+    def show_accounts(self, accounts, message: str = "") -> None:
+        """`accounts`: kiosk.pin_lock.Account, as the configuration has them now."""
+        for widget in self.buttons.values():
+            self._list.removeWidget(widget)
+            widget.deleteLater()
+        self.buttons = {}
+        for account in accounts:
+            widget = button(account.name, secondary=True)
+            widget.clicked.connect(lambda _=False, a=account.id: self.picked.emit(a))
+            self._list.addWidget(widget)
+            self.buttons[account.id] = widget
+        self.message.setText(message)
+
+
 class PinPad(QFrame):
     entered = Signal(str)
     cancelled = Signal()
@@ -83,6 +118,8 @@ class PinPad(QFrame):
         self.setObjectName("dialog")
         layout = QVBoxLayout(self)
         layout.addWidget(label("技术人员 PIN / Technician PIN", "title"))
+        self.who = label("", "message")
+        layout.addWidget(self.who)
         self.digits = label("", "huge")
         self.message = label("", "message")
         layout.addWidget(self.digits)
@@ -282,10 +319,24 @@ class DiagnosticsPanel(QFrame):
         self.refresh()
 
 
-class DiagnosticsOverlay(QFrame):
-    """Covers the kiosk window: first the PIN pad, then the panel."""
+def refusal_text(result, locked_entry: float) -> str:
+    """What the pad says after a refused PIN (kiosk.pin_lock.Check)."""
+    if result.reason == "visit_in_progress":
+        return "办理中，请稍后 a visit is in progress"
+    if result.reason == "entry_locked" or result.locked == "entry":
+        return f"已锁定 entry locked: {max(result.locked_for_s, locked_entry):.0f} s"
+    if result.reason == "account_locked" or result.locked == "account":
+        return f"账户已锁定 account locked: {result.locked_for_s:.0f} s"
+    if result.reason == "unknown_account":
+        return "账户不存在 no such account"
+    return "PIN 错误 wrong PIN"
 
-    pin_checked = Signal(bool)
+
+class DiagnosticsOverlay(QFrame):
+    """Covers the kiosk window: first the accounts (skipped when there is only one), then the
+    PIN pad, then the panel."""
+
+    pin_checked = Signal(object)
 
     def __init__(self, window: QWidget, diagnostics):
         super().__init__(window)
@@ -293,12 +344,17 @@ class DiagnosticsOverlay(QFrame):
         self._diagnostics = diagnostics
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 80, 40, 80)
+        self.accounts = AccountPicker()
         self.pin_pad = PinPad()
         self.panel = DiagnosticsPanel(diagnostics)
+        layout.addWidget(self.accounts)
         layout.addWidget(self.pin_pad)
         layout.addWidget(self.panel)
         self._checking = False
+        self._account: str | None = None
         self.pin_checked.connect(self._pin_checked)
+        self.accounts.picked.connect(self._pick)
+        self.accounts.cancelled.connect(lambda: self.close_mode())
         self.pin_pad.entered.connect(self._check_pin)
         self.pin_pad.cancelled.connect(lambda: self.close_mode())
         self.panel.closed.connect(lambda: self.close_mode())
@@ -313,16 +369,31 @@ class DiagnosticsOverlay(QFrame):
         self.hide()
 
     def open_mode(self) -> None:
-        if not self._diagnostics.pin.enabled:
+        accounts = self._diagnostics.accounts()
+        if not accounts:
             return  # no PIN configured: the mode does not exist on this kiosk
         self.setGeometry(self.parentWidget().rect())
-        locked = self._diagnostics.pin.locked_for()
-        self.pin_pad.reset(f"已锁定 locked: {locked:.0f} s" if locked else "")
-        self.pin_pad.show()
         self.panel.hide()
+        if len(accounts) == 1:
+            self._pick(accounts[0].id)
+        else:
+            locked = self._diagnostics.pin.entry_locked_for()
+            self.accounts.show_accounts(accounts, f"已锁定 entry locked: {locked:.0f} s" if locked else "")
+            self.accounts.show()
+            self.pin_pad.hide()
         self.show()
         self.raise_()
         self._touched()
+
+    def _pick(self, account: str) -> None:
+        self._touched()
+        self._account = account
+        names = {a.id: a.name for a in self._diagnostics.accounts()}
+        self.pin_pad.who.setText(names.get(account, account))
+        locked = self._diagnostics.pin.locked_for(account)
+        self.pin_pad.reset(f"已锁定 locked: {locked:.0f} s" if locked else "")
+        self.accounts.hide()
+        self.pin_pad.show()
 
     @property
     def checking(self) -> bool:
@@ -332,38 +403,38 @@ class DiagnosticsOverlay(QFrame):
         """Check the PIN off the GUI thread: an argon2id hash takes a good part of a second,
         during which the screen must keep answering (and the watchdog keep ticking)."""
         self._touched()
-        if self._checking:
+        if self._checking or self._account is None:
             return
         self._checking = True
         self.pin_pad.reset("核验中 checking …")
+        account = self._account
 
         def check():
+            from kiosk.pin_lock import Check
+
             try:
-                entered = self._diagnostics.enter(pin)
+                result = self._diagnostics.enter(account, pin)
             except Exception:  # a broken lock file or the like: a refusal, never raised into Qt
                 log.exception("PIN check failed")
-                entered = False
-            self.pin_checked.emit(entered)
+                result = Check(False, "error")
+            self.pin_checked.emit(result)
 
         threading.Thread(target=check, name="diagnostics-pin", daemon=True).start()
 
-    def _pin_checked(self, entered: bool) -> None:
+    def _pin_checked(self, result) -> None:
         self._checking = False
         if not self.isVisible():  # cancelled or closed while the hash was computed
-            if entered:
+            if result:
                 self._diagnostics.exit("closed")
             return
-        if entered:
+        if result:
             self.pin_pad.hide()
             self.panel.show()
             self.panel.start()
             self.panel.show_log()
             self._log_timer.start(3000)
         else:
-            locked = self._diagnostics.pin.locked_for()
-            busy = self._diagnostics.visit_in_progress
-            self.pin_pad.reset("办理中，请稍后 a visit is in progress" if busy else
-                               f"已锁定 locked: {locked:.0f} s" if locked else "PIN 错误 wrong PIN")
+            self.pin_pad.reset(refusal_text(result, self._diagnostics.pin.entry_locked_for()))
 
     def close_mode(self, reason: str = "closed") -> None:
         if self.panel.isVisible():
@@ -373,6 +444,7 @@ class DiagnosticsOverlay(QFrame):
         self._idle.stop()
         self.panel.output.clear()
         self.pin_pad.reset()
+        self._account = None
         self.hide()
 
     def _touched(self) -> None:

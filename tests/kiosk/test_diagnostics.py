@@ -27,20 +27,20 @@ def test_pin_is_checked_and_repeated_failures_lock_it():
     clock = Clock()
     lock = PinLock(DiagnosticsConfig(pin_hash=hash_pin(PIN, **CHEAPEST), lockout_failures=3, lockout_s=60),
                    clock=clock)
-    assert lock.check(PIN)
-    assert not lock.check("1111") and not lock.check("2222")
-    assert lock.locked_for() == 0
-    assert not lock.check("3333")  # the third wrong PIN locks it
-    assert lock.locked_for() == 60
-    assert not lock.check(PIN)  # even the right PIN, while locked
+    assert lock.check("technician", PIN)
+    assert not lock.check("technician", "1111") and not lock.check("technician", "2222")
+    assert lock.locked_for("technician") == 0
+    assert not lock.check("technician", "3333")  # the third wrong PIN locks it
+    assert lock.locked_for("technician") == 60
+    assert not lock.check("technician", PIN)  # even the right PIN, while locked
     clock.now += 61
-    assert lock.check(PIN)
+    assert lock.check("technician", PIN)
 
 
 def test_without_a_configured_pin_diagnostics_cannot_be_entered():
     lock = PinLock(DiagnosticsConfig())
     assert not lock.enabled
-    assert not lock.check("0000")
+    assert not lock.check("technician", "0000")
 
 
 def test_a_pin_must_be_digits():
