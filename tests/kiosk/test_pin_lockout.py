@@ -41,7 +41,7 @@ def test_a_restart_does_not_clear_the_lockout(tmp_path):
     assert lock.locked_for(SITE) == 60
     restarted = _lock(tmp_path, clock)
     assert restarted.locked_for(SITE) == 60
-    assert not restarted.check(PIN)
+    assert not restarted.check(SITE, PIN)
 
 
 def test_failures_short_of_a_lockout_survive_a_restart_too(tmp_path):
@@ -49,7 +49,7 @@ def test_failures_short_of_a_lockout_survive_a_restart_too(tmp_path):
     lock = _lock(tmp_path, clock)
     assert not lock.check(SITE, "1111") and not lock.check(SITE, "2222")
     restarted = _lock(tmp_path, clock)
-    assert not restarted.check("3333")
+    assert not restarted.check(SITE, "3333")
     assert restarted.locked_for(SITE) == 60
 
 
