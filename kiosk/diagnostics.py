@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 from drivers.base import DeviceError
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
+from kiosk import host_health
+from kiosk.bundle import app_version
 from kiosk.pin import PIN_ITERATIONS, hash_pin
 from kiosk.pin_lock import Account, Check, PinLock
 from kiosk.privacy import MaskingFilter
@@ -25,6 +27,11 @@ from kiosk.privacy import MaskingFilter
 log = logging.getLogger(__name__)
 
 __all__ = ["PIN_ITERATIONS", "Account", "Check", "Diagnostics", "PinLock", "RecentLog", "hash_pin"]
+
+def reported_identity(detail: dict[str, Any]) -> dict[str, Any]:
+    """Model and firmware as the device's own status reported them (None where it does not)."""
+    return {"model": detail.get("model"), "firmware": detail.get("firmware")}
+
 
 class RecentLog(logging.Handler):
     """The last lines of the kiosk's log, masked, for the diagnostics screen."""
@@ -92,6 +99,7 @@ class Diagnostics:
         if result:
             self.actor = account
             self.audit.record(self.actor, "enter")
+            self._core.device_counters.technician_visit()  # "since the last visit" starts here
             return result
         detail = {"locked": result.locked} if result.locked else {}
         self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason=result.reason, account=account,
@@ -105,21 +113,36 @@ class Diagnostics:
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
+        """The overview: every device (state, last error, counters since start and since the
+        last technician visit, model and firmware where it reports them), network and central,
+        the queue and its dead letters, the operator config run and the last one refused, the
+        app and the machine. No personal data: device messages, counts, ids and reasons."""
         core = self._core
         status = core.heartbeat_status()
         events = [{"at": at, "device": e.device, "kind": e.kind, "message": e.message}
                   for at, e in list(core.devices.recent_events)[-30:]]
+        counters = core.device_counters
+        devices = {name: {**device, **counters.of(name), **reported_identity(device.get("detail") or {})}
+                   for name, device in status["devices"].items()}
+        updates = status.get("operator_config") or {}
         return {
             "kiosk": core.config.kiosk.id,
             "config_version": core.config_version,
-            "devices": status["devices"],
+            "operator_config": {"running": updates.get("running"), "rejected": updates.get("rejected"),
+                                "last_error": updates.get("last_error")} if updates else None,
+            "devices": devices,
+            "last_technician_visit_at": counters.last_visit_at,
             "events": events,
             "services": status["services"],
             "queue": status["queue"],  # read once, with the rest of the heartbeat
             "sync": core.sync.state.to_dict(),
+            "network": {**host_health.network(), "central_reachable": core.central_reachable},
             "emulated": sorted(self._emulators),
             "dead_letters": core.outbox.dead_letters()[:20],
             "out_of_service": status.get("maintenance"),
+            "app": {"version": app_version(), "uptime_s": round(time.time() - core.started_at),
+                    "memory_rss_bytes": host_health.memory_rss_bytes(),
+                    "disk": host_health.disk(core.config.data_dir)},
         }
 
     def log_lines(self, count: int = 50) -> list[str]:
