@@ -153,6 +153,62 @@ class PinPad(QFrame):
         self.message.setText(message)
 
 
+def _mib(count: int | None) -> str:
+    return "?" if count is None else f"{count / 2**20:.0f} MiB"
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def summary_text(snap: dict) -> str:
+    """The overview's lines above the devices: kiosk and config, network and central, queue, app."""
+    queue, sync, network, app = snap["queue"], snap["sync"], snap.get("network") or {}, snap.get("app") or {}
+    updates = snap.get("operator_config") or {}
+    refused = updates.get("rejected")
+    lines = [
+        f"{snap['kiosk']} · 配置 config {snap['config_version']}"
+        + (f" · 运营配置 operator v{updates.get('running')}" if updates else "")
+        + (f" · 拒绝 refused v{refused.get('version')}: {refused.get('reason')}" if refused else ""),
+        f"网络 network: {'up' if network.get('interfaces_up') else 'down'}"
+        f" ({', '.join(network.get('interfaces_up') or []) or 'no interface'}"
+        f"{'' if network.get('default_route') else ', no default route'}) · "
+        f"中心 central: {'reachable' if network.get('central_reachable') else 'unreachable'} · "
+        f"同步 sync: {'online' if sync.get('online') else 'offline'}"
+        + (f" ({sync['last_error']})" if sync.get("last_error") else ""),
+        f"队列 queue: {queue.get('pending', 0)} pending (oldest {_age(queue.get('oldest_pending_age_s'))}), "
+        f"{queue.get('dead', 0)} dead, {queue.get('quarantined', 0)} quarantined · "
+        "计数 counts: since the last technician visit (since start)",
+    ]
+    if app:
+        disk = app.get("disk") or {}
+        lines.append(f"版本 version {app.get('version')} · 运行 up {_age(app.get('uptime_s'))} · "
+                     f"磁盘 disk {_mib(disk.get('free_bytes'))} free · 内存 memory {_mib(app.get('memory_rss_bytes'))}")
+    return "\n".join(lines)
+
+
+def device_text(name: str, status: dict) -> str:
+    """One device: state, model and firmware where it reports them, the counts since the last
+    technician visit (and since the start), its last error."""
+    text = f"{name}: {status['state']} — {status['message']}"
+    made = " ".join(str(status[k]) for k in ("model", "firmware") if status.get(k))
+    if made:
+        text += f" [{made}]"
+    since_visit, since_start = status.get("since_visit"), status.get("since_start")
+    if since_visit and since_start:
+        shown = [(key, label_) for key, label_ in (("cards_read", "读卡 read"), ("pages_printed", "打印 printed"),
+                                                   ("cards_dispensed", "发卡 dispensed"), ("failures", "故障 failures"))
+                 if since_start[key] or since_visit[key]]
+        if shown:
+            text += "\n   " + " · ".join(f"{label_} {since_visit[key]} ({since_start[key]})" for key, label_ in shown)
+    error = status.get("last_error")
+    if error:
+        text += f"\n   最近错误 last error {time.strftime('%m-%d %H:%M', time.localtime(error['at']))}: {error['message']}"
+    return text
+
+
 class DiagnosticsPanel(QFrame):
     """Status of everything, refreshed every second, and the technician's actions."""
 
@@ -230,17 +286,11 @@ class DiagnosticsPanel(QFrame):
         threading.Thread(target=read, name="diagnostics-snapshot", daemon=True).start()
 
     def _render(self, snap: dict) -> None:
-        queue, sync = snap["queue"], snap["sync"]
-        self.summary.setText(
-            f"{snap['kiosk']} · config {snap['config_version']} · "
-            f"队列 queue: {queue.get('pending', 0)} pending, {queue.get('dead', 0)} dead, "
-            f"{queue.get('quarantined', 0)} quarantined · "
-            f"同步 sync: {'online' if sync.get('online') else 'offline'}"
-            + (f" ({sync['last_error']})" if sync.get("last_error") else ""))
+        self.summary.setText(summary_text(snap))
         for row, (name, status) in enumerate(sorted(snap["devices"].items())):
             if name not in self.device_rows:
                 self._add_device_row(row, name, name in snap["emulated"])
-            self.device_rows[name].setText(f"{name}: {status['state']} — {status['message']}")
+            self.device_rows[name].setText(device_text(name, status))
         self._render_dead_letters(snap["dead_letters"])
         events = [f"{time.strftime('%H:%M:%S', time.localtime(e['at']))} {e['device']} {e['kind']}"
                   for e in snap["events"][-8:]]

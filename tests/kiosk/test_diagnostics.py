@@ -202,3 +202,22 @@ def test_the_overview_shows_network_queue_config_app_and_machine(kiosk):
     env.central.stop()  # central goes away: the overview says so within a few pings
     until(lambda: diagnostics.snapshot()["network"]["central_reachable"] is False, timeout=20,
           what="central unreachable")
+
+
+def test_the_overview_shows_the_operator_config_run_and_the_last_one_refused_with_why(tmp_path):
+    from kiosk.config_updates import ConfigUpdates
+
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, **CHEAPEST), "speech.enabled": False,
+                 "updates.group": "district-a"}
+    with DemoEnvironment(tmp_path, overrides=overrides) as env:
+        updates = ConfigUpdates(env.config)
+        updates.store.refused(7, "bad signature on targets.json")  # as the updater records a refusal
+        core = KioskCore(env.config, config_updates=updates).start(ticker=False)
+        diagnostics = Diagnostics(core)
+        try:
+            shown = diagnostics.snapshot()["operator_config"]
+            assert shown["running"] == 0  # no operator config applied yet: the local file alone
+            assert shown["rejected"]["version"] == 7 and shown["rejected"]["reason"] == "bad signature on targets.json"
+        finally:
+            diagnostics.close()
+            core.stop()

@@ -293,3 +293,24 @@ def test_a_technician_removed_from_the_operator_config_can_no_longer_enter(qtbot
         assert overlay.panel.isVisible()
     finally:
         stop()
+
+
+def test_the_overview_shows_counts_since_the_visit_and_since_start_and_the_machine(qtbot, kiosk):
+    from drivers.printer.receipt import Receipt
+
+    env, window, overlay, core = kiosk
+
+    def print_one():
+        with core.devices.in_use("printer") as printer:
+            printer.print_receipt(Receipt().line("counter").cut())
+
+    print_one()  # before the technician came
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.waitUntil(lambda: "printer" in overlay.panel.device_rows, timeout=10_000)
+    qtbot.waitUntil(lambda: "printed 0 (1)" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
+    print_one()
+    qtbot.waitUntil(lambda: "printed 1 (2)" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
+    summary = overlay.panel.summary.text()
+    assert "central: reachable" in summary and "memory" in summary and "MiB free" in summary
+    assert f"config {core.config_version}" in summary
