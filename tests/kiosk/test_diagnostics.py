@@ -199,6 +199,10 @@ def test_the_overview_shows_network_queue_config_app_and_machine(kiosk):
     assert 0 < app["disk"]["free_bytes"] <= app["disk"]["total_bytes"]
     for name, device in snapshot["devices"].items():
         assert {"state", "last_error", "since_start", "since_visit", "model", "firmware"} <= set(device), name
+    # the receipt printer answers GS I with what it is; the ID-card reader's protocol has no such question
+    assert (snapshot["devices"]["printer"]["model"], snapshot["devices"]["printer"]["firmware"]) == (
+        "ESC/POS emulator", "emulator-1")
+    assert snapshot["devices"]["idcard"]["model"] is None
     env.central.stop()  # central goes away: the overview says so within a few pings
     until(lambda: diagnostics.snapshot()["network"]["central_reachable"] is False, timeout=20,
           what="central unreachable")
