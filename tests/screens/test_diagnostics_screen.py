@@ -202,12 +202,21 @@ def accounts_kiosk(tmp_path, qtbot, technicians, data_dir=None):
         core.stop()
         env.stop()
 
+    window.diagnostics = diagnostics
     return window, overlay_widget, core, stop
 
 
 def pick(qtbot, overlay, account):
     qtbot.mouseClick(overlay.accounts.buttons[account], Qt.LeftButton)
     assert overlay.pin_pad.isVisible() and not overlay.accounts.isVisible()
+
+
+def enter_as(qtbot, window, overlay, account, pin):
+    """Corner taps, the account, its PIN: the panel opens."""
+    tap_corner(qtbot, window)
+    pick(qtbot, overlay, account)
+    enter_pin(qtbot, overlay, pin)
+    assert overlay.panel.isVisible()
 
 
 def test_a_technician_picks_their_account_and_enters_with_its_pin(qtbot, tmp_path):
@@ -269,10 +278,7 @@ def test_a_technician_removed_from_the_operator_config_can_no_longer_enter(qtbot
     data_dir = tmp_path / "kiosk-data"
     window, overlay, core, stop = accounts_kiosk(tmp_path / "before", qtbot, TECHNICIANS, data_dir)
     try:
-        tap_corner(qtbot, window)
-        pick(qtbot, overlay, "technician:T-07")
-        enter_pin(qtbot, overlay, "1357")
-        assert overlay.panel.isVisible()
+        enter_as(qtbot, window, overlay, "technician:T-07", "1357")
     finally:
         stop()
     # the next operator config leaves 王工 out: the kiosk restarts on it (kiosk/config_updates/)
@@ -281,16 +287,12 @@ def test_a_technician_removed_from_the_operator_config_can_no_longer_enter(qtbot
         tap_corner(qtbot, window)
         assert list(overlay.accounts.buttons) == ["technician:T-09", "technician"]
         overlay.close_mode()
-        diagnostics = window.diagnostics_overlay._diagnostics
-        refused = diagnostics.enter("technician:T-07", "1357")  # from a list shown before the change
+        refused = window.diagnostics.enter("technician:T-07", "1357")  # from a list shown before the change
         assert not refused and refused.reason == "unknown_account"
         last = core.audit.entries()[-1]
         assert (last["outcome"], last["detail"]["account"], last["detail"]["reason"]) == (
             "refused", "technician:T-07", "unknown_account")
-        tap_corner(qtbot, window)
-        pick(qtbot, overlay, "technician:T-09")
-        enter_pin(qtbot, overlay, "9753")
-        assert overlay.panel.isVisible()
+        enter_as(qtbot, window, overlay, "technician:T-09", "9753")
     finally:
         stop()
 
@@ -314,3 +316,22 @@ def test_the_overview_shows_counts_since_the_visit_and_since_start_and_the_machi
     summary = overlay.panel.summary.text()
     assert "central: reachable" in summary and "memory" in summary and "MiB free" in summary
     assert f"config {core.config_version}" in summary
+
+
+def test_the_account_list_left_open_closes_itself_and_a_named_technicians_idle_exit_is_theirs(qtbot, tmp_path):
+    window, overlay, core, stop = accounts_kiosk(tmp_path, qtbot, TECHNICIANS)
+    try:
+        tap_corner(qtbot, window)
+        assert overlay.accounts.isVisible()
+        overlay._idle.setInterval(200)  # the configured idle_exit_s, shortened for the test
+        overlay._idle.start()
+        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+        assert core.audit.entries() == []  # nobody entered: nothing to close
+        enter_as(qtbot, window, overlay, "technician:T-09", "9753")
+        overlay._idle.setInterval(200)
+        overlay._idle.start()
+        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+        last = core.audit.entries()[-1]
+        assert (last["actor"], last["action"], last["detail"]) == ("technician:T-09", "exit", {"reason": "idle"})
+    finally:
+        stop()
