@@ -160,7 +160,9 @@ def _mib(count: int | None) -> str:
 def _age(seconds: float | None) -> str:
     if seconds is None:
         return "—"
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
 def summary_text(snap: dict) -> str:
@@ -185,8 +187,13 @@ def summary_text(snap: dict) -> str:
     if app:
         disk = app.get("disk") or {}
         lines.append(f"版本 version {app.get('version')} · 运行 up {_age(app.get('uptime_s'))} · "
-                     f"磁盘 disk {_mib(disk.get('free_bytes'))} free · 内存 memory {_mib(app.get('memory_rss_bytes'))}")
+                     f"磁盘 disk {_mib(disk.get('free_bytes'))} free · "
+                     f"内存 memory {_mib(app.get('memory_rss_bytes'))}")
     return "\n".join(lines)
+
+
+COUNTER_NAMES = (("cards_read", "读卡 read"), ("pages_printed", "打印 printed"),
+                 ("cards_dispensed", "发卡 dispensed"), ("failures", "故障 failures"))
 
 
 def device_text(name: str, status: dict) -> str:
@@ -198,14 +205,14 @@ def device_text(name: str, status: dict) -> str:
         text += f" [{made}]"
     since_visit, since_start = status.get("since_visit"), status.get("since_start")
     if since_visit and since_start:
-        shown = [(key, label_) for key, label_ in (("cards_read", "读卡 read"), ("pages_printed", "打印 printed"),
-                                                   ("cards_dispensed", "发卡 dispensed"), ("failures", "故障 failures"))
+        shown = [f"{name_} {since_visit[key]} ({since_start[key]})" for key, name_ in COUNTER_NAMES
                  if since_start[key] or since_visit[key]]
         if shown:
-            text += "\n   " + " · ".join(f"{label_} {since_visit[key]} ({since_start[key]})" for key, label_ in shown)
+            text += "\n   " + " · ".join(shown)
     error = status.get("last_error")
     if error:
-        text += f"\n   最近错误 last error {time.strftime('%m-%d %H:%M', time.localtime(error['at']))}: {error['message']}"
+        at = time.strftime("%m-%d %H:%M", time.localtime(error["at"]))
+        text += f"\n   最近错误 last error {at}: {error['message']}"
     return text
 
 

@@ -233,7 +233,8 @@ class EscposPrinter(Device):
                 "cover": "open" if condition.cover_open else "closed",
                 "error": condition.error,
             }
-        return DeviceStatus(self.device_class, state, message, {"where": self.where, **detail, **(self._identity or {})})
+        identity = self._identity or {}
+        return DeviceStatus(self.device_class, state, message, {"where": self.where, **detail, **identity})
 
     def _status_of(self, condition: PrinterCondition) -> DeviceStatus:
         if condition.problem is None:
