@@ -157,6 +157,7 @@ def test_the_mode_is_not_entered_during_a_visit(qtbot, kiosk):
     enter_pin(qtbot, overlay, PIN)
     assert not overlay.panel.isVisible() and "visit is in progress" in overlay.pin_pad.message.text()
     assert core.audit.entries()[-1]["detail"]["reason"] == "visit_in_progress"
+    assert core.audit.entries()[-1]["detail"]["account"] == "technician"  # the site PIN's, the only account
 
 
 def test_a_forgotten_mode_closes_itself_and_says_so_in_the_audit_trail(qtbot, kiosk):
