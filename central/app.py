@@ -16,11 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.openapi.docs import get_swagger_ui_html
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 
-from central import deployments, errors, presence, verify
+from central import api_browser, deployments, errors, presence, remote, remote_api, verify
 from central import metrics as metrics_routes
 from central.applications import CST
 from central.auth import SignatureVerifier, SignedRequest, signed
@@ -30,7 +29,7 @@ from central.db import (KIOSK_ID, KioskEnrolled, create_engine_for, enrol_kiosk,
                         setting)
 from central.demo_backoffice import DemoBackOffice
 from central.guard import BodyGuard
-from central.headers import SecurityHeaders, docs_policy
+from central.headers import SecurityHeaders
 from central.intake import MAX_BATCH, ItemResult, store_batch
 from central.payments import routes as payment_routes
 from central.payments.orders import EXPIRY_S, OrderBook
@@ -103,7 +102,10 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
             if sweeper is not None:
                 await asyncio.to_thread(sweeper.stop)
 
-    app = FastAPI(title="Police kiosk central", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan)
+    # The OpenAPI document and its browser are for logged-in operators (/fleet/api); a
+    # development central (`--dev`) also gives the document to anyone at /openapi.json.
+    app = FastAPI(title="Police kiosk central", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if dev else None, lifespan=lifespan)
     app.state.engine = engine
     app.state.central = central
     app.state.orders = book
@@ -155,9 +157,13 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
             ))
             # Staged rollout: the highest version of its group's config this kiosk may apply.
             release = deployments.heard(conn, kiosk_id, body.status, watch, now) if watch is not None else None
+            # Support's screenshots and bundles asked for (central/remote.py): done between visits.
+            requests = remote.heard(conn, kiosk_id, now)
         answer: dict[str, Any] = {"ok": True, "server_time": datetime.fromtimestamp(now, CST).isoformat(timespec="seconds")}
         if release is not None:
             answer["config_release"] = release
+        if requests:
+            answer["remote_requests"] = requests
         return answer
 
     registry.mount(app)
@@ -169,9 +175,8 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
 
     app.include_router(fleet_pages(engine, presence_rules, tuf_repo))
     app.include_router(payment_routes.router)
+    app.include_router(remote_api.router)
     app.include_router(verify.router)
     app.add_middleware(BodyGuard, limiter=limiter)
-    docs_page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
-                                    oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url)
-    app.add_middleware(SecurityHeaders, policies={"/docs": docs_policy(docs_page.body.decode())})
+    app.add_middleware(SecurityHeaders, policies={api_browser.PAGE: api_browser.policy(api_browser.page_html(app.title))})
     return app

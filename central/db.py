@@ -248,7 +248,7 @@ operators = Table(
     metadata,
     Column("operator_id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("role", String(16), nullable=False),  # viewer | publisher | admin
+    Column("role", String(16), nullable=False),  # viewer | support | publisher | admin
     Column("password_hash", String(200), nullable=False),
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", Float),
@@ -301,6 +301,26 @@ alarm_acks = Table(
     Column("kiosk_id", String(64), primary_key=True),
     Column("operator_id", String(64), nullable=False),
     Column("at", Float, nullable=False),
+)
+
+# Support's requests to one kiosk (central/remote.py): a screenshot of its screen between visits,
+# or a diagnostic bundle; the kiosk hears of them in its heartbeat's answer and uploads the result
+# here (PNG or tar.gz, at most central/guard.py's limit for uploads), or says why it refused.
+remote_requests = Table(
+    "remote_requests",
+    metadata,
+    Column("request_id", String(32), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # screenshot | bundle
+    Column("state", String(16), nullable=False),  # pending | sent | done | refused
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", Float, nullable=False, index=True),
+    Column("sent_at", Float),  # first told to the kiosk in a heartbeat's answer
+    Column("answered_at", Float),
+    Column("reason", String(80)),  # why the kiosk refused
+    Column("content_type", String(40)),
+    Column("size", Integer),
+    Column("content", LargeBinary),
 )
 
 THREADS = 40  # anyio's default thread limit, which runs FastAPI's plain `def` endpoints

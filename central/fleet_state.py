@@ -1,7 +1,8 @@
 """What the fleet page and /metrics show of each kiosk, from its latest heartbeat and records.
 
 The heartbeat's `status` is what kiosk/core.py heartbeat_status() sends: devices, queue,
-services (id → None when offered, else why not) and operator_config {group, running, staged …}.
+services (id → None when offered, else why not), operator_config {group, running, staged …}
+and gui {last_tick_age_s, stalled}.
 The config version wanted is the one central's operator-config repository publishes for the
 kiosk's group (central/tuf_repo.py), when central serves one.
 """
@@ -85,6 +86,9 @@ def _row(kiosk_id: str, received_at: float | None, status: dict[str, Any], onlin
     problems = ([] if online or received_at is None else ["offline"]) + [f"device {name}" for name in faults]
     if status.get("out_of_service"):
         problems.append(f"out of service: {status['out_of_service']}")
+    gui = status.get("gui") if isinstance(status.get("gui"), dict) else {}
+    if online and gui.get("stalled"):  # the GUI thread stopped: systemd's watchdog restarts it
+        problems.append(f"screen not answering for {gui.get('last_tick_age_s')} s")
     acknowledged = ack is not None and since is not None and ack.at >= since and problems
     return {
         "kiosk_id": kiosk_id,

@@ -34,6 +34,8 @@ BODY_LIMITS = {
     # A GA 461 photo (base64, central/services/id_photo.py MAX_PHOTO_BYTES) with room for the
     # model to refuse an oversized one by name.
     "/api/v1/services/id_photo/store": 256 * 1024,
+    # A kiosk's screenshot or diagnostic bundle for support (central/remote.py MAX_UPLOAD).
+    "/api/v1/remote": 5 * 1024 * 1024,
     "/fleet": 8 * 1024,  # the operators' forms: an id, a password, a token
 }
 

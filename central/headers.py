@@ -2,16 +2,12 @@
 route made it (an ASGI layer, so pages added later get them too).
 
 Pages run no inline script and load nothing from elsewhere: the verification page takes its
-style from /static/verify.css. The one exception is the API browser at /docs, which FastAPI
-builds from a CDN's Swagger UI with one inline script of its own: its policy allows that CDN
-and that one script by its SHA-256, computed from the page itself when the app is built.
+style from /static/verify.css. The one exception is the operators' API browser (Swagger UI at
+/fleet/api, central/api_browser.py): its own policy allows its one inline script by SHA-256.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from typing import Any
 
 ALWAYS = [
@@ -23,22 +19,12 @@ PAGE_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base
                "form-action 'none'; frame-ancestors 'none'")
 # The fleet page's forms post back to central itself.
 FLEET_POLICY = PAGE_POLICY.replace("form-action 'none'", "form-action 'self'")
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
-CDN = "https://cdn.jsdelivr.net"
-
-
-def docs_policy(page_html: str) -> str:
-    """The policy for FastAPI's Swagger UI page: its CDN, and its inline scripts by hash."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
-                      for script in _INLINE_SCRIPT.findall(page_html))
-    return (f"default-src 'none'; script-src {CDN} {hashes}; style-src {CDN}; img-src 'self' data: https:; "
-            f"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 class SecurityHeaders:
     def __init__(self, app: Any, policies: dict[str, str] | None = None):
         self.app = app
-        self.policies = policies or {}  # path → its own policy (the docs page)
+        self.policies = policies or {}  # path → its own policy (the API browser)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from central.db import operator_audit, operators
 
-ROLES = ("viewer", "publisher", "admin")  # each may do what the ones before it may
+# Each may do what the ones before it may; support also asks kiosks for screenshots and bundles.
+ROLES = ("viewer", "support", "publisher", "admin")
 OPERATOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 takes any length; a megabyte "password" is only a way to burn CPU

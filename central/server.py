@@ -6,6 +6,7 @@ before the first request — no pick-a-port-and-hope race.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import os
@@ -20,9 +21,12 @@ from typing import Any
 import uvicorn
 
 from central.app import create_app
+from common.journal import journal_formatters
 from common.masking import install_masking
+from common.sd_notify import notify, watchdog_interval_s
 
-# uvicorn configures these in its Config; the masking goes onto whatever handlers it made.
+# uvicorn configures these in its Config; the masking (and, under systemd, the journal's
+# priorities) go onto whatever handlers it made.
 LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "central")
 
 
@@ -58,15 +62,38 @@ class Tls:
         return options
 
 
+class NotifyingServer(uvicorn.Server):
+    """uvicorn under a Type=notify unit: READY=1 once it serves, then WATCHDOG=1 from a task on
+    its event loop, so a loop that stops answering stops the pings and systemd restarts it."""
+
+    async def main_loop(self) -> None:
+        # uvicorn calls this once startup has listened and run the lifespan: it serves now.
+        notify("READY=1")
+        interval = watchdog_interval_s()
+        pinger = asyncio.create_task(self._ping(interval)) if interval else None
+        try:
+            await super().main_loop()
+        finally:
+            if pinger is not None:
+                pinger.cancel()
+
+    @staticmethod
+    async def _ping(interval_s: float) -> None:
+        while True:
+            notify("WATCHDOG=1")
+            await asyncio.sleep(interval_s)
+
+
 def server_for(app: Any, log_level: str = "warning", tls: Tls | None = None, *,
-               lifespan: str = "off") -> uvicorn.Server:
+               lifespan: str = "off", notify_systemd: bool = False) -> uvicorn.Server:
     # Central's lifespan runs its payment sweep; other apps (the simulator) have none.
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan=lifespan,
                             **(tls.options() if tls else {}))
     if tls:
         config.load()  # a bad certificate or key fails here, in one line, before serving
     install_masking(LOGGERS)
-    return uvicorn.Server(config)
+    journal_formatters(LOGGERS)  # under systemd: a syslog priority on each line
+    return (NotifyingServer if notify_systemd else uvicorn.Server)(config)
 
 
 def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level: str = "warning",
@@ -75,7 +102,8 @@ def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level
     its own app and connection pool, all accepting on the same socket: request handling is
     Python, so one process uses one core."""
     if workers == 1:
-        server_for(create_app(database_url, **app_options), log_level, tls, lifespan="on").run(sockets=[sock])
+        server_for(create_app(database_url, **app_options), log_level, tls, lifespan="on",
+                   notify_systemd=True).run(sockets=[sock])
         return
     create_app(database_url, **app_options).state.engine.dispose()  # schema and settings, once
     children = []
@@ -84,7 +112,8 @@ def serve(sock: socket.socket, database_url: str, *, workers: int = 1, log_level
         if pid == 0:
             _die_with_parent()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            server_for(create_app(database_url, **app_options), log_level, tls, lifespan="on").run(sockets=[sock])
+            server_for(create_app(database_url, **app_options), log_level, tls, lifespan="on",
+                       notify_systemd=True).run(sockets=[sock])
             os._exit(0)
         children.append(pid)
 

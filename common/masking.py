@@ -70,6 +70,15 @@ def mask_personal(text: str) -> str:
     return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)}", text)
 
 
+class MaskingFormatter(logging.Formatter):
+    """The last step of a handler's formatting: the whole formatted line masked — message,
+    traceback, stack and whatever else the format holds (thread names, extras, exception
+    notes). The kiosk's own handlers use this; MaskingFilter is for handlers others format."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_personal(super().format(record))
+
+
 class MaskingFilter(logging.Filter):
     """Installed on every handler: whatever a log record holds — message, arguments, traceback,
     stack — no ID number or phone number leaves it whole, whatever the handler's formatter."""

@@ -2,10 +2,10 @@
 
 A tar.gz with the kiosk's masked log files, its audit trail, queue figures and dead letters
 (keys, kinds, reasons: never a payload), whether it is out of service, and, from the
-diagnostics screen, the device states with their counters and the self-test results kept this
-session. Every text member passes the same masking as the logs once more on the way in (ID
-numbers, phone numbers, the names of visits in progress), and payloads are never read: the
-outbox's sealed records stay in the outbox.
+diagnostics screen, the device states with their counters; and the last self-test result of
+each device (kiosk/selftests/, kept in the data directory). Every text member passes the same
+masking as the logs once more on the way in (ID numbers, phone numbers, the names of visits in
+progress), and payloads are never read: the outbox's sealed records stay in the outbox.
 """
 
 from __future__ import annotations

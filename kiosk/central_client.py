@@ -34,6 +34,8 @@ API = "/api/v1"
 RETRYABLE_4XX = {408, 425, 429}
 # A service id or operation is one path segment: lower-case letters, digits and underscores.
 _SEGMENT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # support's requests (central/remote.py)
+UPLOAD_TIMEOUT_S = 60.0  # a 5 MiB bundle on a slow site link; the usual timeout is for small JSON
 
 
 class CentralUnavailable(Exception):
@@ -154,6 +156,16 @@ class CentralClient:
     def heartbeat(self, status: dict[str, Any]) -> dict[str, Any]:
         return _call(self._http, "POST", f"{API}/heartbeat", {"status": status})
 
+    def remote_result(self, request_id: str, content_type: str, content: bytes) -> dict[str, Any]:
+        """Support's screenshot (image/png) or bundle (application/gzip) for central's request
+        `request_id` (the heartbeat's answer told it), as the raw body."""
+        return _send(self._http, "POST", f"{API}/remote/{_request_id(request_id)}/result", content, content_type,
+                     timeout=UPLOAD_TIMEOUT_S)
+
+    def remote_refused(self, request_id: str, reason: str) -> dict[str, Any]:
+        """Why support's request `request_id` was not done (a message code: visit_in_progress …)."""
+        return _call(self._http, "POST", f"{API}/remote/{_request_id(request_id)}/refused", {"reason": reason})
+
     def ping(self) -> bool:
         """True if central answers its health check; never raises."""
         try:
@@ -171,10 +183,22 @@ class CentralClient:
         self.close()
 
 
+def _request_id(value: str) -> str:
+    if not isinstance(value, str) or not _REQUEST_ID.match(value):
+        raise ValueError(f"a request id is 32 hex digits, got {value!r}")
+    return value
+
+
 def _call(http: httpx.Client, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return _send(http, method, path, content, "application/json")
+
+
+def _send(http: httpx.Client, method: str, path: str, content: bytes, content_type: str, *,
+          timeout: float | None = None) -> dict[str, Any]:
+    options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     try:
-        response = http.request(method, path, content=content, headers={"Content-Type": "application/json"})
+        response = http.request(method, path, content=content, headers={"Content-Type": content_type}, **options)
     except httpx.TimeoutException as exc:
         raise CentralUnavailable(f"central timed out ({type(exc).__name__})") from None
     except httpx.TransportError as exc:

@@ -89,6 +89,14 @@ class QueueConfig(_Strict):
 
 
 
+class LogsConfig(_Strict):
+    """The log file under data_dir/logs: rotated at max_bytes, `backups` old files kept, so the
+    disk holds at most (backups + 1) × max_bytes of log. The journal has its own bound."""
+
+    max_bytes: int = Field(5_000_000, ge=100_000)
+    backups: int = Field(5, ge=1, le=100)
+
+
 class Technician(_Strict):
     """A technician's account: who they are and their PIN as a hash (`kiosk config pin-hash`)."""
 
@@ -262,6 +270,7 @@ class KioskConfig(_Strict):
     timeouts: Timeouts = Field(default_factory=Timeouts)
     queue: QueueConfig = Field(default_factory=QueueConfig)
     speech: SpeechConfig = Field(default_factory=SpeechConfig)
+    logs: LogsConfig = Field(default_factory=LogsConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     diagnostics: DiagnosticsConfig = Field(default_factory=DiagnosticsConfig)
     notices: list[Notice] = Field(default_factory=list)

@@ -28,14 +28,18 @@ from kiosk.config import KioskConfig
 from kiosk.config_updates import ConfigUpdates
 from kiosk.device_counters import DeviceCounters
 from kiosk.devices import DeviceMonitor
+from kiosk.gui_pulse import GuiPulse
 from kiosk.handlers import StageContext, handler_for
 from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
 from kiosk.identity.verifier import FaceSettings
 from kiosk.identity.worker import FaceWorker
+from kiosk.local_control import SOCKET_NAME, ControlServer, kiosk_commands
 from kiosk.maintenance import Maintenance
 from kiosk.payments import reconcile
 from kiosk.prompts import spoken_prompt
+from kiosk.remote import RemoteSupport
+from kiosk.selftests import SelfTests
 from kiosk.services import build_services
 from kiosk.services.stages import Dispense, Identify, Pay, Verify
 from kiosk.session import Session, SessionView
@@ -108,14 +112,23 @@ class KioskCore:
         self.outbox.release_in_flight()
         self.audit = AuditTrail(config.data_path("audit.log"), self.outbox, config.kiosk.id)
         self.maintenance = Maintenance(config.data_path("out-of-service.json"))
+        self.self_tests = SelfTests(self)
+        # `kiosk diag selftest` on the kiosk's shell asks this process: the devices are its own.
+        self.control = ControlServer(config.data_path(SOCKET_NAME), kiosk_commands(self))
         self.central = CentralClient(
             config.central.url, config.kiosk.id, load_or_enrol_secret(config), timeout=config.central.timeout_s
         )
+        # Support's screenshots and bundles (kiosk/remote.py); the screens register the capture.
+        self.remote = RemoteSupport(central=self.central, audit=self.audit, idle=self.idle,
+                                    write_bundle=self._write_bundle, work_dir=config.data_path("remote"))
         self.sync = SyncWorker(self.outbox, self.central, max_delay=config.queue.max_backoff_s,
                                keep_delivered_s=config.queue.retention_days * 86_400,
                                on_change=lambda _s: self.refresh_availability())
         self._central_online = True
         self._heartbeat_due = True
+        # The GUI thread's pulse (kiosk/gui_pulse.py), set by `kiosk run`; None without a screen.
+        self.gui_pulse: GuiPulse | None = None
+        self._gui_stalled = False
         # Orders of earlier visits whose outcome central has not told yet: no new payment is
         # taken until they are settled (kiosk/payments.py). Known from the ledger at start.
         self._open_payments = len(self.outbox.open_payments())
@@ -150,6 +163,7 @@ class KioskCore:
         self.session.subscribe(self._speak)
         self._reconcile_payments()
         self.devices.start()
+        self.control.start()
         self._settle_handouts()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
@@ -165,6 +179,7 @@ class KioskCore:
 
     def stop(self) -> None:
         self._stop.set()
+        self.control.stop()
         if self.config_updates is not None:
             self.config_updates.wake()  # its thread returns now, not after its wait
         for thread in self._threads:
@@ -229,6 +244,15 @@ class KioskCore:
             if self.handout_journal is not None and self.handout_journal.unfinished() and self.session.visit is None:
                 self._settle_handouts()  # e.g. once a technician has cleared a jam
             self.refresh_availability()  # also opens and closes services by their hours
+            stalled = self.gui_pulse is not None and self.gui_pulse.stalled()
+            if stalled != self._gui_stalled:  # operators hear of a frozen screen at once
+                if stalled:
+                    log.error("the screen has not answered for %.0f s", self.gui_pulse.status()["last_tick_age_s"])
+                else:
+                    log.info("the screen answers again")
+                self._gui_stalled, self._heartbeat_due = stalled, True
+            if self.remote.pending() and self.idle():  # e.g. a bundle asked for during a visit
+                self._pool.submit(self._guarded, self.remote.work)
             now = time.monotonic()
             if online and (self._heartbeat_due or now - last_heartbeat >= self.config.central.heartbeat_s):
                 if self._send_heartbeat():
@@ -258,6 +282,8 @@ class KioskCore:
             "sync": {"online": self.sync.state.online, "last_error": self.sync.state.last_error},
             # The signed operator config: the version run, the one seen, the last refusal and why.
             "operator_config": self.config_updates.status() if self.config_updates is not None else None,
+            # How long ago the GUI thread last ticked; stalled: it stopped answering.
+            "gui": self.gui_pulse.status() if self.gui_pulse is not None else None,
         }
 
     def _send_heartbeat(self) -> bool:
@@ -266,6 +292,8 @@ class KioskCore:
             answer = self.central.heartbeat(self.heartbeat_status())
             if self.config_updates is not None:  # central's word on staged rollout
                 self.config_updates.heard(answer.get("config_release"))
+            if answer.get("remote_requests"):
+                self._pool.submit(self._guarded, self._remote_requests, answer["remote_requests"])
             return True
         except (CentralUnavailable, CentralRejected) as exc:
             log.warning("heartbeat not sent: %s", exc)
@@ -314,6 +342,19 @@ class KioskCore:
         if not self.site_clock.within(service.config.hours):
             return "closed"
         return None
+
+    def _remote_requests(self, requests) -> None:
+        """Support's requests from the heartbeat's answer, taken and done off the watch thread."""
+        if self.remote.heard(requests):
+            self.remote.work()
+
+    def _write_bundle(self, out: Path) -> Path:
+        """The diagnostic bundle support asked for: as a technician's export, with the
+        heartbeat's figures for the snapshot (kiosk/bundle.py)."""
+        from kiosk.bundle import write_bundle
+
+        return write_bundle(out, config=self.config, outbox=self.outbox, audit=self.audit,
+                            maintenance=self.maintenance, snapshot=self.heartbeat_status())
 
     def _reconcile_payments(self) -> None:
         """Settle the ledger's open orders with central (at start, before any payment is taken)

@@ -59,12 +59,12 @@ class DemoEnvironment:
     def __init__(self, data_dir: str | Path, *, card: str = DEFAULT_CARD, printer_port: int | None = None,
                  config_path: str | None = None, overrides: dict | None = None, face: str = DEFAULT_FACE,
                  documents_dir: str | Path | None = None, central_options: dict | None = None,
-                 camera: str = "citizen", paced: bool = False):
+                 camera: str = "citizen", paced: bool = False, central_port: int = 0):
         """`documents_dir`: where the A4 printer files its PDFs (default: in `data_dir`);
         `central_options`: more of central's create_app options (e.g. payment_expiry_s);
         `camera`: "citizen" (a room behind) or "booth" (a white board behind: ID photos pass);
         `paced`: the serial emulators send and take bytes at their lines' baud rates (ptys
-        themselves ignore baud), for benchmarks."""
+        themselves ignore baud), for benchmarks; `central_port`: central's port (0: any free one)."""
         if camera not in ("citizen", "booth"):
             raise ValueError("camera is 'citizen' or 'booth'")
         self.camera = camera
@@ -90,7 +90,8 @@ class DemoEnvironment:
         # Payments: the provider simulator (real providers cannot run here), and central using it.
         self.payments = ProviderSimulator()
         self.central: EmbeddedCentral | None = None
-        self._config_path = config_path
+        self.central_port = central_port
+        self.config_path = config_path
         self._overrides = overrides or {}
         self._timers: list[threading.Timer] = []
         self.config: KioskConfig | None = None
@@ -104,10 +105,11 @@ class DemoEnvironment:
         self.documents_dir.mkdir(parents=True, exist_ok=True)
         self.printer.start()
         self.payments.start()
-        self._start_central()
+        self._start_central(self.central_port)
         video = self.camera_video()
         host, port = self.printer.address
-        self.config = load_config(self._config_path, {
+        # Kept: a core started again on an operator config loads the same file with the same values.
+        self.config_overrides = {
             "data_dir": str(self.data_dir / "kiosk"),
             "devices.idcard.url": f"ga467://{self.idcard_pty.device}?baudrate=115200&timeout=3",
             "devices.idcard.poll_interval_s": 2,
@@ -126,7 +128,8 @@ class DemoEnvironment:
             "central.url": self.central.url,
             "central.enrol_if_missing": True,
             **self._overrides,
-        })
+        }
+        self.config = load_config(self.config_path, self.config_overrides)
         return self
 
     def _start_central(self, port: int = 0) -> None:

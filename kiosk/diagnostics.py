@@ -5,7 +5,7 @@ lines. Every entry, action, refusal and exit goes to the audit trail (kiosk/audi
 
 The screen (screens/diagnostics.py) renders `snapshot()` and calls the rest; so could a remote
 tool. Nothing here shows personal data: device statuses, queue counts and log lines only, and
-log lines pass the same masking filter as the log files.
+log lines are masked as the log files are.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from drivers.base import DeviceError
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
 from kiosk import host_health
 from kiosk.bundle import app_version
 from kiosk.pin import PIN_ITERATIONS, hash_pin
 from kiosk.pin_lock import Account, Check, PinLock
-from kiosk.privacy import MaskingFilter
+from kiosk.privacy import MaskingFormatter
 
 log = logging.getLogger(__name__)
 
 __all__ = ["PIN_ITERATIONS", "Account", "Check", "Diagnostics", "PinLock", "RecentLog", "hash_pin"]
+
 
 def reported_identity(detail: dict[str, Any]) -> dict[str, Any]:
     """Model and firmware as the device's own status reported them (None where it does not)."""
@@ -39,8 +39,7 @@ class RecentLog(logging.Handler):
     def __init__(self, capacity: int = 300):
         super().__init__(level=logging.INFO)
         self.lines: collections.deque[str] = collections.deque(maxlen=capacity)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-        self.addFilter(MaskingFilter())
+        self.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -61,7 +60,6 @@ class Diagnostics:
                  clock: Callable[[], float] = time.time):
         self._core = core
         self.audit = core.audit
-        self.self_tests: dict[str, dict[str, Any]] = {}  # device -> its last self-test, this session
         self.actor = self.SCREEN_ACTOR  # who entered the mode on the screen: their actions are theirs
         self.pin = PinLock(core.config.diagnostics, state_path=core.config.data_path("diagnostics-lock.json"),
                            clock=clock)
@@ -140,6 +138,7 @@ class Diagnostics:
             "emulated": sorted(self._emulators),
             "dead_letters": core.outbox.dead_letters()[:20],
             "out_of_service": status.get("maintenance"),
+            "self_tests": self.self_tests,
             "app": {"version": app_version(), "uptime_s": round(time.time() - core.started_at),
                     "memory_rss_bytes": host_health.memory_rss_bytes(),
                     "disk": host_health.disk(core.config.data_dir)},
@@ -150,22 +149,13 @@ class Diagnostics:
 
     # ---- what the technician can do --------------------------------------------------------
     def self_test(self, device: str) -> dict[str, Any]:
-        """Open the device (if needed) and ask its status now, not at the next poll."""
-        if device not in self._core.config.devices:
-            raise ValueError(f"no device {device!r} in the configuration")
-        started = time.perf_counter()
-        try:
-            with self._core.devices.in_use(device) as opened:
-                result = opened.status().to_json()
-        except DeviceError as exc:
-            result = {"device_class": device, "state": "no_device", "message": exc.message, "detail": {}}
-        result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        result["at"] = time.time()
-        self.self_tests[device] = result
-        log.info("diagnostics: self-test of %s: %s", device, result["state"])
-        self.audit.record(self.actor, "self_test", device=device, state=result["state"])
-        self._core.devices.poll_once(force=True)
-        return result
+        """The device's self-test (kiosk/selftests/), kept and audited as this technician's."""
+        return self._core.self_tests.run(device, self.actor)
+
+    @property
+    def self_tests(self) -> dict[str, dict[str, Any]]:
+        """The last self-test of each device, kept across restarts."""
+        return self._core.self_tests.results()
 
     def sync_now(self) -> dict[str, Any]:
         """Wake the sync worker now instead of at its next backoff step."""

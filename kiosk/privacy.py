@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from common.masking import MaskingFilter, mask_id_numbers, mask_name, mask_personal
+from common.masking import MaskingFilter, MaskingFormatter, mask_id_numbers, mask_name, mask_personal
 
-__all__ = ["MaskingFilter", "mask_id_numbers", "mask_name", "mask_personal"]
+__all__ = ["MaskingFilter", "MaskingFormatter", "mask_id_numbers", "mask_name", "mask_personal"]

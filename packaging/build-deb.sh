@@ -6,8 +6,20 @@
 # pip, from the package index the target's pip is configured for (a site mirror on closed
 # networks). That keeps the .deb small and architecture-independent, and reuses the same pins
 # CI tested.
+#
+# --tuf-root FILE: the province's operator-config root of trust (`kiosk admin repo init` wrote it
+# as REPO/metadata/1.root.json), installed as /etc/police-kiosk/tuf-root.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+tuf_root=
+if [[ ${1:-} == --tuf-root ]]; then
+    tuf_root=$(realpath "${2:?--tuf-root needs a file}")
+    python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["signed"]["_type"] == "root"' "$tuf_root" \
+        2>/dev/null || { echo "build-deb: $tuf_root is not a TUF root (root.json)" >&2; exit 1; }
+    shift 2
+fi
+[[ $# -eq 0 ]] || { echo "usage: packaging/build-deb.sh [--tuf-root ROOT.json]" >&2; exit 2; }
 
 say() { echo "build-deb: $*"; }
 # Also compiles the Qt translations the wheel carries.
@@ -53,6 +65,12 @@ install -D -m 644 packaging/kiosk-session/police-kiosk.desktop "$root/usr/share/
 install -D -m 644 -t "$root/lib/systemd/system" packaging/systemd/*.service
 install -D -m 644 packaging/udev/99-police-kiosk.rules "$root/lib/udev/rules.d/99-police-kiosk.rules"
 install -D -m 644 config/default.toml "$root/etc/police-kiosk/kiosk.toml"
+conffiles=(/etc/police-kiosk/kiosk.toml /etc/default/police-kiosk /etc/default/police-kiosk-central)
+if [[ -n $tuf_root ]]; then
+    install -D -m 644 "$tuf_root" "$root/etc/police-kiosk/tuf-root.json"
+    conffiles+=(/etc/police-kiosk/tuf-root.json)
+    say "root of trust $tuf_root"
+fi
 install -D -m 644 packaging/debian/default-police-kiosk "$root/etc/default/police-kiosk"
 install -D -m 644 packaging/debian/default-police-kiosk-central "$root/etc/default/police-kiosk-central"
 install -D -m 644 packaging/README.md "$root/usr/share/doc/police-kiosk/README.md"
@@ -80,8 +98,7 @@ Description: 24-hour police self-service kiosk (警务自助服务站)
  receipt printer), offline outbox and the reference central backend. The
  Python environment is built in /opt/police-kiosk/venv when installed.
 CONTROL
-printf '%s\n' /etc/police-kiosk/kiosk.toml /etc/default/police-kiosk /etc/default/police-kiosk-central \
-    >"$root/DEBIAN/conffiles"
+printf '%s\n' "${conffiles[@]}" >"$root/DEBIAN/conffiles"
 install -m 755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$root/DEBIAN/"
 
 mkdir -p dist

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from screens import theme
@@ -21,12 +22,41 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+_QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+
+def log_qt_messages() -> None:
+    """Qt's own warnings through logging, not straight to stderr: masked and with a journal
+    priority like every other line."""
+    qt_log = logging.getLogger("qt")
+    qInstallMessageHandler(lambda kind, _context, message: qt_log.log(_QT_LEVELS.get(kind, logging.WARNING),
+                                                                       "%s", message))
+
+
 def exit_when(app: QApplication, condition, code: int, every_ms: int = 500) -> QTimer:
     """End the event loop with `code` once `condition()` holds. Checked on the GUI thread, where
     a citizen's touch is handled too, so nothing the screens do can slip in between."""
     timer = QTimer(app)
     timer.timeout.connect(lambda: condition() and app.exit(code))
     timer.start(every_ms)
+    return timer
+
+
+def keep_alive(window: KioskWindow, pulse) -> QTimer:
+    """Tick `pulse` (kiosk.gui_pulse.GuiPulse) from a timer on the GUI thread, so the watchdog
+    hears only from an event loop that still runs. READY=1 once the first screen is up: the
+    attract screen, or out of service (the kiosk answers either way)."""
+    def ready_when_served(*_) -> None:
+        if window.view is not None and window.view.state in ("attract", "out_of_service"):
+            pulse.ready()
+
+    timer = QTimer(window)
+    timer.timeout.connect(pulse.tick)
+    timer.start(max(1, int(pulse.interval_s * 1000)))
+    window.bridge.view_changed.connect(ready_when_served)
+    QTimer.singleShot(0, ready_when_served)  # the event loop's first turn: the window is shown
     return timer
 
 

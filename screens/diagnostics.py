@@ -297,7 +297,10 @@ class DiagnosticsPanel(QFrame):
         for row, (name, status) in enumerate(sorted(snap["devices"].items())):
             if name not in self.device_rows:
                 self._add_device_row(row, name, name in snap["emulated"])
-            self.device_rows[name].setText(device_text(name, status))
+            text = device_text(name, status)
+            if (test := snap.get("self_tests", {}).get(name)) is not None:  # the last one, kept across restarts
+                text += f"\n   自检 self-test {test['state']} {test['at']}: {test['summary']}"
+            self.device_rows[name].setText(text)
         self._render_dead_letters(snap["dead_letters"])
         events = [f"{time.strftime('%H:%M:%S', time.localtime(e['at']))} {e['device']} {e['kind']}"
                   for e in snap["events"][-8:]]

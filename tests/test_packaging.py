@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -75,15 +76,48 @@ def test_udev_rules_parse_and_name_only_kiosk_devices() -> None:
     assert symlinks == {"kiosk-idcard", "kiosk-fingerprint", "kiosk-printer", "kiosk-scanner"}
 
 
-@pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
-def test_systemd_units_restart_always_and_run_the_installed_kiosk(unit: str) -> None:
+def _unit(name: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.optionxform = str
-    parser.read(ROOT / "packaging" / "systemd" / unit, encoding="utf-8")
+    parser.read(ROOT / "packaging" / "systemd" / name, encoding="utf-8")
+    return parser
+
+
+@pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
+def test_systemd_units_restart_always_and_run_the_installed_kiosk(unit: str) -> None:
+    parser = _unit(unit)
     service = parser["Service"]
     assert service["Restart"] == "always"
     assert service["ExecStart"].split()[0].startswith("/usr/bin/")
     assert parser["Install"]["WantedBy"].endswith(".target")
+
+
+@pytest.mark.parametrize("unit", ["police-kiosk.service", "police-kiosk-central.service"])
+def test_systemd_units_are_watched(unit: str) -> None:
+    """The app's READY=1 and WATCHDOG=1 (tests/e2e/test_watchdog.py) are what these ask for."""
+    service = _unit(unit)["Service"]
+    assert (service["Type"], service["NotifyAccess"]) == ("notify", "all")
+    assert 10 <= int(service["WatchdogSec"]) <= 60
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_systemd_analyze_verify_passes_on_the_units(tmp_path: Path) -> None:
+    """In a root of their own: the system's units, the units under test, and stand-ins for the
+    programs they start (this machine need not have X or the kiosk installed)."""
+    for program in ("kiosk", "xinit", "chvt"):
+        stand_in = tmp_path / "usr" / "bin" / program
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        stand_in.write_text("#!/bin/sh\n")
+        stand_in.chmod(0o755)
+    system_units = Path("/usr/lib/systemd/system")
+    shutil.copytree(system_units, tmp_path / "usr" / "lib" / "systemd" / "system", symlinks=True)
+    units = tmp_path / "etc" / "systemd" / "system"
+    units.mkdir(parents=True)
+    for unit in (ROOT / "packaging" / "systemd").glob("*.service"):
+        shutil.copy(unit, units)
+    result = subprocess.run(["systemd-analyze", "verify", f"--root={tmp_path}", "police-kiosk.service",
+                             "police-kiosk-central.service"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
 
 def test_kiosk_session_runs_the_app_in_a_loop_without_blanking() -> None:

@@ -4,7 +4,8 @@ Operators log in (central/operators.py: argon2id, lockout); a session is a rando
 HttpOnly, SameSite=Strict cookie scoped to /fleet, kept server-side only as its SHA-256, and
 carries a CSRF token that every form posts back. The login form has no session yet: it checks a
 double-submit token (a cookie and a hidden field that must agree). Roles: viewers see, publishers
-also act on kiosks and deployments, admins also unlock operators.
+also act on kiosks and deployments, admins also unlock operators. Support (between viewer and
+publisher) also asks a kiosk for a screenshot or a diagnostic bundle (central/fleet_web/support.py).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, delete, insert, select
 
-from central import operators
+from central import api_browser, operators, remote
 from central.applications import CST
 from central.db import alarm_acks, operator_audit, operator_sessions
 from central.fleet_state import deployments_overview, kiosk_audit, kiosk_rows, wanted_versions
+from central.fleet_web import support as support_pages
 from central.presence import PresenceRules
 
 COOKIE = "fleet_session"
@@ -76,20 +78,41 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
             raise HTTPException(303, headers={"location": "/fleet/login"})
         return session
 
-    def acting(request: Request, csrf: str, role: str) -> Session:
-        """The session behind a form post: CSRF checked first, then the role."""
-        session = session_of(request)
-        if session is None or not hmac.compare_digest(csrf, session.csrf):
-            raise HTTPException(403, "the form has expired or did not come from this page: reload and try again")
+    def requiring(request: Request, session: Session, role: str) -> Session:
+        """The session, if its operator has `role`; else 403, audited."""
         if not session.operator.may(role):
             with engine.begin() as conn:
                 operators.audit(conn, session.operator.operator_id, "refused", needs=role, path=request.url.path)
             raise HTTPException(403, f"this needs the {role} role")
         return session
 
+    def acting(request: Request, csrf: str, role: str) -> Session:
+        """The session behind a form post: CSRF checked first, then the role."""
+        session = session_of(request)
+        if session is None or not hmac.compare_digest(csrf, session.csrf):
+            raise HTTPException(403, "the form has expired or did not come from this page: reload and try again")
+        return requiring(request, session, role)
+
     @router.get("/static/fleet.css")
     def stylesheet() -> FileResponse:
         return FileResponse(HERE / "static" / "fleet.css", media_type="text/css")
+
+    @router.get("/api")
+    def api_page(request: Request) -> HTMLResponse:
+        viewer(request)
+        return HTMLResponse(api_browser.page_html(request.app.title), headers={"cache-control": "no-store"})
+
+    @router.get("/openapi.json")
+    def api_document(request: Request) -> dict[str, Any]:
+        viewer(request)
+        return request.app.openapi()
+
+    @router.get("/static/swagger-ui/{name}")
+    def api_browser_file(name: str) -> FileResponse:
+        found = api_browser.asset(name)
+        if found is None:
+            raise HTTPException(404)
+        return FileResponse(found[0], media_type=found[1])
 
     @router.get("/login")
     def login_page(request: Request) -> HTMLResponse:
@@ -151,7 +174,8 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
             if not rows:
                 raise HTTPException(404, "no such kiosk")
             trail = kiosk_audit(conn, kiosk_id)
-        return render("kiosk.html", session=session, row=rows[0], trail=trail)
+            asked = remote.for_kiosk(conn, kiosk_id) if session.operator.may(support_pages.ROLE) else []
+        return render("kiosk.html", session=session, row=rows[0], trail=trail, asked=asked)
 
     @router.get("/audit")
     def audit(request: Request) -> HTMLResponse:
@@ -195,6 +219,7 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
                 raise HTTPException(404, "no such operator")
         return RedirectResponse("/fleet/audit", status_code=303)
 
+    support_pages.add_routes(router, engine, render, lambda r: requiring(r, viewer(r), support_pages.ROLE), acting)
     return router
 
 

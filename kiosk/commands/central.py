@@ -257,14 +257,14 @@ deployments.command("halt", help="Stop the deployment: no further kiosk is relea
 
 @central.group()
 def operator():
-    """Operators of the fleet web page (/fleet): viewer, publisher or admin."""
+    """Operators of the fleet web page (/fleet): viewer, support, publisher or admin."""
 
 
 @operator.command("add")
 @click.option("--database", required=True, help="SQLAlchemy URL or SQLite file path.")
 @click.option("--id", "operator_id", required=True, help="The login id.")
 @click.option("--name", required=True, help="The operator's name as the audit log shows it.")
-@click.option("--role", required=True, type=click.Choice(["viewer", "publisher", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["viewer", "support", "publisher", "admin"]))
 @_clean_database_errors
 def operator_add(database: str, operator_id: str, name: str, role: str) -> None:
     """Add an operator; the password is read from stdin or a prompt, never from the command line."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from kiosk.commands.common import fail
 
 # The demo's technicians' PIN (a deployment sets its own hash: `kiosk config pin-hash`).
 DEMO_PIN = "2468"
+# The demo central's fleet-page operator (a deployment adds its own: `kiosk central operator add`).
+DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD = "demo", "demo-operator-2468"
+# How often the demo kiosk asks for its group's operator config (a deployment: 300 s + 60 s jitter).
+DEMO_POLL_S = 10
 
 
 @click.command()
@@ -31,16 +36,27 @@ DEMO_PIN = "2468"
 @click.option("--card", default="zhang-wei", show_default=True, help="Demo card to place (config/cards/NAME.json).")
 @click.option("--fullscreen", is_flag=True, help="Fullscreen window.")
 @click.option("--printer-port", default=9100, show_default=True, help="Printer emulator port (another if busy).")
+@click.option("--central-port", default=8765, show_default=True, help="Central's port (another if busy).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Kiosk config to start from.")
-def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_path):
+@click.option("--tuf-repo", type=click.Path(file_okay=False, exists=True),
+              help="An operator-config repository (kiosk admin repo init): central serves it, the kiosk follows it.")
+@click.option("--tuf-timestamp-key", type=click.Path(dir_okay=False, exists=True),
+              help="The repository's timestamp key, for central to keep the timestamp fresh.")
+@click.option("--group", help="The demo kiosk's group in --tuf-repo.")
+def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, central_port, config_path, tuf_repo,
+         tuf_timestamp_key, group):
     """Run the kiosk against emulated devices and an embedded central backend."""
-    from kiosk.core import KioskCore
-    from kiosk.demo_env import DemoEnvironment
+    from kiosk.commands.run import serve_cores, start_core
+    from kiosk.config_updates.startup import start_with_fallback
+    from kiosk.demo_env import DemoEnvironment, free_port
     from kiosk.diagnostics import Diagnostics, hash_pin
     from kiosk.logs import setup_logging
     from screens.app import make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
+    from screens.remote_capture import attach_remote_capture
 
+    if bool(tuf_repo) != bool(group):
+        fail("--tuf-repo and --group go together", 2)
     setup_logging()
     work = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     out = Path(out_dir)
@@ -49,11 +65,46 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
     # Headless, the spoken prompts are kept as WAV files beside the screenshots.
     overrides = {"speech.record_dir": str(out / "speech")} if scripted else {}
     overrides["diagnostics.pin_hash"] = hash_pin(DEMO_PIN)
+    central_options = {}
+    if tuf_repo:
+        trust = Path(tuf_repo, "metadata", "1.root.json")  # the root the repository began with
+        if not trust.is_file():
+            fail(f"{tuf_repo} is not an operator-config repository (no metadata/1.root.json)", 2)
+        overrides.update({"updates.group": group, "updates.trust": str(trust.resolve()),
+                          "updates.poll_s": DEMO_POLL_S, "updates.jitter_s": 0})
+        central_options = {"tuf_repo": tuf_repo, "tuf_timestamp_key": tuf_timestamp_key}
     env = DemoEnvironment(work, card=card, printer_port=printer_port, config_path=config_path, overrides=overrides,
-                          documents_dir=out / "documents" if scripted else None, camera="booth")
-    core = diagnostics = None
+                          documents_dir=out / "documents" if scripted else None, camera="booth",
+                          central_options=central_options, central_port=free_port(central_port))
+    emulators = {"idcard": env.idcard, "printer": env.printer, "fingerprint": env.fingerprint,
+                 "scanner": env.scanner, "dispenser": env.dispenser}
+
+    def start(applied):
+        core, config = start_with_fallback(env.config_path, env.config_overrides, lambda c: start_core(
+            c, env.config_path, env.config_overrides, applied, fingerprint_template=env.fingerprint_template))
+        if group:
+            running = core.config_updates.status().get("running") if core.config_updates else None
+            click.echo(f"demo: kiosk {config.kiosk.id} runs operator config "
+                       + (f"version {running}" if running else "none yet") + f" of group {group}", err=True)
+        return core
+
+    def open_window(core):
+        """The core's window, and what closes it."""
+        window = make_window(core.session, fullscreen=fullscreen, preview=core.preview)
+        diagnostics = Diagnostics(core, emulators=emulators)
+        attach_diagnostics(window, diagnostics)
+        attach_remote_capture(window, core.remote)  # support's screenshots, between visits only
+        if not scripted:
+            env.follow(core.session)
+
+        def close():
+            diagnostics.close()
+            window.shutdown()
+        return window, close
+
     try:
         env.start()
+        _add_demo_operator(env)
         click.echo(f"demo: ID-card reader emulator on {env.idcard_pty.device}", err=True)
         click.echo(f"demo: printer emulator on escpos+tcp://{env.printer.address[0]}:{env.printer.address[1]}", err=True)
         click.echo(f"demo: fingerprint module emulator on {env.fingerprint_pty.device}", err=True)
@@ -62,30 +113,40 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, config_p
         click.echo(f"demo: card dispenser emulator on {env.dispenser_pty.device}", err=True)
         click.echo(f"demo: A4 printer files PDFs in {env.documents_dir}", err=True)
         click.echo(f"demo: central backend at {env.central.url}", err=True)
+        click.echo(f"demo: fleet page at {env.central.url}/fleet, operator {DEMO_OPERATOR}, "
+                   f"password {DEMO_OPERATOR_PASSWORD}", err=True)
         click.echo(f"demo: payment provider simulator at {env.payments.url}", err=True)
         click.echo(f"demo: diagnostics: five quick taps in the top-left corner, PIN {DEMO_PIN}", err=True)
+        if group:
+            click.echo(f"demo: following group {group} of {tuf_repo} every {DEMO_POLL_S} s", err=True)
         app = make_application()
         quit_on_signals(app)
-        core = KioskCore(env.config, fingerprint_template=env.fingerprint_template).start()
-        window = make_window(core.session, fullscreen=fullscreen, preview=core.preview)
-        diagnostics = Diagnostics(core, emulators={"idcard": env.idcard, "printer": env.printer,
-                                                    "fingerprint": env.fingerprint, "scanner": env.scanner,
-                                                    "dispenser": env.dispenser})
-        attach_diagnostics(window, diagnostics)
         if scripted:
-            _run_scripted(window, env, core, out, service_id)
+            core = start(threading.Event())
+            window, close = open_window(core)
+            try:
+                _run_scripted(window, env, core, out, service_id)
+            finally:
+                close()
+                core.stop()
         else:
-            env.follow(core.session)
-            app.exec()
+            serve_cores(app, start, lambda core: open_window(core)[1])
     except Exception as exc:  # the front door reports what broke in one line, then exits non-zero
         fail(f"demo failed: {type(exc).__name__}: {exc}")
     finally:
-        if diagnostics is not None:
-            diagnostics.close()
-        if core is not None:
-            core.stop()
         env.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _add_demo_operator(env) -> None:
+    from central.db import create_engine_for
+    from central.operators import add_operator
+
+    engine = create_engine_for(env.central.database_url)
+    try:
+        add_operator(engine, DEMO_OPERATOR, "Demo operator", "admin", DEMO_OPERATOR_PASSWORD)
+    finally:
+        engine.dispose()
 
 
 # What the scripted citizen does in each service (kiosk demo --scripted).
@@ -127,7 +188,6 @@ def _run_scripted(window, env, core, out: Path, only: str | None) -> None:
     delivered = _wait_until_synced(core, timeout_s=15)
     script.prefix = ""
     script.show_out_of_service()
-    window.shutdown()
 
     for job in receipts:
         click.echo("---- receipt received by the printer emulator ----")

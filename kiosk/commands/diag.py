@@ -3,8 +3,8 @@
 It works on the running kiosk's data directory (run it as the kiosk's user): the outbox and its
 dead letters, the out-of-service notice the kiosk picks up within seconds, one sync round with
 central, the diagnostic bundle, the audit trail every action is written to (as
-`console:<user>`). Devices stay with the running kiosk: their self-tests are on the diagnostics
-screen (and in the bundle exported from there).
+`console:<user>`). Devices stay with the running kiosk, so `selftest DEVICE` asks the running
+kiosk process over its local control channel (kiosk/local_control.py) to run it.
 """
 
 from __future__ import annotations
@@ -97,6 +97,31 @@ def sync(config_path):
     sys.exit(0 if ok else 1)
 
 
+@diag.command()
+@click.argument("device")
+@click.pass_obj
+def selftest(config_path, device):
+    """Run DEVICE's self-test in the running kiosk; print its result, exit 1 unless it passed.
+    Refused while a citizen's visit is in progress."""
+    from kiosk.config import ConfigError, load_config
+    from kiosk.local_control import SOCKET_NAME, NotRunning, request
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    try:
+        answer = request(config.data_path(SOCKET_NAME), {"command": "selftest", "device": device, "actor": _actor()})
+    except NotRunning as exc:
+        fail(f"{exc}: start it, or run the self-test from its diagnostics screen", 3)
+    except (OSError, ValueError) as exc:
+        fail(f"no answer from the running kiosk: {exc}", 1)
+    if not answer.get("ok"):
+        fail(answer.get("error", "refused"), 4 if answer.get("refused") else 2)
+    _print(answer["result"])
+    sys.exit(0 if answer["result"]["state"] == "passed" else 1)
+
+
 @diag.group("dead-letters", invoke_without_command=True)
 @click.pass_context
 def dead_letters(ctx):
@@ -145,6 +170,7 @@ def export(config_path, out):
     from pathlib import Path
 
     from kiosk.bundle import write_bundle
+    from kiosk.selftests import FILE_NAME, ResultStore
 
     with _parts(config_path) as (config, outbox, audit, maintenance):
         path = Path(out)
@@ -153,7 +179,8 @@ def export(config_path, out):
                 fail(f"nothing mounted at {path}: give a directory that exists or a FILE.tar.gz", 2)
             path = path / f"kiosk-{config.kiosk.id}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz"
         try:
-            written = write_bundle(path, config=config, outbox=outbox, audit=audit, maintenance=maintenance)
+            written = write_bundle(path, config=config, outbox=outbox, audit=audit, maintenance=maintenance,
+                                   self_tests=ResultStore(config.data_path(FILE_NAME)).all())
         except OSError as exc:
             audit.record(_actor(), "export", "failed", reason=exc.strerror or type(exc).__name__)
             fail(f"cannot write {path}: {exc.strerror or exc}", 1)

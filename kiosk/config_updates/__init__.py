@@ -76,7 +76,10 @@ class ConfigUpdates:
             self._wake.clear()
             if stop.is_set():
                 return
-            self.poll_once()
+            try:
+                self.poll_once()
+            except OSError as exc:  # a full disk, say: the running config stays, the next round retries
+                log.error("operator config: this round failed: %s", exc)
             wait = self.next_wait()
 
     def wake(self) -> None:

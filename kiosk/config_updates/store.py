@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ class ConfigStore:
     def __init__(self, state_dir: str | Path):
         self.dir = Path(state_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
+        # The updater's thread and the heartbeat's (central's release) both write status.json:
+        # one at a time, each read-modify-write whole.
+        self._lock = threading.RLock()
 
     # ---- documents -------------------------------------------------------------------------
     def read(self, name: str) -> dict[str, Any] | None:
@@ -42,7 +46,8 @@ class ConfigStore:
         return doc if isinstance(doc, dict) else None
 
     def _write(self, name: str, doc: dict[str, Any]) -> None:
-        write_atomically(self.dir / name, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+        with self._lock:
+            write_atomically(self.dir / name, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
 
     def running_version(self) -> int:
         current = self.read(CURRENT)
@@ -88,9 +93,10 @@ class ConfigStore:
         return self.read(STATUS) or {}
 
     def update_status(self, **changes: Any) -> None:
-        status = self.status()
-        status.update(changes)
-        self._write(STATUS, status)
+        with self._lock:
+            status = self.status()
+            status.update(changes)
+            self._write(STATUS, status)
 
     def refused(self, version: int | None, reason: str, *, fallback: bool = False) -> None:
         self.update_status(rejected={"version": version, "reason": reason, "at": round(time.time()),

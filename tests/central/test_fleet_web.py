@@ -1,12 +1,14 @@
 """The fleet web page in a real headless Chromium (Debian's, driven by Playwright) against a real
-central on 127.0.0.1, with kiosks sending real signed heartbeats."""
+central on 127.0.0.1, with kiosks sending real signed heartbeats; remote support's screenshot."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import update
 
 from central.db import create_engine_for, heartbeats
@@ -32,6 +34,7 @@ def central(tmp_path):
     engine = create_engine_for(db)
     add_operator(engine, "ana", "Ana Li", "publisher", PASSWORD)
     add_operator(engine, "vic", "Vic Wang", "viewer", PASSWORD)
+    add_operator(engine, "sue", "Sue Ma", "support", PASSWORD)
     engine.dispose()
     with EmbeddedCentral(db, dev=True) as server:
         server.db = db
@@ -50,7 +53,7 @@ def heartbeat(central, kiosk_id: str, running: int) -> None:
 
 def test_every_page_needs_a_login(central, browser):
     page = browser.new_page()
-    for path in ("/fleet", "/fleet/audit", "/fleet/kiosks/K-1"):
+    for path in ("/fleet", "/fleet/audit", "/fleet/kiosks/K-1", "/fleet/api", "/fleet/openapi.json"):
         page.goto(f"{central.url}{path}")
         assert page.url == f"{central.url}/fleet/login"
     assert httpx.post(f"{central.url}/fleet/kiosks/K-1/acknowledge", data={"csrf": "x"}).status_code == 403
@@ -157,3 +160,72 @@ def test_the_page_loads_nothing_from_elsewhere(central, browser):
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     page.close()
+
+
+def test_the_api_browser_runs_on_centrals_own_files_for_a_logged_in_operator(central, browser):
+    page = browser.new_page()
+    requested: list[str] = []
+    refused: list[str] = []  # what the page's Content-Security-Policy blocked, as the console says
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
+    log_in(page, central.url, "vic")
+    page.click("nav a[href='/fleet/api']")
+    page.wait_for_selector(".opblock-summary-path", timeout=60_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/heartbeat" in [path.strip() for path in paths]
+    assert not refused
+    assert f"{central.url}/fleet/openapi.json" in requested
+    assert all(url.startswith(central.url) for url in requested)
+    page.close()
+    policy = httpx.get(f"{central.url}/fleet/static/swagger-ui/swagger-ui.css").headers
+    assert policy["content-type"].startswith("text/css")
+    assert httpx.get(f"{central.url}/fleet/static/swagger-ui/index.html").status_code == 404
+
+
+def a_screen_png(size=(270, 480)) -> bytes:
+    image = Image.new("RGB", size, (11, 61, 145))
+    image.paste((255, 255, 255), (20, 200, size[0] - 20, 280))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_support_asks_for_a_screenshot_and_sees_it_and_a_viewer_cannot(central, browser):
+    """The kiosk is a real signed client here; tests/e2e/test_remote_screenshot.py has the real
+    kiosk and its window."""
+    with CentralClient(central.url, "K-1", CentralClient.enrol(central.url, "K-1")) as kiosk:
+        kiosk.heartbeat({"devices": {}, "queue": {"pending": 0, "dead": 0}})
+        page = browser.new_page()
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        log_in(page, central.url, "sue", PASSWORD)
+        page.goto(f"{central.url}/fleet/kiosks/K-1")
+        page.click("#ask-screenshot")
+        assert "/fleet/kiosks/K-1/remote/" in page.url
+        assert page.locator("#request .state").inner_text() == "pending"
+
+        told = kiosk.heartbeat({})["remote_requests"]  # the kiosk's next heartbeat
+        assert [(r["kind"], r["by"]) for r in told] == [("screenshot", "sue")]
+        png = a_screen_png()
+        kiosk.remote_result(told[0]["id"], "image/png", png)
+
+        # No script on the page: it refreshes itself while it waits, and then shows the picture.
+        page.wait_for_selector("#screenshot", timeout=15_000)
+        assert page.locator("#request .state").inner_text() == "done"
+        page.wait_for_function("document.getElementById('screenshot').complete")
+        assert page.locator("#screenshot").evaluate("img => [img.naturalWidth, img.naturalHeight]") == [270, 480]
+        page.goto(f"{central.url}/fleet/kiosks/K-1")
+        assert "done" in page.locator(f"#remote-{told[0]['id']} .state").inner_text()
+        page.goto(f"{central.url}/fleet/audit")
+        audit = page.locator("#audit").inner_text()
+        assert "remote_requested" in audit and "remote_uploaded" in audit and "remote_viewed" in audit
+        assert not [p for p in problems if "Content Security Policy" in p], problems
+        page.close()
+
+        viewer = browser.new_page()
+        log_in(viewer, central.url, "vic", PASSWORD)
+        viewer.goto(f"{central.url}/fleet/kiosks/K-1")
+        assert viewer.locator("#ask-screenshot").count() == 0 and viewer.locator("#remote").count() == 0
+        shown = viewer.goto(f"{central.url}/fleet/kiosks/K-1/remote/{told[0]['id']}/content")
+        assert shown.status == 403
+        viewer.close()

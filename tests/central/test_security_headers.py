@@ -47,13 +47,27 @@ def test_not_found_pages(central, path):
 
 
 def test_the_api_browser_allows_only_its_own_inline_script(central):
-    answer = httpx.get(central.url + "/docs")
-    policy = _assert_page_headers(answer)
-    scripts = re.findall(r"<script>(.*?)</script>", answer.text, re.S)
+    from central.api_browser import PAGE, page_html, policy
+
+    page = page_html("central")
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
     assert scripts
     for script in scripts:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-        assert f"'sha256-{digest}'" in policy
+        assert f"'sha256-{digest}'" in policy(page)
+    assert "https:" not in policy(page) and "script-src 'self' 'sha256-" in policy(page)
+    # The page itself is for logged-in operators (tests/central/test_fleet_web.py).
+    answer = httpx.get(central.url + PAGE)
+    assert answer.status_code == 303 and answer.headers["location"] == "/fleet/login"
+
+
+def test_only_a_development_central_gives_its_api_document_to_anyone(tmp_path, central):
+    from central.server import EmbeddedCentral
+
+    assert httpx.get(central.url + "/openapi.json").status_code == 200  # the tests' central runs --dev
+    with EmbeddedCentral(str(tmp_path / "prod.db"), dev=False) as production:
+        for path in ("/openapi.json", "/docs", "/redoc"):
+            assert httpx.get(production.url + path).status_code == 404
 
 
 def test_json_answers_carry_nosniff_too(central):

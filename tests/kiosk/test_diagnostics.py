@@ -76,11 +76,11 @@ def test_a_fault_injected_from_diagnostics_shows_in_self_test_events_and_log(kio
     answer = diagnostics.control("printer", {"op": "fault", "kind": "paper_out"})
     assert answer["ok"], answer
     result = diagnostics.self_test("printer")
-    assert result["state"] == "hardware_error"
-    assert result["detail"]["paper"] == "out"
+    assert result["state"] == "failed"
+    assert result["details"]["status"]["detail"]["paper"] == "out"
     assert "paper_out" in [event["kind"] for event in diagnostics.snapshot()["events"]]
     assert diagnostics.control("printer", {"op": "clear_fault"})["ok"]
-    assert diagnostics.self_test("printer")["state"] == "online"
+    assert diagnostics.self_test("printer")["state"] == "passed"
     assert any("self-test of printer" in line for line in diagnostics.log_lines())
 
 

@@ -82,7 +82,12 @@ def test_ordinary_lines_are_left_alone(text):
     assert mask_personal(text) == text
 
 
-def test_the_kiosk_log_file_masks_tracebacks(tmp_path):
+def test_the_kiosk_log_file_masks_tracebacks(tmp_path, monkeypatch):
+    import sys
+    import threading
+
+    for owner, hook in ((sys, "excepthook"), (threading, "excepthook"), (sys, "unraisablehook")):
+        monkeypatch.setattr(owner, hook, getattr(owner, hook))  # setup_logging replaces them: put back after
     root = logging.getLogger()
     before = list(root.handlers)
     setup_logging(tmp_path)

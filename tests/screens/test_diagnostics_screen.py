@@ -76,10 +76,13 @@ def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk)
     qtbot.waitUntil(lambda: "hardware_error" in overlay.panel.output.toPlainText(), timeout=15_000)
     qtbot.waitUntil(lambda: "printer: hardware_error" in overlay.panel.device_rows["printer"].text(),
                     timeout=10_000)
+    qtbot.waitUntil(lambda: "self-test failed" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
 
     qtbot.mouseClick(clear, Qt.LeftButton)
     qtbot.mouseClick(overlay.panel.test_buttons["printer"], Qt.LeftButton)
     qtbot.waitUntil(lambda: '"state": "online"' in overlay.panel.output.toPlainText(), timeout=15_000)
+    qtbot.waitUntil(lambda: "self-test passed" in overlay.panel.device_rows["printer"].text()
+                    and "test receipt printed" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
 
     overlay.close_mode()
     assert not overlay.isVisible() and overlay.panel.output.toPlainText() == ""

@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from kiosk import texts
 from kiosk.texts import CATALOGUE, CONTEXT, RATING_SCORES, text
 from screens.messages import message_text, rating_labels, rating_reason, summary_label
+from support.kiosk_ui import QuietRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = Path(sys.executable).parent
@@ -66,14 +67,6 @@ def test_the_compiled_file_is_as_new_as_its_source():
 
 
 # ---- the widgets in English say what the voice says ------------------------------------------
-class QuietRunner:
-    """The core's side, doing nothing: the test reports what its workers would."""
-
-    def start_stage(self, visit, stage): pass
-    def record_rating(self, visit): pass
-    def visit_ended(self, visit, outcome): pass
-
-
 @pytest.fixture
 def kiosk_in_english(qtbot):
     from kiosk.config import load_config

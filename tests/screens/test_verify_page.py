@@ -14,16 +14,9 @@ from kiosk.identity.policy import PolicyStep
 from kiosk.session import Session
 from kiosk.verification import Preview
 from screens.app import make_window
+from support.kiosk_ui import QuietRunner
 
 SERVICE = "no_criminal_record"
-
-
-class QuietRunner:
-    """The core's side, doing nothing: the test reports what its workers would."""
-
-    def start_stage(self, visit, stage): pass
-    def record_rating(self, visit): pass
-    def visit_ended(self, visit, outcome): pass
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,63 @@ def test_kill_9_at_each_step_of_applying_never_leaves_a_broken_config(tmp_path):
         # would download it again).
         store.apply_staged()
         assert store.running_version() == (2 if kill_at > 2 else 1), kill_at  # step 2 renames staged.json into place
+
+
+def test_a_round_that_cannot_write_leaves_the_updater_polling(tmp_path, repo, keys, served, trust):
+    """A round failing on the disk (here its status file cannot be replaced) is logged; the
+    thread keeps polling and the next round, the disk fine again, stages the config."""
+    import threading
+
+    from kiosk.config import load_config
+
+    state = tmp_path / "state"
+    config = load_config(None, {"data_dir": str(tmp_path / "kiosk"), "updates.group": GROUP, "updates.url": served,
+                                "updates.trust": str(trust), "updates.state_dir": str(state),
+                                "updates.poll_s": 5, "updates.jitter_s": 0})
+    updates = ConfigUpdates(config)
+    repo.publish(GROUP, {"notices": [NOTICE]}, keys)
+    (state / "status.json").mkdir(parents=True)  # os.replace onto a directory fails
+    stop = threading.Event()
+    thread = threading.Thread(target=updates.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        updates.wake()
+        deadline = time.monotonic() + 10
+        while not (state / "status.json.partial").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (state / "status.json.partial").exists()  # the failed round's write
+        time.sleep(0.3)
+        assert thread.is_alive()
+        (state / "status.json").rmdir()
+        updates.wake()
+        while not updates.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert updates.pending() and thread.is_alive()
+    finally:
+        stop.set()
+        updates.wake()
+        thread.join(5)
+
+
+def test_the_updater_and_the_heartbeat_write_the_status_one_at_a_time(tmp_path):
+    """Both threads of a running kiosk update status.json (the round's findings, central's
+    release): neither write fails on the other's rename, and neither loses the other's field."""
+    import threading
+
+    store = ConfigStore(tmp_path / "state")
+    failures = []
+
+    def write(field: str) -> None:
+        try:
+            for n in range(300):
+                store.update_status(**{field: n})
+        except OSError as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(field,)) for field in ("seen", "release")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert (store.status()["seen"], store.status()["release"]) == (299, 299)
