@@ -119,8 +119,14 @@ class DiagnosticsConfig(_Strict):
     # An argon2id hash made by `kiosk config pin-hash` (or an older PBKDF2 one); a cost below
     # kiosk.pin's minimums is refused.
     pin_hash: str | None = Field(None, pattern=PIN_HASH_PATTERN)
+    # Wrong PINs lock the account they were typed for: `lockout_failures` of them lock it for
+    # `lockout_s`, each further lockout doubles, up to a day, until its right PIN is given.
     lockout_failures: int = Field(5, ge=1)
-    lockout_s: int = Field(300, ge=10)  # the first lockout; each further one doubles, up to a day
+    lockout_s: int = Field(300, ge=10)
+    # Wrong PINs across all accounts lock the entry itself (whoever picks an account) for
+    # `entry_lockout_s`: someone trying account after account is stopped too.
+    entry_lockout_failures: int = Field(10, ge=1)
+    entry_lockout_s: int = Field(900, ge=10)
     idle_exit_s: int = Field(120, ge=15)  # a forgotten diagnostics screen returns to citizens
     # Where the screen's "export" writes the diagnostic bundle: a USB stick's mount point.
     export_dir: str = "/media/kiosk-usb"

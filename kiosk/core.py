@@ -26,6 +26,7 @@ from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
 from kiosk.config_updates import ConfigUpdates
+from kiosk.device_counters import DeviceCounters
 from kiosk.devices import DeviceMonitor
 from kiosk.gui_pulse import GuiPulse
 from kiosk.handlers import StageContext, handler_for
@@ -102,7 +103,10 @@ class KioskCore:
         self.site_clock = site_clock or SiteClock(config.kiosk.timezone)
         self.services = build_services(config, self.site_clock)
         self.session = Session(config, self, self.services, clock=clock, site_clock=self.site_clock)
-        self.devices = DeviceMonitor(config.devices, on_change=lambda _s: self.refresh_availability())
+        self.started_at = time.time()  # the overview's uptime
+        self.device_counters = DeviceCounters(config.data_path("device-counters.json"))
+        self.devices = DeviceMonitor(config.devices, on_change=lambda _s: self.refresh_availability(),
+                                     counters=self.device_counters)
         self.outbox = Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key"),
                              max_items=config.queue.max_items, warn_ratio=config.queue.warn_ratio)
         self.outbox.release_in_flight()
@@ -256,6 +260,11 @@ class KioskCore:
                     last_heartbeat = now
             if self._stop.wait(1.0 if online and self._heartbeat_due else (5.0 if online else 2.0)):
                 return
+
+    @property
+    def central_reachable(self) -> bool:
+        """Whether central answered the last ping (every few seconds)."""
+        return self._central_online
 
     def heartbeat_status(self) -> dict:
         """What central's operators see of this kiosk. No personal data."""

@@ -6,6 +6,8 @@ on the next poll, so a reader that is plugged back in is picked up without a res
 service is using a device (`in_use`), its status poll is skipped rather than interleaved.
 Each change is also named as events (device lost/back, paper low/out, cover open, card
 inserted/removed: drivers/events.py), logged, kept for the diagnostics view and passed on.
+What each device did (cards read, pages printed, failures …) is counted on the calls services
+make through `in_use` (kiosk/device_counters.py).
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from drivers.base import Device, DeviceError, DeviceState, DeviceStatus, NotPres
 from drivers.events import DeviceEvent, status_events
 from drivers.registry import open_device
 from kiosk.config import DeviceConfig
+from kiosk.device_counters import Counted, DeviceCounters
 
 log = logging.getLogger(__name__)
+
+FAULT_STATES = (DeviceState.NO_DEVICE, DeviceState.OFFLINE, DeviceState.HARDWARE_ERROR)
 
 
 class DeviceMonitor:
@@ -33,8 +38,12 @@ class DeviceMonitor:
         *,
         opener: Callable[[str], Device] = open_device,
         on_event: Callable[[DeviceEvent], None] | None = None,
+        counters: DeviceCounters | None = None,
     ):
+        """`counters`: what each device did (kiosk/device_counters.py), counted on the calls
+        made through `in_use` and the faults the polls find."""
         self._configs = configs
+        self.counters = counters
         self._on_change = on_change
         self._opener = opener
         self._devices: dict[str, Device] = {}
@@ -82,7 +91,7 @@ class DeviceMonitor:
         with self._lock:
             self._busy.add(name)
         try:
-            yield device
+            yield device if self.counters is None else Counted(device, name, self.counters)
         except NotPresent:
             self._forget(name)
             raise
@@ -121,6 +130,8 @@ class DeviceMonitor:
                 previous = self._statuses.get(name)
                 if previous is None or (previous.state, previous.message) != (status.state, status.message):
                     log.info("device %s: %s %s", name, status.state.value, status.message)  # not each counter
+                    if self.counters is not None and status.state in FAULT_STATES:
+                        self.counters.fault_seen(name, status.state.value, status.message)
                 self._statuses[name] = status
                 changed = True
             self._announce(status_events(name, before, status))

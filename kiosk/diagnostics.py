@@ -11,109 +11,26 @@ log lines are masked as the log files are.
 from __future__ import annotations
 
 import collections
-import json
 import logging
-import os
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
-from kiosk.config import DiagnosticsConfig
-from kiosk.pin import PIN_ITERATIONS, hash_pin, pin_matches
+from kiosk import host_health
+from kiosk.bundle import app_version
+from kiosk.pin import PIN_ITERATIONS, hash_pin
+from kiosk.pin_lock import Account, Check, PinLock
 from kiosk.privacy import MaskingFormatter
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PIN_ITERATIONS", "Diagnostics", "PinLock", "RecentLog", "hash_pin"]
-
-MAX_LOCKOUT_S = 86400
+__all__ = ["PIN_ITERATIONS", "Account", "Check", "Diagnostics", "PinLock", "RecentLog", "hash_pin"]
 
 
-class PinLock:
-    """Checks the PIN; after `lockout_failures` wrong ones it refuses every try for `lockout_s`,
-    doubled with each further lockout (up to a day) until the right PIN is given.
-
-    The count and the lockout are kept in `state_path` (mode 0600, no PIN in it), so a restart
-    (or pulling the plug) does not clear them; with no path they live in memory. A state file
-    that cannot be read locks, rather than forgetting. Times are wall-clock, so that they mean
-    the same after a restart: a clock set back lengthens a lockout, one set forward shortens it.
-    """
-
-    def __init__(self, config: DiagnosticsConfig, *, state_path: str | Path | None = None,
-                 clock: Callable[[], float] = time.time):
-        self._config = config
-        self._clock = clock
-        self._path = None if state_path is None else Path(state_path)
-        self._lock = threading.Lock()
-        self._state = self._load()
-        self.last_actor: str | None = None  # who the last right PIN belonged to
-
-    @property
-    def enabled(self) -> bool:
-        return self._config.pin_hash is not None or bool(self._config.technicians)
-
-    @property
-    def state_path(self) -> Path | None:
-        return self._path
-
-    def locked_for(self) -> float:
-        """Seconds until a PIN may be tried again (0 when it may)."""
-        return max(0.0, self._state["locked_until"] - self._clock())
-
-    def check(self, pin: str) -> bool:
-        with self._lock:
-            if not self.enabled or self.locked_for() > 0:
-                return False
-            who = self._matches(pin)
-            if who is not None:
-                self._save({"failures": 0, "lockouts": 0, "locked_until": 0.0})
-                self.last_actor = who
-                return True
-            state = dict(self._state, failures=self._state["failures"] + 1)
-            log.warning("diagnostics: wrong PIN (%d of %d)", state["failures"], self._config.lockout_failures)
-            if state["failures"] >= self._config.lockout_failures:
-                lockout = min(MAX_LOCKOUT_S, self._config.lockout_s * 2 ** min(state["lockouts"], 20))
-                state.update(failures=0, lockouts=state["lockouts"] + 1, locked_until=self._clock() + lockout)
-                log.warning("diagnostics: locked for %d s after repeated wrong PINs", lockout)
-            self._save(state)
-            return False
-
-    def _matches(self, pin: str) -> str | None:
-        """Who the PIN is: a named technician (`technician:<id>`), the site's shared PIN
-        (`technician`), or None. Which one opened the mode is logged (never the PIN)."""
-        for technician in self._config.technicians:
-            if pin_matches(pin, technician.pin_hash):
-                log.info("diagnostics: opened by technician %s", technician.id)
-                return f"technician:{technician.id}"
-        if self._config.pin_hash is not None and pin_matches(pin, self._config.pin_hash):
-            return "technician"
-        return None
-
-    def _load(self) -> dict[str, Any]:
-        fresh = {"failures": 0, "lockouts": 0, "locked_until": 0.0}
-        if self._path is None or not self._path.exists():
-            return fresh
-        try:
-            state = json.loads(self._path.read_text())
-            return {key: type(fresh[key])(state[key]) for key in fresh}
-        except (OSError, ValueError, KeyError, TypeError):
-            log.error("diagnostics: lockout state %s unreadable; locked for %d s", self._path, self._config.lockout_s)
-            return {**fresh, "lockouts": 1, "locked_until": self._clock() + self._config.lockout_s}
-
-    def _save(self, state: dict[str, Any]) -> None:
-        self._state = state
-        if self._path is None:
-            return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._path.with_name(self._path.name + ".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(state, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self._path)
+def reported_identity(detail: dict[str, Any]) -> dict[str, Any]:
+    """Model and firmware as the device's own status reported them (None where it does not)."""
+    return {"model": detail.get("model"), "firmware": detail.get("firmware")}
 
 
 class RecentLog(logging.Handler):
@@ -166,19 +83,26 @@ class Diagnostics:
     def visit_in_progress(self) -> bool:
         return self._core.session.visit is not None
 
-    def enter(self, pin: str) -> bool:
-        """The PIN, checked and audited. Refused while a citizen's visit is under way."""
+    def accounts(self) -> list[Account]:
+        """Whom the screen offers to pick before the PIN (kiosk/pin_lock.py)."""
+        return self.pin.accounts()
+
+    def enter(self, account: str, pin: str) -> Check:
+        """`account`'s PIN, checked and audited (with the account's id, never the PIN); truthy
+        when the mode is open. Refused while a citizen's visit is under way."""
         if self._core.session.visit is not None:
-            self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason="visit_in_progress")
-            return False
-        if self.pin.check(pin):
-            self.actor = self.pin.last_actor or self.SCREEN_ACTOR
+            self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason="visit_in_progress", account=account)
+            return Check(False, "visit_in_progress")
+        result = self.pin.check(account, pin)
+        if result:
+            self.actor = account
             self.audit.record(self.actor, "enter")
-            return True
-        locked = self.pin.locked_for()
-        self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason="locked" if locked else "wrong_pin",
-                          locked_for_s=round(locked))
-        return False
+            self._core.device_counters.technician_visit()  # "since the last visit" starts here
+            return result
+        detail = {"locked": result.locked} if result.locked else {}
+        self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason=result.reason, account=account,
+                          locked_for_s=round(result.locked_for_s), **detail)
+        return result
 
     def exit(self, reason: str = "closed") -> None:
         """`reason`: closed (the technician left) or idle (the mode closed itself)."""
@@ -187,22 +111,37 @@ class Diagnostics:
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
+        """The overview: every device (state, last error, counters since start and since the
+        last technician visit, model and firmware where it reports them), network and central,
+        the queue and its dead letters, the operator config run and the last one refused, the
+        app and the machine. No personal data: device messages, counts, ids and reasons."""
         core = self._core
         status = core.heartbeat_status()
         events = [{"at": at, "device": e.device, "kind": e.kind, "message": e.message}
                   for at, e in list(core.devices.recent_events)[-30:]]
+        counters = core.device_counters
+        devices = {name: {**device, **counters.of(name), **reported_identity(device.get("detail") or {})}
+                   for name, device in status["devices"].items()}
+        updates = status.get("operator_config") or {}
         return {
             "kiosk": core.config.kiosk.id,
             "config_version": core.config_version,
-            "devices": status["devices"],
+            "operator_config": {"running": updates.get("running"), "rejected": updates.get("rejected"),
+                                "last_error": updates.get("last_error")} if updates else None,
+            "devices": devices,
+            "last_technician_visit_at": counters.last_visit_at,
             "events": events,
             "services": status["services"],
             "queue": status["queue"],  # read once, with the rest of the heartbeat
             "sync": core.sync.state.to_dict(),
+            "network": {**host_health.network(), "central_reachable": core.central_reachable},
             "emulated": sorted(self._emulators),
             "dead_letters": core.outbox.dead_letters()[:20],
             "out_of_service": status.get("maintenance"),
             "self_tests": self.self_tests,
+            "app": {"version": app_version(), "uptime_s": round(time.time() - core.started_at),
+                    "memory_rss_bytes": host_health.memory_rss_bytes(),
+                    "disk": host_health.disk(core.config.data_dir)},
         }
 
     def log_lines(self, count: int = 50) -> list[str]:

@@ -1,7 +1,8 @@
-"""The technicians' mode: five quick taps in the top-left corner, a PIN, then every device's
-status, self-tests, reconnecting a device, sync now, dead letters sent again or discarded, the
-kiosk out of service with a message and back, emulator faults, recent events and log lines,
-queue and sync state; every entry, action, refusal and exit audited (kiosk/audit.py).
+"""The technicians' mode: five quick taps in the top-left corner, the technician's account and
+its PIN, then every device's status and counters, self-tests, reconnecting a device, sync now,
+dead letters sent again or discarded, the kiosk out of service with a message and back, emulator
+faults, recent events and log lines, queue and sync state; every entry, action, refusal and exit
+audited (kiosk/audit.py).
 
 It lies over the citizen screens as a child of the kiosk window, so the citizen flow underneath
 is untouched. Labels are bilingual (技术人员 read Chinese; vendors' engineers often English).
@@ -74,6 +75,40 @@ class CornerTaps(QObject):
         return False
 
 
+class AccountPicker(QFrame):
+    """The technicians' accounts as buttons: who is about to type a PIN."""
+
+    picked = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("dialog")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label("技术人员 Technician", "title"))
+        self.message = label("", "message")
+        layout.addWidget(self.message)
+        self._list = QVBoxLayout()
+        layout.addLayout(self._list)
+        cancel = button("取消 Cancel", secondary=True)
+        cancel.clicked.connect(self.cancelled.emit)
+        layout.addWidget(cancel)
+        self.buttons: dict[str, QPushButton] = {}
+
+    def show_accounts(self, accounts, message: str = "") -> None:
+        """`accounts`: kiosk.pin_lock.Account, as the configuration has them now."""
+        for widget in self.buttons.values():
+            self._list.removeWidget(widget)
+            widget.deleteLater()
+        self.buttons = {}
+        for account in accounts:
+            widget = button(account.name, secondary=True)
+            widget.clicked.connect(lambda _=False, a=account.id: self.picked.emit(a))
+            self._list.addWidget(widget)
+            self.buttons[account.id] = widget
+        self.message.setText(message)
+
+
 class PinPad(QFrame):
     entered = Signal(str)
     cancelled = Signal()
@@ -83,6 +118,8 @@ class PinPad(QFrame):
         self.setObjectName("dialog")
         layout = QVBoxLayout(self)
         layout.addWidget(label("技术人员 PIN / Technician PIN", "title"))
+        self.who = label("", "message")
+        layout.addWidget(self.who)
         self.digits = label("", "huge")
         self.message = label("", "message")
         layout.addWidget(self.digits)
@@ -114,6 +151,69 @@ class PinPad(QFrame):
         self._pin = ""
         self.digits.setText("")
         self.message.setText(message)
+
+
+def _mib(count: int | None) -> str:
+    return "?" if count is None else f"{count / 2**20:.0f} MiB"
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def summary_text(snap: dict) -> str:
+    """The overview's lines above the devices: kiosk and config, network and central, queue, app."""
+    queue, sync, network, app = snap["queue"], snap["sync"], snap.get("network") or {}, snap.get("app") or {}
+    updates = snap.get("operator_config") or {}
+    refused = updates.get("rejected")
+    lines = [
+        f"{snap['kiosk']} · 配置 config {snap['config_version']}"
+        + (f" · 运营配置 operator v{updates.get('running')}" if updates else "")
+        + (f" · 拒绝 refused v{refused.get('version')}: {refused.get('reason')}" if refused else ""),
+        f"网络 network: {'up' if network.get('interfaces_up') else 'down'}"
+        f" ({', '.join(network.get('interfaces_up') or []) or 'no interface'}"
+        f"{'' if network.get('default_route') else ', no default route'}) · "
+        f"中心 central: {'reachable' if network.get('central_reachable') else 'unreachable'} · "
+        f"同步 sync: {'online' if sync.get('online') else 'offline'}"
+        + (f" ({sync['last_error']})" if sync.get("last_error") else ""),
+        f"队列 queue: {queue.get('pending', 0)} pending (oldest {_age(queue.get('oldest_pending_age_s'))}), "
+        f"{queue.get('dead', 0)} dead, {queue.get('quarantined', 0)} quarantined · "
+        "计数 counts: since the last technician visit (since start)",
+    ]
+    if app:
+        disk = app.get("disk") or {}
+        lines.append(f"版本 version {app.get('version')} · 运行 up {_age(app.get('uptime_s'))} · "
+                     f"磁盘 disk {_mib(disk.get('free_bytes'))} free · "
+                     f"内存 memory {_mib(app.get('memory_rss_bytes'))}")
+    return "\n".join(lines)
+
+
+COUNTER_NAMES = (("cards_read", "读卡 read"), ("pages_printed", "打印 printed"),
+                 ("cards_dispensed", "发卡 dispensed"), ("failures", "故障 failures"))
+
+
+def device_text(name: str, status: dict) -> str:
+    """One device: state, model and firmware where it reports them, the counts since the last
+    technician visit (and since the start), its last error."""
+    text = f"{name}: {status['state']} — {status['message']}"
+    made = " ".join(str(status[k]) for k in ("model", "firmware") if status.get(k))
+    if made:
+        text += f" [{made}]"
+    since_visit, since_start = status.get("since_visit"), status.get("since_start")
+    if since_visit and since_start:
+        shown = [f"{name_} {since_visit[key]} ({since_start[key]})" for key, name_ in COUNTER_NAMES
+                 if since_start[key] or since_visit[key]]
+        if shown:
+            text += "\n   " + " · ".join(shown)
+    error = status.get("last_error")
+    if error:
+        at = time.strftime("%m-%d %H:%M", time.localtime(error["at"]))
+        text += f"\n   最近错误 last error {at}: {error['message']}"
+    return text
 
 
 class DiagnosticsPanel(QFrame):
@@ -193,19 +293,13 @@ class DiagnosticsPanel(QFrame):
         threading.Thread(target=read, name="diagnostics-snapshot", daemon=True).start()
 
     def _render(self, snap: dict) -> None:
-        queue, sync = snap["queue"], snap["sync"]
-        self.summary.setText(
-            f"{snap['kiosk']} · config {snap['config_version']} · "
-            f"队列 queue: {queue.get('pending', 0)} pending, {queue.get('dead', 0)} dead, "
-            f"{queue.get('quarantined', 0)} quarantined · "
-            f"同步 sync: {'online' if sync.get('online') else 'offline'}"
-            + (f" ({sync['last_error']})" if sync.get("last_error") else ""))
+        self.summary.setText(summary_text(snap))
         for row, (name, status) in enumerate(sorted(snap["devices"].items())):
             if name not in self.device_rows:
                 self._add_device_row(row, name, name in snap["emulated"])
-            text = f"{name}: {status['state']} — {status['message']}"
+            text = device_text(name, status)
             if (test := snap.get("self_tests", {}).get(name)) is not None:  # the last one, kept across restarts
-                text += f"\n  自检 self-test {test['state']} {test['at']}: {test['summary']}"
+                text += f"\n   自检 self-test {test['state']} {test['at']}: {test['summary']}"
             self.device_rows[name].setText(text)
         self._render_dead_letters(snap["dead_letters"])
         events = [f"{time.strftime('%H:%M:%S', time.localtime(e['at']))} {e['device']} {e['kind']}"
@@ -285,10 +379,24 @@ class DiagnosticsPanel(QFrame):
         self.refresh()
 
 
-class DiagnosticsOverlay(QFrame):
-    """Covers the kiosk window: first the PIN pad, then the panel."""
+def refusal_text(result, locked_entry: float) -> str:
+    """What the pad says after a refused PIN (kiosk.pin_lock.Check)."""
+    if result.reason == "visit_in_progress":
+        return "办理中，请稍后 a visit is in progress"
+    if result.reason == "entry_locked" or result.locked == "entry":
+        return f"已锁定 entry locked: {max(result.locked_for_s, locked_entry):.0f} s"
+    if result.reason == "account_locked" or result.locked == "account":
+        return f"账户已锁定 account locked: {result.locked_for_s:.0f} s"
+    if result.reason == "unknown_account":
+        return "账户不存在 no such account"
+    return "PIN 错误 wrong PIN"
 
-    pin_checked = Signal(bool)
+
+class DiagnosticsOverlay(QFrame):
+    """Covers the kiosk window: first the accounts (skipped when there is only one), then the
+    PIN pad, then the panel."""
+
+    pin_checked = Signal(object)
 
     def __init__(self, window: QWidget, diagnostics):
         super().__init__(window)
@@ -296,12 +404,17 @@ class DiagnosticsOverlay(QFrame):
         self._diagnostics = diagnostics
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 80, 40, 80)
+        self.accounts = AccountPicker()
         self.pin_pad = PinPad()
         self.panel = DiagnosticsPanel(diagnostics)
+        layout.addWidget(self.accounts)
         layout.addWidget(self.pin_pad)
         layout.addWidget(self.panel)
         self._checking = False
+        self._account: str | None = None
         self.pin_checked.connect(self._pin_checked)
+        self.accounts.picked.connect(self._pick)
+        self.accounts.cancelled.connect(lambda: self.close_mode())
         self.pin_pad.entered.connect(self._check_pin)
         self.pin_pad.cancelled.connect(lambda: self.close_mode())
         self.panel.closed.connect(lambda: self.close_mode())
@@ -316,16 +429,31 @@ class DiagnosticsOverlay(QFrame):
         self.hide()
 
     def open_mode(self) -> None:
-        if not self._diagnostics.pin.enabled:
+        accounts = self._diagnostics.accounts()
+        if not accounts:
             return  # no PIN configured: the mode does not exist on this kiosk
         self.setGeometry(self.parentWidget().rect())
-        locked = self._diagnostics.pin.locked_for()
-        self.pin_pad.reset(f"已锁定 locked: {locked:.0f} s" if locked else "")
-        self.pin_pad.show()
         self.panel.hide()
+        if len(accounts) == 1:
+            self._pick(accounts[0].id)
+        else:
+            locked = self._diagnostics.pin.entry_locked_for()
+            self.accounts.show_accounts(accounts, f"已锁定 entry locked: {locked:.0f} s" if locked else "")
+            self.accounts.show()
+            self.pin_pad.hide()
         self.show()
         self.raise_()
         self._touched()
+
+    def _pick(self, account: str) -> None:
+        self._touched()
+        self._account = account
+        names = {a.id: a.name for a in self._diagnostics.accounts()}
+        self.pin_pad.who.setText(names.get(account, account))
+        locked = self._diagnostics.pin.locked_for(account)
+        self.pin_pad.reset(f"已锁定 locked: {locked:.0f} s" if locked else "")
+        self.accounts.hide()
+        self.pin_pad.show()
 
     @property
     def checking(self) -> bool:
@@ -335,38 +463,38 @@ class DiagnosticsOverlay(QFrame):
         """Check the PIN off the GUI thread: an argon2id hash takes a good part of a second,
         during which the screen must keep answering (and the watchdog keep ticking)."""
         self._touched()
-        if self._checking:
+        if self._checking or self._account is None:
             return
         self._checking = True
         self.pin_pad.reset("核验中 checking …")
+        account = self._account
 
         def check():
+            from kiosk.pin_lock import Check
+
             try:
-                entered = self._diagnostics.enter(pin)
+                result = self._diagnostics.enter(account, pin)
             except Exception:  # a broken lock file or the like: a refusal, never raised into Qt
                 log.exception("PIN check failed")
-                entered = False
-            self.pin_checked.emit(entered)
+                result = Check(False, "error")
+            self.pin_checked.emit(result)
 
         threading.Thread(target=check, name="diagnostics-pin", daemon=True).start()
 
-    def _pin_checked(self, entered: bool) -> None:
+    def _pin_checked(self, result) -> None:
         self._checking = False
         if not self.isVisible():  # cancelled or closed while the hash was computed
-            if entered:
+            if result:
                 self._diagnostics.exit("closed")
             return
-        if entered:
+        if result:
             self.pin_pad.hide()
             self.panel.show()
             self.panel.start()
             self.panel.show_log()
             self._log_timer.start(3000)
         else:
-            locked = self._diagnostics.pin.locked_for()
-            busy = self._diagnostics.visit_in_progress
-            self.pin_pad.reset("办理中，请稍后 a visit is in progress" if busy else
-                               f"已锁定 locked: {locked:.0f} s" if locked else "PIN 错误 wrong PIN")
+            self.pin_pad.reset(refusal_text(result, self._diagnostics.pin.entry_locked_for()))
 
     def close_mode(self, reason: str = "closed") -> None:
         if self.panel.isVisible():
@@ -376,6 +504,7 @@ class DiagnosticsOverlay(QFrame):
         self._idle.stop()
         self.panel.output.clear()
         self.pin_pad.reset()
+        self._account = None
         self.hide()
 
     def _touched(self) -> None:

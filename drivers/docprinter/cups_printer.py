@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SERVER = "localhost:631"
 PRINTER_ATTRIBUTES = ("printer-state", "printer-state-reasons", "printer-is-accepting-jobs",
-                      "printer-state-message", "printer-name")
+                      "printer-state-message", "printer-name", "printer-make-and-model")
 JOB_ATTRIBUTES = ("job-state", "job-state-reasons")
 BAD_QUEUE_CHARS = re.compile(r"[\s/#\\'\"?]")
 REQUEST_ID = re.compile(r"request id is (\S+)")
@@ -193,6 +193,9 @@ def status_from_attributes(printer: dict, *, where: str) -> DeviceStatus:
     paper = "out" if any(r.startswith(("media-empty", "media-needed")) for r in reasons) else (
         "near_end" if any(r.startswith("media-low") for r in reasons) else "ok")
     detail = {"where": where, "state": state, "reasons": reasons, "accepting": bool(accepting), "paper": paper}
+    model = str((printer.get("printer-make-and-model") or [""])[0] or "")  # from the queue's driver (PPD)
+    if model:
+        detail["model"] = model
     cls = "docprinter"
     if paper == "out":
         return DeviceStatus(cls, DeviceState.HARDWARE_ERROR, "缺纸 / paper out", detail)

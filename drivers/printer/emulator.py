@@ -1,8 +1,9 @@
 """A network ESC/POS receipt printer (port 9100 style) for tests, the demo and technicians.
 
-It answers DLE EOT status requests from its state, decodes everything else with the shared
-EscposDecoder, and keeps what came out of it as `PrintedJob`s (a job ends at a cut, or when the
-connection closes). Faults are injected through the control interface:
+It answers DLE EOT status requests from its state and GS I 65-68 with its own identity (maker,
+model, firmware, serial: `info`), decodes everything else with the shared EscposDecoder, and
+keeps what came out of it as `PrintedJob`s (a job ends at a cut, or when the connection closes).
+Faults are injected through the control interface:
 
     {"op": "fault", "kind": "paper_out" | "paper_near_end" | "cover_open" | "offline"
                           | "no_answer" | "paper_runs_out_mid_job" | "drop_connection",
@@ -30,6 +31,7 @@ from drivers.printer.escpos_codec import (
     Event,
     Feed,
     PrinterCondition,
+    PrinterInfoRequest,
     Qr,
     StatusRequest,
     Text,
@@ -47,6 +49,9 @@ FAULT_CONDITIONS: dict[str, PrinterCondition] = {
     "drop_connection": PrinterCondition(),
 }
 MID_JOB_FAULTS = ("paper_runs_out_mid_job", "drop_connection")
+# What the emulator says it is when asked (GS I): itself, not a printer it is not.
+DEFAULT_INFO = {"maker": "police-kiosk", "model": "ESC/POS emulator", "firmware": "emulator-1", "serial": "EMU0001"}
+_INFO_NAMES = {65: "firmware", 66: "maker", 67: "model", 68: "serial"}
 DEFAULT_AFTER_BYTES = 64
 _POLL = 0.2  # how often blocked threads look at the stop flag
 
@@ -89,8 +94,9 @@ class _JobInProgress:
 
 class EscposEmulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 9100, *, fault: str | None = None,
-                 on_job: Callable[[PrintedJob], None] | None = None):
+                 on_job: Callable[[PrintedJob], None] | None = None, info: dict[str, str] | None = None):
         self._host, self._port = host, port
+        self.info = dict(DEFAULT_INFO if info is None else info)
         self._on_job = on_job
         self._lock = threading.Lock()
         self._job_arrived = threading.Condition(self._lock)
@@ -98,7 +104,8 @@ class EscposEmulator:
         self._after_bytes = DEFAULT_AFTER_BYTES
         self._jobs: list[PrintedJob] = []
         self._jobs_taken = 0
-        self._counters = {"connections": 0, "status_requests": 0, "content_bytes": 0, "dropped_bytes": 0}
+        self._counters = {"connections": 0, "status_requests": 0, "info_requests": 0, "content_bytes": 0,
+                          "dropped_bytes": 0}
         self._stop = threading.Event()
         self._server: socket.socket | None = None
         self._threads: list[threading.Thread] = []
@@ -263,6 +270,14 @@ class EscposEmulator:
             answer = self._condition().status_bytes().get(n)
         return b"" if answer is None else bytes((answer,))
 
+    def _info_answer(self, n: int) -> bytes:
+        with self._lock:
+            self._counters["info_requests"] += 1
+            if self._fault == "no_answer":
+                return b""
+            text = self.info.get(_INFO_NAMES.get(n, ""))
+        return b"" if text is None else b"_" + text.encode("ascii") + b"\x00"
+
     def _finish(self, job: _JobInProgress, *, cut: bool) -> None:
         printed = job.finish(cut=cut)
         with self._job_arrived:
@@ -291,6 +306,8 @@ class HostSession:
         for event in self._decoder.feed(data):
             if isinstance(event, StatusRequest):
                 answers += self._emulator._status_answer(event.n)
+            elif isinstance(event, PrinterInfoRequest):
+                answers += self._emulator._info_answer(event.n)
             else:
                 self._print(event)
                 if self.dropped:

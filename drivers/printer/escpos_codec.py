@@ -22,6 +22,23 @@ CHINESE_ON = b"\x1c&"
 CHINESE_OFF = b"\x1c."
 
 STATUS_REQUESTS: dict[int, bytes] = {n: bytes((DLE, EOT, n)) for n in (1, 2, 4)}
+# GS I n, "transmit printer ID": n 65-68 ask the printer's own texts, each answered as
+# "_" + text + NUL (Epson's ESC/POS reference; many compatible printers answer it, some not).
+PRINTER_INFO: dict[str, int] = {"firmware": 65, "maker": 66, "model": 67, "serial": 68}
+INFO_HEADER, INFO_END = 0x5F, 0x00
+MAX_INFO_BYTES = 80
+
+
+def printer_info_request(n: int) -> bytes:
+    return bytes((GS, ord("I"), n))
+
+
+def parse_printer_info(answer: bytes) -> str | None:
+    """The text of a GS I 65-68 answer, or None for anything else (no answer, a status byte)."""
+    if len(answer) < 2 or answer[0] != INFO_HEADER or answer[-1] != INFO_END:
+        return None
+    text = answer[1:-1].decode("ascii", errors="replace").strip()
+    return text or None
 
 _FIXED_MASK, _FIXED_VALUE = 0x93, 0x12  # the 0xx1xx10 pattern
 _STATUS_BITS: dict[int, dict[str, int]] = {
@@ -142,6 +159,11 @@ class StatusRequest(Event):
 
 
 @dataclass(frozen=True)
+class PrinterInfoRequest(Event):
+    n: int
+
+
+@dataclass(frozen=True)
 class Command(Event):
     """A command understood and consumed, with no effect on the decoded content."""
 
@@ -165,7 +187,7 @@ _ESC_FIXED = {
     "v": 2,
 }
 _GS_FIXED = {
-    "!": 3, "$": 4, "/": 3, ":": 2, "B": 3, "H": 3, "I": 3, "L": 4, "P": 4, "T": 3, "W": 4,
+    "!": 3, "$": 4, "/": 3, ":": 2, "B": 3, "H": 3, "L": 4, "P": 4, "T": 3, "W": 4,
     "\\": 4, "^": 5, "a": 3, "b": 3, "f": 3, "h": 3, "r": 3, "w": 3,
 }
 _FS_FIXED = {"!": 3, "&": 2, "-": 3, ".": 2, "C": 3, "S": 4, "W": 3, "p": 4, "2": 76}
@@ -348,6 +370,10 @@ class EscposDecoder:
         if code is None:
             return _Incomplete
         letter = chr(code)
+        if letter == "I":  # GS I n: the printer's ID or texts, answered, nothing printed
+            if self._byte(pos + 2) is None:
+                return _Incomplete
+            return self._take(pos, 3, lambda raw: PrinterInfoRequest(raw[2], raw=raw))
         if letter in _GS_FIXED:
             return self._fixed(pos, _GS_FIXED[letter], f"GS {letter}")
         if letter == "V":

@@ -8,7 +8,8 @@ URLs:
 
 A print job is: read status (DLE EOT 1, 2, 4), refuse to send if the printer cannot print,
 send the whole job built in memory, read status again. A job that fails on the way raises
-PrintFailed; silence is never taken for "paper present".
+PrintFailed; silence is never taken for "paper present". The printer's own firmware, maker,
+model and serial (GS I) are asked once per opening and shown in its status where it answers.
 
 Over TCP each operation opens its own connection: a network printer that restarts (or serves
 another client) never leaves the kiosk holding a dead socket. USB, serial and file links stay
@@ -33,7 +34,15 @@ from drivers.base import (
     NotPresent,
     ProtocolError,
 )
-from drivers.printer.escpos_codec import STATUS_REQUESTS, PrinterCondition
+from drivers.printer.escpos_codec import (
+    INFO_END,
+    MAX_INFO_BYTES,
+    PRINTER_INFO,
+    STATUS_REQUESTS,
+    PrinterCondition,
+    parse_printer_info,
+    printer_info_request,
+)
 from drivers.printer.links import FileLink, PrinterLink, SerialLink, TcpLink, UsbLink
 from drivers.printer.receipt import Receipt
 from drivers.printer.render import DEFAULT_COLUMNS, render_receipt
@@ -64,6 +73,7 @@ class EscposPrinter(Device):
         self.columns = columns
         self._link: PrinterLink | None = None
         self._lock = threading.RLock()
+        self._identity: dict[str, str] | None = None  # GS I's answers; asked once per opening
 
     @classmethod
     def from_url(cls, url: DeviceUrl) -> EscposPrinter:
@@ -109,6 +119,7 @@ class EscposPrinter(Device):
     def close(self) -> None:
         with self._lock:
             self._drop_link()
+            self._identity = None  # another printer may be there when it is opened again
 
     def status(self) -> DeviceStatus:
         with self._lock:
@@ -117,7 +128,10 @@ class EscposPrinter(Device):
                     if not link.reads_status:
                         return self._status(DeviceState.ONLINE, STATUS_NOT_READABLE, None)
                     condition = self._read_condition(link)
+                    if self._identity is None:
+                        self._identity = self._read_identity(link)
             except NotPresent as exc:
+                self._identity = None
                 return self._status(DeviceState.NO_DEVICE, exc.message, None)
             except DeviceTimeout:
                 return self._status(DeviceState.OFFLINE, NO_ANSWER, None)
@@ -169,6 +183,20 @@ class EscposPrinter(Device):
             raise DeviceTimeout(f"{NO_ANSWER} ({got} within {self._status_timeout:g} s)")
         return PrinterCondition.from_status(*answer)
 
+    def _read_identity(self, link: PrinterLink) -> dict[str, str]:
+        """What the printer says it is (GS I 65-68). One that does not answer the first
+        question is not asked the others: it has no identity to show, and costs one wait."""
+        identity: dict[str, str] = {}
+        for name, n in PRINTER_INFO.items():
+            link.discard_input()
+            link.write(printer_info_request(n))
+            text = parse_printer_info(link.read_until(INFO_END, MAX_INFO_BYTES, self._status_timeout))
+            if text is None and not identity:
+                break
+            if text is not None:
+                identity[name] = text
+        return identity
+
     @contextmanager
     def _session(self) -> Iterator[PrinterLink]:
         """The link for one operation: reused if persistent, dropped after any failure."""
@@ -205,7 +233,8 @@ class EscposPrinter(Device):
                 "cover": "open" if condition.cover_open else "closed",
                 "error": condition.error,
             }
-        return DeviceStatus(self.device_class, state, message, {"where": self.where, **detail})
+        identity = self._identity or {}
+        return DeviceStatus(self.device_class, state, message, {"where": self.where, **detail, **identity})
 
     def _status_of(self, condition: PrinterCondition) -> DeviceStatus:
         if condition.problem is None:

@@ -48,6 +48,22 @@ class PrinterLink(abc.ABC):
     def discard_input(self) -> None:
         """Drop late answers to earlier requests, so the next answer is matched to its request."""
 
+    _chunk = 1  # bytes asked for at once by read_until: a stream gives what it has, byte by byte
+
+    def read_until(self, end: int, limit: int, timeout: float) -> bytes:
+        """Bytes up to and including `end`, at most `limit` of them, within `timeout` seconds
+        (what arrived by then when `end` did not)."""
+        deadline = time.monotonic() + timeout
+        data = b""
+        while len(data) < limit and (remaining := deadline - time.monotonic()) > 0:
+            chunk = self.read(min(self._chunk, limit - len(data)), remaining)
+            if not chunk:
+                break
+            data += chunk
+            if end in chunk:
+                return data[:data.index(end) + 1]
+        return data
+
     def close(self) -> None:
         try:
             self._printer.close()
@@ -188,6 +204,8 @@ class UsbLink(PrinterLink):
     def discard_input(self) -> None:
         while self.read(64, 0.001):
             pass
+
+    _chunk = 64  # a bulk endpoint answers in packets: ask for one whole
 
 
 class FileLink(PrinterLink):

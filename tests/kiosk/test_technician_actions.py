@@ -56,11 +56,11 @@ def a_dead_letter(core) -> str:
 
 def test_entry_refusals_and_exit_are_audited_and_reach_central(env, kiosk):
     core, diagnostics = kiosk
-    assert not diagnostics.enter("1111")
-    assert diagnostics.enter(PIN)
+    assert not diagnostics.enter("technician", "1111")
+    assert diagnostics.enter("technician", PIN)
     diagnostics.exit("idle")
     core.session.touch()  # a citizen starts a visit: no entry until it ends
-    assert not diagnostics.enter(PIN) and diagnostics.visit_in_progress
+    assert not diagnostics.enter("technician", PIN) and diagnostics.visit_in_progress
     core.session.cancel()
     synced(core)
     entries = central_audit(env.central.database_url, kiosk_id=env.config.kiosk.id)
@@ -217,10 +217,10 @@ def test_a_named_technician_is_the_actor_of_what_they_do(tmp_path):
         core = KioskCore(env.config).start(ticker=False)
         diagnostics = Diagnostics(core)
         try:
-            assert diagnostics.enter("1357")
+            assert diagnostics.enter("technician:T-07", "1357")
             diagnostics.sync_now()
             diagnostics.exit()
-            assert not diagnostics.enter("2468")  # no shared PIN on this kiosk
+            assert not diagnostics.enter("technician", "2468")  # no shared PIN on this kiosk
         finally:
             diagnostics.close()
             core.stop()

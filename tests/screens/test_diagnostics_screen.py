@@ -3,6 +3,7 @@ printer emulator and seen by a self-test, exit. Real core, real emulators, offsc
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -159,6 +160,7 @@ def test_the_mode_is_not_entered_during_a_visit(qtbot, kiosk):
     enter_pin(qtbot, overlay, PIN)
     assert not overlay.panel.isVisible() and "visit is in progress" in overlay.pin_pad.message.text()
     assert core.audit.entries()[-1]["detail"]["reason"] == "visit_in_progress"
+    assert core.audit.entries()[-1]["detail"]["account"] == "technician"  # the site PIN's, the only account
 
 
 def test_a_forgotten_mode_closes_itself_and_says_so_in_the_audit_trail(qtbot, kiosk):
@@ -170,3 +172,170 @@ def test_a_forgotten_mode_closes_itself_and_says_so_in_the_audit_trail(qtbot, ki
     overlay._idle.start()
     qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
     assert core.audit.entries()[-1]["action"] == "exit" and core.audit.entries()[-1]["detail"] == {"reason": "idle"}
+
+
+# ---- named accounts: pick, then PIN; each account's lockout, then the entry's -----------------
+TECHNICIANS = [{"id": "T-07", "name": "王工", "pin_hash": hash_pin("1357", **CHEAPEST)},
+               {"id": "T-09", "name": "李工", "pin_hash": hash_pin("9753", **CHEAPEST)}]
+
+
+def accounts_kiosk(tmp_path, qtbot, technicians, data_dir=None):
+    """A kiosk on the demo's emulators whose operator config holds `technicians`, a site PIN too,
+    two wrong PINs locking an account and three across accounts the entry."""
+    from kiosk.config import KioskConfig
+    from kiosk.operator_config import overlay
+
+    overrides = {"diagnostics.pin_hash": hash_pin(PIN, **CHEAPEST), "speech.enabled": False,
+                 "diagnostics.lockout_failures": 2, "diagnostics.lockout_s": 60,
+                 "diagnostics.entry_lockout_failures": 3, "diagnostics.entry_lockout_s": 600}
+    env = DemoEnvironment(tmp_path, overrides=overrides).start()
+    local = env.config.model_dump(mode="json")
+    if data_dir is not None:
+        local["data_dir"] = str(data_dir)
+    config = KioskConfig.model_validate(overlay(local, {"technicians": technicians}))
+    core = KioskCore(config).start(ticker=False)
+    window = make_window(core.session, size=(1080, 1920))
+    qtbot.addWidget(window)
+    diagnostics = Diagnostics(core)
+    overlay_widget = attach_diagnostics(window, diagnostics)
+
+    def stop():
+        overlay_widget.close_mode()
+        diagnostics.close()
+        window.shutdown()
+        core.stop()
+        env.stop()
+
+    window.diagnostics = diagnostics
+    return window, overlay_widget, core, stop
+
+
+def pick(qtbot, overlay, account):
+    qtbot.mouseClick(overlay.accounts.buttons[account], Qt.LeftButton)
+    assert overlay.pin_pad.isVisible() and not overlay.accounts.isVisible()
+
+
+def enter_as(qtbot, window, overlay, account, pin):
+    """Corner taps, the account, its PIN: the panel opens."""
+    tap_corner(qtbot, window)
+    pick(qtbot, overlay, account)
+    enter_pin(qtbot, overlay, pin)
+    assert overlay.panel.isVisible()
+
+
+def test_a_technician_picks_their_account_and_enters_with_its_pin(qtbot, tmp_path):
+    window, overlay, core, stop = accounts_kiosk(tmp_path, qtbot, TECHNICIANS)
+    try:
+        tap_corner(qtbot, window)
+        assert overlay.accounts.isVisible() and not overlay.pin_pad.isVisible()
+        assert [b.text() for b in overlay.accounts.buttons.values()] == ["王工", "李工", "现场 PIN / Site PIN"]
+        pick(qtbot, overlay, "technician:T-07")
+        assert overlay.pin_pad.who.text() == "王工"
+        enter_pin(qtbot, overlay, "9753")  # 李工's PIN is not 王工's
+        assert not overlay.panel.isVisible() and "wrong PIN" in overlay.pin_pad.message.text()
+        enter_pin(qtbot, overlay, "1357")
+        assert overlay.panel.isVisible()
+        overlay.close_mode()
+        entries = [(e["actor"], e["action"], e["outcome"], e["detail"].get("account")) for e in core.audit.entries()]
+        assert entries == [("technician", "enter", "refused", "technician:T-07"),
+                           ("technician:T-07", "enter", "done", None), ("technician:T-07", "exit", "done", None)]
+        assert not any("1357" in json.dumps(e) or "9753" in json.dumps(e) for e in core.audit.entries())
+    finally:
+        stop()
+
+
+def test_wrong_pins_lock_the_account_then_the_entry(qtbot, tmp_path):
+    window, overlay, core, stop = accounts_kiosk(tmp_path, qtbot, TECHNICIANS)
+    try:
+        tap_corner(qtbot, window)
+        pick(qtbot, overlay, "technician:T-07")
+        enter_pin(qtbot, overlay, "0000")
+        enter_pin(qtbot, overlay, "0001")
+        assert "account locked: 60 s" in overlay.pin_pad.message.text()
+        enter_pin(qtbot, overlay, "1357")  # the right PIN, on a locked account
+        assert not overlay.panel.isVisible() and "account locked" in overlay.pin_pad.message.text()
+        overlay.close_mode()
+
+        tap_corner(qtbot, window)
+        pick(qtbot, overlay, "technician:T-09")  # another account is not locked ...
+        enter_pin(qtbot, overlay, "0002")  # ... but a third wrong PIN across accounts locks the entry
+        assert "entry locked: 600 s" in overlay.pin_pad.message.text()
+        enter_pin(qtbot, overlay, "9753")
+        assert not overlay.panel.isVisible() and "entry locked" in overlay.pin_pad.message.text()
+        overlay.close_mode()
+        tap_corner(qtbot, window)
+        assert "entry locked" in overlay.accounts.message.text()
+        pick(qtbot, overlay, "technician")
+        enter_pin(qtbot, overlay, PIN)
+        assert not overlay.panel.isVisible() and "entry locked" in overlay.pin_pad.message.text()
+
+        refusals = [(e["detail"]["account"], e["detail"]["reason"], e["detail"].get("locked"))
+                    for e in core.audit.entries() if e["outcome"] == "refused"]
+        assert refusals == [("technician:T-07", "wrong_pin", None), ("technician:T-07", "wrong_pin", "account"),
+                            ("technician:T-07", "account_locked", None), ("technician:T-09", "wrong_pin", "entry"),
+                            ("technician:T-09", "entry_locked", None), ("technician", "entry_locked", None)]
+    finally:
+        stop()
+
+
+def test_a_technician_removed_from_the_operator_config_can_no_longer_enter(qtbot, tmp_path):
+    data_dir = tmp_path / "kiosk-data"
+    window, overlay, core, stop = accounts_kiosk(tmp_path / "before", qtbot, TECHNICIANS, data_dir)
+    try:
+        enter_as(qtbot, window, overlay, "technician:T-07", "1357")
+    finally:
+        stop()
+    # the next operator config leaves 王工 out: the kiosk restarts on it (kiosk/config_updates/)
+    window, overlay, core, stop = accounts_kiosk(tmp_path / "after", qtbot, TECHNICIANS[1:], data_dir)
+    try:
+        tap_corner(qtbot, window)
+        assert list(overlay.accounts.buttons) == ["technician:T-09", "technician"]
+        overlay.close_mode()
+        refused = window.diagnostics.enter("technician:T-07", "1357")  # from a list shown before the change
+        assert not refused and refused.reason == "unknown_account"
+        last = core.audit.entries()[-1]
+        assert (last["outcome"], last["detail"]["account"], last["detail"]["reason"]) == (
+            "refused", "technician:T-07", "unknown_account")
+        enter_as(qtbot, window, overlay, "technician:T-09", "9753")
+    finally:
+        stop()
+
+
+def test_the_overview_shows_counts_since_the_visit_and_since_start_and_the_machine(qtbot, kiosk):
+    from drivers.printer.receipt import Receipt
+
+    env, window, overlay, core = kiosk
+
+    def print_one():
+        with core.devices.in_use("printer") as printer:
+            printer.print_receipt(Receipt().line("counter").cut())
+
+    print_one()  # before the technician came
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.waitUntil(lambda: "printer" in overlay.panel.device_rows, timeout=10_000)
+    qtbot.waitUntil(lambda: "printed 0 (1)" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
+    print_one()
+    qtbot.waitUntil(lambda: "printed 1 (2)" in overlay.panel.device_rows["printer"].text(), timeout=10_000)
+    summary = overlay.panel.summary.text()
+    assert "central: reachable" in summary and "memory" in summary and "MiB free" in summary
+    assert f"config {core.config_version}" in summary
+
+
+def test_the_account_list_left_open_closes_itself_and_a_named_technicians_idle_exit_is_theirs(qtbot, tmp_path):
+    window, overlay, core, stop = accounts_kiosk(tmp_path, qtbot, TECHNICIANS)
+    try:
+        tap_corner(qtbot, window)
+        assert overlay.accounts.isVisible()
+        overlay._idle.setInterval(200)  # the configured idle_exit_s, shortened for the test
+        overlay._idle.start()
+        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+        assert core.audit.entries() == []  # nobody entered: nothing to close
+        enter_as(qtbot, window, overlay, "technician:T-09", "9753")
+        overlay._idle.setInterval(200)
+        overlay._idle.start()
+        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+        last = core.audit.entries()[-1]
+        assert (last["actor"], last["action"], last["detail"]) == ("technician:T-09", "exit", {"reason": "idle"})
+    finally:
+        stop()

@@ -75,7 +75,7 @@ def test_a_technician_account_opens_diagnostics():
     pin_hash = hash_pin("482913", **CHEAPEST)
     config = load_config(operator={"technicians": [{"id": "t-1", "name": "Li", "pin_hash": pin_hash}]})
     lock = PinLock(config.diagnostics)
-    assert lock.enabled and lock.check("482913") and not lock.check("000000")
+    assert lock.enabled and lock.check("technician:t-1", "482913") and not lock.check("technician:t-1", "000000")
     assert not PinLock(DiagnosticsConfig()).enabled
 
 

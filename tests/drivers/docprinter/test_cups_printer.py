@@ -26,6 +26,7 @@ def test_idle_queue_is_online(printer, cups_server):
     assert status.state == DeviceState.ONLINE, status
     assert status.detail["state"] == "idle" and status.detail["paper"] == "ok"
     assert status.detail["where"] == f"KioskPDF@{cups_server.server}"
+    assert status.detail["model"]  # the queue's make and model (its PPD's), as CUPS reports it
 
 
 def test_a_certificate_prints_and_comes_out_as_the_same_text(printer, cups_server, certificate_pdf, job_key):

@@ -119,3 +119,9 @@ def test_urls(url, queue, server):
 def test_bad_urls_are_refused(url):
     with pytest.raises(ValueError):
         CupsPrinter.from_url(parse_device_url(url))
+
+
+def test_the_queues_make_and_model_is_the_printers_model_and_absent_when_not_told():
+    told = status_from_attributes({**printer(3), "printer-make-and-model": ["HP LaserJet Pro M404n"]}, where="Q@h:631")
+    assert told.detail["model"] == "HP LaserJet Pro M404n"
+    assert "model" not in status_from_attributes(printer(3), where="Q@h:631").detail

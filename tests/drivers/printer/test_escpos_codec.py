@@ -156,3 +156,12 @@ def test_absurd_declared_length_is_not_waited_for():
     events = decode(b"\x1dv0\x00\xff\xff\xff\xffhello")  # would be a 4 GB raster image
     assert isinstance(events[0], Unknown)
     assert text_of(events).endswith("hello")
+
+
+def test_gs_i_is_an_identity_request_and_its_answer_is_read():
+    from drivers.printer.escpos_codec import PrinterInfoRequest, parse_printer_info, printer_info_request
+
+    assert decode(printer_info_request(67) + b"x") == [PrinterInfoRequest(67), Text("x")]
+    assert parse_printer_info(b"_TM-T88VI\x00") == "TM-T88VI"
+    assert parse_printer_info(b"") is None and parse_printer_info(b"\x16") is None  # silence, a status byte
+    assert parse_printer_info(b"_TM-T88") is None  # cut off before its NUL

@@ -34,7 +34,32 @@ def test_status_of_a_ready_printer(printer):
     assert status.state is DeviceState.ONLINE and status.usable
     assert status.detail | {"where": None} == {
         "where": None, "online": True, "paper": "ok", "cover": "closed", "error": False,
+        # what the printer answered to GS I 65-68
+        "firmware": "emulator-1", "maker": "police-kiosk", "model": "ESC/POS emulator", "serial": "EMU0001",
     }
+
+
+def test_the_printers_identity_is_asked_once_and_one_that_does_not_answer_has_none(emulator):
+    emulator.info = {"firmware": "1.03 ESC/POS", "model": "TM-T88VI"}  # no maker, no serial
+    printer = open_device(f"{emulator.url}?timeout=2&status_timeout=0.3")
+    try:
+        first, second = printer.status(), printer.status()
+        assert (first.detail["model"], first.detail["firmware"]) == ("TM-T88VI", "1.03 ESC/POS")
+        assert "maker" not in first.detail and second.detail == first.detail
+        assert emulator.handle_control({"op": "status"})["info_requests"] == 4  # once: firmware, maker, model, serial
+    finally:
+        printer.close()
+    emulator.info = {}  # a printer that does not know GS I
+    silent = open_device(f"{emulator.url}?timeout=2&status_timeout=0.3")
+    try:
+        started = time.monotonic()
+        status = silent.status()
+        assert status.state is DeviceState.ONLINE and "model" not in status.detail and "firmware" not in status.detail
+        assert time.monotonic() - started < 2  # one unanswered question, not four
+        silent.status()
+        assert emulator.handle_control({"op": "status"})["info_requests"] == 5  # and not asked again
+    finally:
+        silent.close()
 
 
 def test_paper_out_sends_no_job(printer, emulator, receipt):
