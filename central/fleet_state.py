@@ -121,3 +121,11 @@ def kiosk_audit(conn: Connection, kiosk_id: str, limit: int = 20) -> list[dict[s
     rows = conn.execute(select(records.c.payload).where(records.c.kind == "audit", records.c.kiosk_id == kiosk_id)
                         .order_by(records.c.created_at.desc()).limit(limit)).scalars()
     return [payload for payload in rows if isinstance(payload, dict)]
+
+
+def technician_audit(conn: Connection, actor: str, limit: int = 100, scan: int = 5000) -> list[dict[str, Any]]:
+    """One technician's latest audit entries at every kiosk (`technician:<id>`, `console:<user>`),
+    among the fleet's latest `scan` entries (the actor is inside the JSON payload)."""
+    rows = conn.execute(select(records.c.payload).where(records.c.kind == "audit")
+                        .order_by(records.c.created_at.desc()).limit(scan)).scalars()
+    return [p for p in rows if isinstance(p, dict) and p.get("actor") == actor][:limit]

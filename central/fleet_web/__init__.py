@@ -27,7 +27,7 @@ from sqlalchemy import Engine, delete, insert, select
 from central import api_browser, operators, remote
 from central.applications import CST
 from central.db import alarm_acks, operator_audit, operator_sessions
-from central.fleet_state import deployments_overview, kiosk_audit, kiosk_rows, wanted_versions
+from central.fleet_state import deployments_overview, kiosk_audit, kiosk_rows, technician_audit, wanted_versions
 from central.fleet_web import support as support_pages
 from central.presence import PresenceRules
 
@@ -176,6 +176,13 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
             trail = kiosk_audit(conn, kiosk_id)
             asked = remote.for_kiosk(conn, kiosk_id) if session.operator.may(support_pages.ROLE) else []
         return render("kiosk.html", session=session, row=rows[0], trail=trail, asked=asked)
+
+    @router.get("/technicians/{actor}")
+    def technician(request: Request, actor: str) -> HTMLResponse:
+        session = viewer(request)
+        with engine.begin() as conn:
+            trail = technician_audit(conn, actor)
+        return render("technician.html", session=session, actor=actor, trail=trail)
 
     @router.get("/audit")
     def audit(request: Request) -> HTMLResponse:

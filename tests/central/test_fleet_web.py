@@ -229,3 +229,30 @@ def test_support_asks_for_a_screenshot_and_sees_it_and_a_viewer_cannot(central, 
         shown = viewer.goto(f"{central.url}/fleet/kiosks/K-1/remote/{told[0]['id']}/content")
         assert shown.status == 403
         viewer.close()
+
+
+def test_a_technicians_steps_at_every_kiosk_on_one_page(central, browser):
+    """Audit entries as kiosks send them through the outbox (kind "audit"); the kiosk page
+    links each actor to their page, which lists what they did at every kiosk."""
+    start = time.time()
+
+    def entry(kiosk_id: str, n: int, actor: str, action: str) -> dict:
+        return {"key": f"audit:{kiosk_id}-{n}", "kind": "audit", "created_at": start + n + (10 if kiosk_id == "K-2" else 0),
+                "payload": {"id": f"{kiosk_id}-{n}", "at": f"2026-12-03T08:0{n}:00+00:00", "kiosk_id": kiosk_id,
+                            "actor": actor, "action": action, "outcome": "done", "detail": {"device": "printer"}}}
+
+    for kiosk_id, steps in (("K-1", [("technician:T-07", "enter"), ("technician:T-07", "self_test"),
+                                     ("technician:T-09", "enter")]),
+                            ("K-2", [("technician:T-07", "service_off")])):
+        with CentralClient(central.url, kiosk_id, CentralClient.enrol(central.url, kiosk_id)) as kiosk:
+            kiosk.heartbeat({"devices": {}, "queue": {"pending": 0, "dead": 0}})
+            answers = kiosk.post_batch([entry(kiosk_id, n, *step) for n, step in enumerate(steps)])
+            assert {a["status"] for a in answers} == {"stored"}
+    page = browser.new_page()
+    log_in(page, central.url, "vic")
+    page.goto(f"{central.url}/fleet/kiosks/K-1")
+    page.click("#trail a:text('technician:T-07')")
+    rows = page.locator("#trail tbody tr").all_inner_texts()
+    assert len(rows) == 3
+    assert [row.split("\t")[1:3] for row in rows] == [["K-2", "service_off"], ["K-1", "self_test"], ["K-1", "enter"]]
+    page.close()
