@@ -98,3 +98,15 @@ def test_log_lines_are_masked(kiosk):
     logging.getLogger("kiosk.test").warning("card 110101198503121239 read")
     line = diagnostics.log_lines(1)[0]
     assert "110101198503121239" not in line and "1101" in line
+
+
+def test_emulator_control_is_on_the_audit_trail(kiosk):
+    _env, core, diagnostics = kiosk
+    diagnostics.control("printer", {"op": "fault", "kind": "paper_out"})
+    diagnostics.control("printer", {"op": "clear_fault"})
+    diagnostics.control("camera", {"op": "fault", "kind": "black"})  # real hardware here: nothing sent
+    assert [(e["action"], e["outcome"], e["detail"]) for e in core.audit.entries()] == [
+        ("emulator_control", "done", {"device": "printer", "op": "fault", "kind": "paper_out"}),
+        ("emulator_control", "done", {"device": "printer", "op": "clear_fault"}),
+        ("emulator_control", "failed", {"device": "camera", "op": "fault", "kind": "black"}),
+    ]
