@@ -9,6 +9,7 @@ has the given audit entries (the running kiosk's outbox delivers them) and retur
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,12 +59,24 @@ def console_tour(config_file: Path, *, pump: Callable[[], None], wait_state: Cal
     for args, then in steps:
         code, output = run_diag(config_file, *args, pump=pump)
         shown = " ".join(a if " " not in a else repr(a) for a in args)
-        last = output.strip().splitlines()[-1] if output.strip() else ""
-        echo(f"demo: console: kiosk diag {shown} → exit {code}" + (f" ({last[:100]})" if args[0] != "status" else ""))
+        echo(f"demo: console: kiosk diag {shown} → exit {code}" + (f" ({said})" if (said := _gist(args, output)) else ""))
         if code != 0:
             raise RuntimeError(f"kiosk diag {shown} failed (exit {code}): {output.strip()[-300:]}")
         if then is not None:
             wait_state(then)  # the running kiosk picks the notice up within seconds
+
+
+def _gist(args: tuple[str, ...], output: str) -> str:
+    """What a step said, in a few words: a self-test's state and summary, a service change's line."""
+    if args[0] == "selftest":
+        try:
+            result = json.loads(output)
+            return f"{result['state']}: {result['summary']}"
+        except (ValueError, KeyError, TypeError):
+            pass
+    if args[0] == "status":
+        return ""
+    return output.strip().splitlines()[-1][:100] if output.strip() else ""
 
 
 def central_audit(database_url: str, kiosk_id: str, ids: list[str], *, wake: Callable[[], None],

@@ -58,6 +58,13 @@ class TechnicianTour:
         self.script.click(self.overlay.pin_pad.buttons["OK"])
         self.until(lambda: self.panel.isVisible(), f"the diagnostics panel ({self.overlay.pin_pad.message.text()})")
 
+    def settle(self, timeout_s: float = 15) -> None:
+        """A moment for devices the citizens' last screen unplugged to come back (they are
+        polled every few seconds), so the overview shows the printer's fault alone."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and any("no_device" in self.row(d) for d in self.panel.device_rows):
+            self.script.pump(0.1)
+
     def leave(self) -> None:
         self.script.click(self.panel.exit_button)
         self.until(lambda: not self.overlay.isVisible(), "the diagnostics mode to close")
@@ -69,6 +76,7 @@ class TechnicianTour:
         try:
             self.enter_diagnostics(pin)
             self.until(lambda: "printer: online" in self.row("printer"), "the printer online")
+            self.settle()
             script.shot("diagnostics")
 
             fault, clear = self.panel.fault_buttons["printer"]
