@@ -59,7 +59,8 @@ def console_tour(config_file: Path, *, pump: Callable[[], None], wait_state: Cal
     for args, then in steps:
         code, output = run_diag(config_file, *args, pump=pump)
         shown = " ".join(a if " " not in a else repr(a) for a in args)
-        echo(f"demo: console: kiosk diag {shown} → exit {code}" + (f" ({said})" if (said := _gist(args, output)) else ""))
+        said = _gist(args, output)
+        echo(f"demo: console: kiosk diag {shown} → exit {code}" + (f" ({said})" if said else ""))
         if code != 0:
             raise RuntimeError(f"kiosk diag {shown} failed (exit {code}): {output.strip()[-300:]}")
         if then is not None:

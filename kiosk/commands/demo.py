@@ -4,7 +4,9 @@ Interactive (a display is there): the kiosk in a window; a simulated citizen pla
 card on the emulated reader whenever the kiosk asks for it. Scripted (`--scripted`, what
 `script/demo` uses without a display): one visit of each enabled service (or of `--service ID`)
 is driven through the real widgets, every screen is saved to the output folder with the A4
-PDFs printed, and the receipts the printer emulator received are printed.
+PDFs printed, and the receipts the printer emulator received are printed; then (`--technician`,
+the default without `--service`) a technician's tour on the diagnostics screen and with `kiosk
+diag`, each step read back from central's audit trail.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ DEMO_POLL_S = 10
 @click.option("--tuf-timestamp-key", type=click.Path(dir_okay=False, exists=True),
               help="The repository's timestamp key, for central to keep the timestamp fresh.")
 @click.option("--group", help="The demo kiosk's group in --tuf-repo.")
-def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_port, central_port, config_path, tuf_repo,
-         tuf_timestamp_key, group):
+def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_port, central_port, config_path,
+         tuf_repo, tuf_timestamp_key, group):
     """Run the kiosk against emulated devices and an embedded central backend."""
     from kiosk.commands.run import serve_cores, start_core
     from kiosk.config_updates.startup import start_with_fallback
@@ -131,8 +133,8 @@ def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_po
             core = start(threading.Event())
             window, close = open_window(core)
             try:
-                _run_scripted(window, env, core, out, service_id,
-                              config_file if (service_id is None if technician is None else technician) else None)
+                with_technician = service_id is None if technician is None else technician
+                _run_scripted(window, env, core, out, service_id, config_file if with_technician else None)
             finally:
                 close()
                 core.stop()
