@@ -46,15 +46,17 @@ class TechnicianTour:
         widget = self.panel.device_rows.get(device)
         return widget.text() if widget is not None else ""
 
-    def enter_diagnostics(self, pin: str) -> None:
-        """Five quick taps in the top-left corner, then the PIN on the pad, until the panel shows."""
+    def enter_diagnostics(self, pin: str, *, picture: str | None = "pin") -> None:
+        """Five quick taps in the top-left corner, then the PIN on the pad (photographed as
+        `picture` before OK), until the panel shows."""
         for _ in range(TAPS_TO_OPEN):
             QTest.mouseClick(self.window, Qt.LeftButton, pos=QPoint(20, 20))
             self.script.pump(0.05)
         self.until(lambda: self.overlay.pin_pad.isVisible(), "the PIN pad")
         for digit in pin:
             self.script.click(self.overlay.pin_pad.buttons[digit])
-        self.script.shot("pin")
+        if picture:
+            self.script.shot(picture)
         self.script.click(self.overlay.pin_pad.buttons["OK"])
         self.until(lambda: self.panel.isVisible(), f"the diagnostics panel ({self.overlay.pin_pad.message.text()})")
 
@@ -100,7 +102,7 @@ class TechnicianTour:
             self.until(lambda: message_hint in page.notice.text(), "the technician's message to citizens")
             script.shot("citizens-out-of-service")
 
-            self.enter_diagnostics(pin)
+            self.enter_diagnostics(pin, picture=None)
             script.click(self.panel.action_buttons["service_on"])
             self.until(lambda: self.window.view.state == "attract", "the kiosk back in service")
             self.leave()
