@@ -62,9 +62,9 @@ class TechnicianTour:
 
     def settle(self, timeout_s: float = 15) -> None:
         """A moment for devices the citizens' last screen unplugged to come back (they are
-        polled every few seconds), so the overview shows the printer's fault alone."""
+        polled every few seconds), so the overview shows every device online before the fault."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and any("no_device" in self.row(d) for d in self.panel.device_rows):
+        while time.monotonic() < deadline and any(f"{d}: online" not in self.row(d) for d in self.panel.device_rows):
             self.script.pump(0.1)
 
     def leave(self) -> None:
