@@ -307,13 +307,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     """Load a TOML config (the packaged default when `path` is None) and apply dotted overrides,
     e.g. {"devices.printer.url": "escpos+tcp://127.0.0.1:9100"}, then the operator config
     (kiosk/operator_config.py: its sections replace the local ones)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8") if path else default_config_text()
-        data = tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config {path or 'default.toml'}: {exc}") from None
-    for dotted, value in (overrides or {}).items():
-        _set_dotted(data, dotted, value)
+    data = config_data(path, overrides)
     if operator is not None:
         from kiosk.operator_config import overlay
 
@@ -329,6 +323,19 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     except ValueError as exc:
         raise ConfigError(f"invalid config {path or 'default.toml'}: {exc}") from None
     return config
+
+
+def config_data(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The TOML file (or the packaged default) as data, with the dotted overrides applied; not
+    validated (load_config does that)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path else default_config_text()
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path or 'default.toml'}: {exc}") from None
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    return data
 
 
 def first_problem(exc: ValidationError) -> str:

@@ -225,7 +225,16 @@ class Diagnostics:
         return {"path": str(written), "bytes": written.stat().st_size}
 
     def control(self, device: str, command: dict[str, Any]) -> dict[str, Any]:
-        """Send one control command (fault, clear_fault, load_card …) to the device's emulator."""
+        """Send one control command (fault, clear_fault, load_card …) to the device's emulator;
+        audited like the technician's other steps (a fault injected is part of what they did)."""
+        answer = self._control(device, command)
+        detail = {"device": device, "op": command.get("op")}
+        if command.get("kind") is not None:
+            detail["kind"] = command["kind"]
+        self.audit.record(self.actor, "emulator_control", "done" if answer.get("ok") else "failed", **detail)
+        return answer
+
+    def _control(self, device: str, command: dict[str, Any]) -> dict[str, Any]:
         handle = self._emulators.get(device)
         if handle is None:
             return {"ok": False, "error": f"{device} is real hardware here, not an emulator"}

@@ -34,6 +34,7 @@ class ScriptedVisit:
         self._seen: set[tuple] = set()
         self.prefix = ""
         self.last_done = None
+        self.auto_shots = True  # a picture of each new citizen screen (off while a technician works)
 
     # ---- helpers -----------------------------------------------------------------------------
     def pump(self, seconds: float = 0.05) -> None:
@@ -66,7 +67,7 @@ class ScriptedVisit:
 
     def _shoot_new_state(self) -> None:
         view = self.window.view
-        if view is None or (view.state, view.stage_id) in self._seen:
+        if not self.auto_shots or view is None or (view.state, view.stage_id) in self._seen:
             return
         # Widgets added to a visible page are shown by a queued event: let it through first.
         for _ in range(3):

@@ -4,7 +4,9 @@ Interactive (a display is there): the kiosk in a window; a simulated citizen pla
 card on the emulated reader whenever the kiosk asks for it. Scripted (`--scripted`, what
 `script/demo` uses without a display): one visit of each enabled service (or of `--service ID`)
 is driven through the real widgets, every screen is saved to the output folder with the A4
-PDFs printed, and the receipts the printer emulator received are printed.
+PDFs printed, and the receipts the printer emulator received are printed; then (`--technician`,
+the default without `--service`) a technician's tour on the diagnostics screen and with `kiosk
+diag`, each step read back from central's audit trail.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ DEMO_POLL_S = 10
 @click.command()
 @click.option("--scripted", is_flag=True, help="Drive visits, save screenshots and PDFs, print the receipts, exit.")
 @click.option("--service", "service_id", help="Scripted: only this service (default: every enabled one in turn).")
+@click.option("--technician/--no-technician", default=None,
+              help="Scripted: after the visits, a technician's tour on the screen and at the console "
+                   "(default: with every service's visits, not with --service).")
 @click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False),
               help="Where screenshots go (scripted mode).")
 @click.option("--card", default="zhang-wei", show_default=True, help="Demo card to place (config/cards/NAME.json).")
@@ -43,12 +48,13 @@ DEMO_POLL_S = 10
 @click.option("--tuf-timestamp-key", type=click.Path(dir_okay=False, exists=True),
               help="The repository's timestamp key, for central to keep the timestamp fresh.")
 @click.option("--group", help="The demo kiosk's group in --tuf-repo.")
-def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, central_port, config_path, tuf_repo,
-         tuf_timestamp_key, group):
+def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_port, central_port, config_path,
+         tuf_repo, tuf_timestamp_key, group):
     """Run the kiosk against emulated devices and an embedded central backend."""
     from kiosk.commands.run import serve_cores, start_core
     from kiosk.config_updates.startup import start_with_fallback
     from kiosk.demo_env import DemoEnvironment, free_port
+    from kiosk.demo_technician import write_config
     from kiosk.diagnostics import Diagnostics, hash_pin
     from kiosk.logs import setup_logging
     from screens.app import make_application, make_window, quit_on_signals
@@ -117,6 +123,8 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, central_
                    f"password {DEMO_OPERATOR_PASSWORD}", err=True)
         click.echo(f"demo: payment provider simulator at {env.payments.url}", err=True)
         click.echo(f"demo: diagnostics: five quick taps in the top-left corner, PIN {DEMO_PIN}", err=True)
+        config_file = write_config(work / "kiosk.toml", env.config_path, env.config_overrides)
+        click.echo(f"demo: technicians' console: kiosk diag --config {config_file} status", err=True)
         if group:
             click.echo(f"demo: following group {group} of {tuf_repo} every {DEMO_POLL_S} s", err=True)
         app = make_application()
@@ -125,7 +133,8 @@ def demo(scripted, service_id, out_dir, card, fullscreen, printer_port, central_
             core = start(threading.Event())
             window, close = open_window(core)
             try:
-                _run_scripted(window, env, core, out, service_id)
+                with_technician = service_id is None if technician is None else technician
+                _run_scripted(window, env, core, out, service_id, config_file if with_technician else None)
             finally:
                 close()
                 core.stop()
@@ -165,7 +174,9 @@ SCRIPTS = {
 }
 
 
-def _run_scripted(window, env, core, out: Path, only: str | None) -> None:
+def _run_scripted(window, env, core, out: Path, only: str | None, technician_config: Path | None) -> None:
+    """The citizens' visits; with `technician_config` (the demo's config file for `kiosk diag`),
+    then the technician's tour on the screen and at the console."""
     from screens.scripted_visit import ScriptedVisit
 
     enabled = [s.id for s in env.config.services if s.enabled]
@@ -188,6 +199,8 @@ def _run_scripted(window, env, core, out: Path, only: str | None) -> None:
     delivered = _wait_until_synced(core, timeout_s=15)
     script.prefix = ""
     script.show_out_of_service()
+    if technician_config is not None:
+        _technician_tour(script, env, core, technician_config)
 
     for job in receipts:
         click.echo("---- receipt received by the printer emulator ----")
@@ -213,6 +226,33 @@ def _run_scripted(window, env, core, out: Path, only: str | None) -> None:
     if not delivered:
         fail("the visit records did not reach central within 15 s")
     sys.stdout.flush()
+
+
+def _technician_tour(script, env, core, config_file: Path) -> None:
+    """On the screen (screens/scripted_technician.py), then at the console (`kiosk diag`); each
+    step printed as central's audit trail has it."""
+    from kiosk.demo_technician import central_audit, console_tour, describe
+    from screens.scripted_technician import TechnicianTour
+
+    before = {entry["id"] for entry in core.audit.entries(1000)}
+    script.prefix = "technician-"
+    TechnicianTour(script).run(DEMO_PIN)
+    script.prefix = "technician-console-"
+
+    def seen_by_citizens(state: str) -> None:
+        script.wait_for(state)
+        if state == "out_of_service":
+            script.shot("citizens-out-of-service")
+
+    console_tour(config_file, pump=lambda: script.pump(0.05), wait_state=seen_by_citizens,
+                 echo=lambda line: click.echo(line, err=True))
+    script.prefix = ""
+    steps = [entry["id"] for entry in core.audit.entries(1000) if entry["id"] not in before]
+    entries = central_audit(env.central.database_url, env.config.kiosk.id, steps, wake=core.sync.wake,
+                            pump=lambda: script.pump(0.05))
+    click.echo(f"audit trail at central: the technician's {len(entries)} steps")
+    for entry in entries:
+        click.echo(f"  {entry['at']} {describe(entry)}")
 
 
 def _new_receipts(env) -> list:

@@ -10,6 +10,7 @@ the face; the face is tests/e2e/test_visit.py's business.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import subprocess
@@ -706,13 +707,14 @@ def test_a_service_outside_its_hours_is_greyed_with_its_hours(qtbot, demo_env, c
 @pytest.mark.slow
 # The front door, once with the A4 printer and once at the camera (the other services' widgets are
 # driven by the tests above; each run here costs a whole demo start, ~45 s on a loaded 2-core machine).
-@pytest.mark.parametrize("service, document", [(NCR, "无犯罪记录证明"), ("id_photo", None)])
-def test_scripted_demo_of_each_service(tmp_path, service, document):
+# The technician's tour rides on the first run rather than costing a demo start of its own.
+@pytest.mark.parametrize("service, document, technician", [(NCR, "无犯罪记录证明", True), ("id_photo", None, False)])
+def test_scripted_demo_of_each_service(tmp_path, service, document, technician):
     out = tmp_path / "out"
     command = ["xvfb-run", "-a", "-s", "-screen 0 1080x1920x24 -nolisten tcp",
                sys.executable, "-m", "kiosk.cli", "demo", "--scripted", "--service", service, "--out", str(out),
                # not the default 9100, which every demo on this machine tries first
-               "--printer-port", str(free_port())]
+               "--printer-port", str(free_port())] + (["--technician"] if technician else [])
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={**os.environ, "QT_QPA_PLATFORM": "xcb"})
     assert done.returncode == 0, done.stderr[-3000:]
@@ -729,3 +731,31 @@ def test_scripted_demo_of_each_service(tmp_path, service, document):
         [photo] = out.glob("*photo.jpg")
         assert photo.read_bytes()[:3] == b"\xff\xd8\xff" and 14 * 1024 <= photo.stat().st_size <= 20_000
     assert f"demo: {service}: " in done.stderr
+    assert "demo: technicians' console: kiosk diag --config " in done.stderr
+    if technician:
+        assert_technician_tour_reached_central(done.stdout, out)
+    else:
+        assert "audit trail at central" not in done.stdout
+
+
+def assert_technician_tour_reached_central(stdout: str, out) -> None:
+    """Each step of the screen's technician and of the console, as the demo read it back from
+    central's audit trail."""
+    lines = stdout.split("audit trail at central: ", 1)[1].splitlines()[1:]
+    steps = []
+    for line in lines:
+        if not line.startswith("  "):
+            break
+        _at, actor, action, outcome = line.split()[:4]
+        steps.append((actor, action, outcome))
+    screen = [("technician", action, "done") for action in (
+        "enter", "emulator_control", "emulator_control", "reconnect", "self_test", "service_off", "exit",
+        "enter", "service_on", "exit")]
+    console = [(f"console:{getpass.getuser()}", action, "done")
+               for action in ("status", "self_test", "service_off", "service_on")]
+    assert steps == screen + console
+    assert "[device=printer op=fault kind=paper_out]" in stdout
+    assert "self_test done [device=printer state=passed]" in stdout
+    shots = {p.name.split("-", 1)[1] for p in out.glob("*technician-*.png")}
+    assert {"technician-printer-fault.png", "technician-printer-self-test.png",
+            "technician-citizens-out-of-service.png", "technician-console-citizens-out-of-service.png"} <= shots

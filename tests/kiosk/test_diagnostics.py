@@ -225,3 +225,15 @@ def test_the_overview_shows_the_operator_config_run_and_the_last_one_refused_wit
         finally:
             diagnostics.close()
             core.stop()
+
+
+def test_emulator_control_is_on_the_audit_trail(kiosk):
+    _env, core, diagnostics = kiosk
+    diagnostics.control("printer", {"op": "fault", "kind": "paper_out"})
+    diagnostics.control("printer", {"op": "clear_fault"})
+    diagnostics.control("camera", {"op": "fault", "kind": "black"})  # real hardware here: nothing sent
+    assert [(e["action"], e["outcome"], e["detail"]) for e in core.audit.entries()] == [
+        ("emulator_control", "done", {"device": "printer", "op": "fault", "kind": "paper_out"}),
+        ("emulator_control", "done", {"device": "printer", "op": "clear_fault"}),
+        ("emulator_control", "failed", {"device": "camera", "op": "fault", "kind": "black"}),
+    ]

@@ -1,0 +1,108 @@
+"""The demo's technician, from the console and as central sees them (`kiosk demo`).
+
+The demo's kiosk config is the packaged one (or --config) with run-time overrides, which only the
+demo process holds; `write_config` puts the effective one in a TOML file so that `kiosk diag
+--config FILE` works on the running demo. `console_tour` runs the technician's console steps as
+a technician would type them, each a `kiosk diag` process; `central_audit` waits until central
+has the given audit entries (the running kiosk's outbox delivers them) and returns them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from kiosk.config import config_data
+from kiosk.toml_out import dumps
+
+CONSOLE_MESSAGE = "打印机维护中，请稍后再来。Printer maintenance: please come back shortly."
+
+
+def write_config(path: Path, config_path: str | None, overrides: dict) -> Path:
+    """The effective config as TOML, readable by the kiosk's user only (it holds the PIN hash)."""
+    text = dumps(config_data(config_path, overrides))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
+
+
+def diag_command(config_file: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "kiosk.cli", "diag", "--config", str(config_file), *args]
+
+
+def run_diag(config_file: Path, *args: str, pump: Callable[[], None], timeout_s: float = 60) -> tuple[int, str]:
+    """One `kiosk diag` step; the kiosk's window keeps being served (`pump`) while it runs."""
+    process = subprocess.Popen(diag_command(config_file, *args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    deadline = time.monotonic() + timeout_s
+    while process.poll() is None:
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise TimeoutError(f"kiosk diag {' '.join(args)} took over {timeout_s:.0f} s")
+        pump()
+    return process.returncode, process.stdout.read()
+
+
+def console_tour(config_file: Path, *, pump: Callable[[], None], wait_state: Callable[[str], None],
+                 echo: Callable[[str], None]) -> None:
+    """status, the printer's self-test (run by the running kiosk), out of service with a message
+    and back, as a technician on the kiosk's shell would; each must succeed."""
+    steps = [(("status",), None), (("selftest", "printer"), None),
+             (("service", "off", "--message", CONSOLE_MESSAGE), "out_of_service"), (("service", "on"), "attract")]
+    for args, then in steps:
+        code, output = run_diag(config_file, *args, pump=pump)
+        shown = " ".join(a if " " not in a else repr(a) for a in args)
+        said = _gist(args, output)
+        echo(f"demo: console: kiosk diag {shown} → exit {code}" + (f" ({said})" if said else ""))
+        if code != 0:
+            raise RuntimeError(f"kiosk diag {shown} failed (exit {code}): {output.strip()[-300:]}")
+        if then is not None:
+            wait_state(then)  # the running kiosk picks the notice up within seconds
+
+
+def _gist(args: tuple[str, ...], output: str) -> str:
+    """What a step said, in a few words: a self-test's state and summary, a service change's line."""
+    if args[0] == "selftest":
+        try:
+            result = json.loads(output)
+            return f"{result['state']}: {result['summary']}"
+        except (ValueError, KeyError, TypeError):
+            pass
+    if args[0] == "status":
+        return ""
+    return output.strip().splitlines()[-1][:100] if output.strip() else ""
+
+
+def central_audit(database_url: str, kiosk_id: str, ids: list[str], *, wake: Callable[[], None],
+                  pump: Callable[[], None], timeout_s: float = 30) -> list[dict]:
+    """The entries `ids` as central has them, in the order of `ids`; TimeoutError if some are
+    still missing after `timeout_s`."""
+    from central.stats import audit
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        have = {entry["id"]: entry for entry in audit(database_url, kiosk_id=kiosk_id, limit=10_000)}
+        if all(i in have for i in ids):
+            return [have[i] for i in ids]
+        if time.monotonic() > deadline:
+            missing = len([i for i in ids if i not in have])
+            raise TimeoutError(f"{missing} of {len(ids)} audit entries not at central after {timeout_s:.0f} s")
+        wake()
+        end = time.monotonic() + 0.3
+        while time.monotonic() < end:
+            pump()
+
+
+def describe(entry: dict) -> str:
+    """One audit entry in a line: who, what, how it went, what about (never personal data: the
+    entries carry none)."""
+    detail = entry.get("detail") or {}
+    about = " ".join(f"{k}={detail[k]}" for k in ("device", "op", "kind", "state", "reason") if k in detail)
+    return f"{entry['actor']} {entry['action']} {entry['outcome']}" + (f" [{about}]" if about else "")
