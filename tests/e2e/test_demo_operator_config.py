@@ -4,9 +4,7 @@ it within its poll interval, shows it, and the fleet page shows the new version.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ from kiosk.commands.demo import DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD, DEMO_POLL
 from kiosk.config import load_config
 from kiosk.demo_env import free_port
 from support.browser import HAVE_CHROMIUM, chromium, log_in
+from support.kiosk_process import kiosk_process, stop
 from support.kiosk_ui import QuietRunner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,13 +82,8 @@ def test_demo_kiosk_takes_the_published_config_and_the_fleet_page_shows_it(tmp_p
     kiosk("admin", "repo", "init", "--keys", "keys", "--repo", "repo", cwd=tmp_path)
     port = free_port()
     log = tmp_path / "demo.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "demo", "--tuf-repo", "repo", "--group", GROUP,
-                                 "--tuf-timestamp-key", "keys/timestamp-1.pem", "--central-port", str(port),
-                                 "--printer-port", str(free_port())],
-                                cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
-    try:
+    with kiosk_process(["demo", "--tuf-repo", "repo", "--group", GROUP, "--tuf-timestamp-key", "keys/timestamp-1.pem",
+                        "--central-port", str(port), "--printer-port", str(free_port())], log, cwd=tmp_path) as proc:
         wait_for(log, proc, f"runs operator config none yet of group {GROUP}", 60)
         (tmp_path / "district-a.toml").write_text(district_a((ROOT / "config/operator.example.toml").read_text()))
         kiosk("admin", "config", "publish", "district-a.toml", "--group", GROUP, "--keys", "keys", "--repo", "repo",
@@ -107,12 +101,7 @@ def test_demo_kiosk_takes_the_published_config_and_the_fleet_page_shows_it(tmp_p
                 assert time.monotonic() < deadline, page.locator("td.config").first.inner_text()
                 time.sleep(1)
                 page.reload()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        assert stop(proc) == 0
     text = log.read_text()
     assert "Traceback" not in text, text[text.find("Traceback") - 300:][:5000]
 

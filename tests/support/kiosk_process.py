@@ -26,8 +26,15 @@ def demo_sets(env) -> list[str]:
 
 @contextlib.contextmanager
 def kiosk_run(args: list[str], log: Path, extra_env: dict[str, str] | None = None):
+    with kiosk_process(["run", *args], log, extra_env=extra_env) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def kiosk_process(args: list[str], log: Path, *, cwd: Path | None = None, extra_env: dict[str, str] | None = None):
+    """`kiosk ARGS…` offscreen, its output in `log`; killed at the end if still running."""
     with open(log, "w") as out:
-        proc = subprocess.Popen(kiosk_command("run", *args), stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(kiosk_command(*args), stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
                                 env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(extra_env or {})})
     try:
         yield proc
