@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -236,7 +237,7 @@ class DiagnosticsPanel(QFrame):
         layout.addLayout(header)
         self.summary = label("", center=False)
         layout.addWidget(self.summary)
-        actions = QHBoxLayout()
+        actions = QGridLayout()  # two a row: each label whole at the portrait screen's width
         self.action_buttons: dict[str, QPushButton] = {}
         for key, text, call in (
             ("sync", "立即同步 Sync now", lambda: self._in_background("sync", diagnostics.sync_now)),
@@ -247,16 +248,27 @@ class DiagnosticsPanel(QFrame):
             ("export", "导出 Export", lambda: self._in_background(
                 "export", diagnostics.export, diagnostics.export_dir)),
         ):
-            widget = button(text, secondary=True)
+            widget = button(text, name="compact")
             widget.clicked.connect(call)
-            actions.addWidget(widget)
+            actions.addWidget(widget, len(self.action_buttons) // 2, len(self.action_buttons) % 2)
             self.action_buttons[key] = widget
         layout.addLayout(actions)
         self.dead = QGridLayout()
         layout.addLayout(self.dead)
         self.dead_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
-        self.devices = QGridLayout()
-        layout.addLayout(self.devices)
+        # One block per device (its state over the full width, its actions below), scrolled: the
+        # panel never grows past the portrait screen however many devices and lines there are.
+        devices = QWidget()
+        self.devices = QVBoxLayout(devices)
+        self.devices.setContentsMargins(0, 0, 0, 0)
+        self.devices.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(devices)
+        layout.addWidget(scroll, 3)
+        self._scroll = scroll
         self.device_rows: dict[str, QLabel] = {}
         self.test_buttons: dict[str, QPushButton] = {}
         self.reconnect_buttons: dict[str, QPushButton] = {}
@@ -333,30 +345,38 @@ class DiagnosticsPanel(QFrame):
 
     def _add_device_row(self, row: int, name: str, emulated: bool) -> None:
         status = label("", center=False)
-        self.devices.addWidget(status, row, 0)
         self.device_rows[name] = status
-        test = button("自检 Test", secondary=True)
+        row_actions = QGridLayout()  # two a row, as the panel's actions
+        block = QVBoxLayout()
+        block.addWidget(status)
+        block.addLayout(row_actions)
+        self.devices.insertLayout(row, block)
+        test = button("自检 Test", name="compact")
         self.test_buttons[name] = test
         test.clicked.connect(lambda _=False, n=name: self._in_background(f"self-test {n}",
                                                                         self._diagnostics.self_test, n))
-        self.devices.addWidget(test, row, 1)
-        again = button("重连 Reconnect", secondary=True)
+        row_actions.addWidget(test, 0, 0)
+        again = button("重连 Reconnect", name="compact")
         self.reconnect_buttons[name] = again
         again.clicked.connect(lambda _=False, n=name: self._in_background(f"reconnect {n}",
                                                                          self._diagnostics.reconnect, n))
-        self.devices.addWidget(again, row, 2)
+        row_actions.addWidget(again, 0, 1)
         if emulated and name in FAULTS:
             actions = []
-            for column, (text, command) in enumerate((
+            for text, command in (
                 (f"故障 {FAULTS[name][0]}", {"op": "fault", "kind": FAULTS[name][0]}),
                 ("清除 Clear", {"op": "clear_fault"}),
-            ), start=3):
-                action = button(text, secondary=True)
+            ):
+                action = button(text, name="compact")
                 action.clicked.connect(lambda _=False, n=name, c=command: self._in_background(
                     f"{n} {c['op']}", self._diagnostics.control, n, c))
-                self.devices.addWidget(action, row, column)
+                row_actions.addWidget(action, 1, len(actions))
                 actions.append(action)
             self.fault_buttons[name] = tuple(actions)
+
+    def show_device(self, name: str) -> None:
+        """Scroll to the device's block (its state and its actions)."""
+        self._scroll.ensureWidgetVisible(self.device_rows[name], 0, 160)
 
     def show_log(self) -> None:
         lines = self._diagnostics.log_lines(40)

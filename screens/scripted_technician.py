@@ -81,6 +81,7 @@ class TechnicianTour:
             self.settle()
             script.shot("diagnostics")
 
+            self.panel.show_device("printer")
             fault, clear = self.panel.fault_buttons["printer"]
             script.click(fault)  # the emulator runs out of paper
             self.until(self.output_has("printer fault", '"ok": true'), "the fault injected")

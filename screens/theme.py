@@ -45,6 +45,8 @@ QPushButton:pressed {{ background: {BLUE_DARK}; }}
 QPushButton:disabled {{ background: #c7cdd8; color: #4b5563; }}
 QPushButton#secondary {{ background: white; color: {BLUE}; border: 3px solid {BLUE}; }}
 QPushButton#tile {{ min-height: 200px; text-align: center; }}
+QPushButton#compact {{ background: white; color: {BLUE}; border: 2px solid {BLUE}; min-height: 56px;
+    padding: 4px 14px; font-size: {TEXT_PX - 4}px; }}
 QPushButton#option {{ background: white; color: {BLUE}; border: 3px solid {BLUE}; }}
 QPushButton#option:checked {{ background: {BLUE}; color: white; }}
 QPushButton#option:disabled {{ background: #e5e7eb; color: #4b5563; border: 3px dashed #9ca3af; }}

@@ -89,6 +89,24 @@ def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk)
 
 
 @pytest.mark.parametrize("kiosk", [{}], indirect=True, ids=["kiosk-cost"])  # the cost `pin-hash` uses
+def test_the_panel_fits_the_portrait_screen_and_cuts_no_label(qtbot, kiosk):
+    """Every device's block, however many: the panel scrolls rather than growing past the
+    window, and each button is as wide as its label needs."""
+    _env, window, overlay, _core = kiosk
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    panel = overlay.panel
+    qtbot.waitUntil(lambda: {"idcard", "printer"} <= set(panel.device_rows), timeout=10_000)
+    qtbot.wait(200)  # the layout settles
+    assert panel.geometry().bottom() <= window.height()
+    buttons = [*panel.action_buttons.values(), *panel.test_buttons.values(), *panel.reconnect_buttons.values(),
+               *(b for pair in panel.fault_buttons.values() for b in pair)]
+    cut = [b.text() for b in buttons if b.width() < b.fontMetrics().horizontalAdvance(b.text())]
+    assert cut == []
+    panel.show_device("printer")
+    overlay.close_mode()
+
+
 def test_the_pin_is_checked_off_the_gui_thread(qtbot, kiosk):
     _env, window, overlay, _core = kiosk
     tap_corner(qtbot, window)
