@@ -84,3 +84,13 @@ def wait_to_try_again(app: QApplication, seconds: float) -> bool:
     finally:
         timer.stop()
         timer.deleteLater()
+
+
+def keep_pulse(app: QApplication, pulse) -> QTimer:
+    """The watchdog's pings while out of service before any core (kiosk.gui_pulse.GuiPulse):
+    READY=1 now, the kiosk answers; then ticks from the GUI thread, as screens.app.keep_alive."""
+    pulse.ready()
+    timer = QTimer(app)
+    timer.timeout.connect(pulse.tick)
+    timer.start(max(1, int(pulse.interval_s * 1000)))
+    return timer

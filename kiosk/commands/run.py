@@ -52,7 +52,7 @@ def run(config_path, overrides, fullscreen, production, retry_every):
     from screens.app import keep_alive, log_qt_messages, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
     from screens.remote_capture import attach_remote_capture
-    from screens.start_failure import show_start_failure, wait_to_try_again
+    from screens.start_failure import keep_pulse, show_start_failure, wait_to_try_again
 
     setup_logging()
     logs_on_disk = local is not None and _log_to_disk(add_log_file, local, fail_hard=not production)
@@ -78,7 +78,7 @@ def run(config_path, overrides, fullscreen, production, retry_every):
                         screen.shutdown()
                     screen = show_start_failure(failure.code)
                 if ticking is None:
-                    ticking = _keep_pulse(app, pulse)  # the kiosk answers, out of service: no restart loop
+                    ticking = keep_pulse(app, pulse)  # the kiosk answers, out of service: no restart loop
                 if not wait_to_try_again(app, retry_every):
                     screen.shutdown()
                     sys.exit(0)  # SIGTERM while out of service: a clean stop
@@ -152,17 +152,6 @@ def _log_to_disk(add_log_file, config, *, fail_hard: bool) -> bool:
             fail(f"kiosk cannot start: {exc}")
         log.error("no log file in %s: %s; logging to stderr only", config.data_path("logs"), exc)
         return False
-
-
-def _keep_pulse(app, pulse):
-    """The watchdog's pings while out of service before any core: READY=1 now, then ticks."""
-    from PySide6.QtCore import QTimer
-
-    pulse.ready()
-    timer = QTimer(app)
-    timer.timeout.connect(pulse.tick)
-    timer.start(max(1, int(pulse.interval_s * 1000)))
-    return timer
 
 
 def serve_cores(app, start, show) -> None:
