@@ -22,22 +22,27 @@ def setup_logging(log_dir: str | Path | None = None, level: int = logging.INFO, 
     """`log_dir`: kiosk.log there, rotated at `max_bytes` with `backups` old files (config [logs])."""
     stderr = logging.StreamHandler()
     stderr.setFormatter(JournalFormatter() if writes_to_journal(stderr.stream) else MaskingFormatter(FORMAT))
-    handlers: list[logging.Handler] = [stderr]
-    if log_dir is not None:
-        Path(log_dir).mkdir(parents=True, exist_ok=True)
-        file = logging.handlers.RotatingFileHandler(Path(log_dir, "kiosk.log"), maxBytes=max_bytes,
-                                                    backupCount=backups, encoding="utf-8")
-        file.setFormatter(MaskingFormatter(FORMAT))
-        handlers.append(file)
+    stderr.addFilter(_drop_escpos_chatter)
     root = logging.getLogger()
     root.setLevel(level)
-    for handler in handlers:
-        handler.addFilter(_drop_escpos_chatter)
-        root.addHandler(handler)
+    root.addHandler(stderr)
+    if log_dir is not None:
+        add_log_file(log_dir, max_bytes=max_bytes, backups=backups)
     # Libraries that log every request, connection or font table at INFO would drown the kiosk's own lines.
     for noisy in ("httpx", "httpcore", "uvicorn.access", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log_uncaught_exceptions()
+
+
+def add_log_file(log_dir: str | Path, *, max_bytes: int = 5_000_000, backups: int = 5) -> None:
+    """kiosk.log in `log_dir` beside what setup_logging set up: also for a kiosk that started
+    without a usable config and got one later. OSError when the directory cannot be written."""
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    file = logging.handlers.RotatingFileHandler(Path(log_dir, "kiosk.log"), maxBytes=max_bytes,
+                                                backupCount=backups, encoding="utf-8")
+    file.setFormatter(MaskingFormatter(FORMAT))
+    file.addFilter(_drop_escpos_chatter)
+    logging.getLogger().addHandler(file)
 
 
 def _drop_escpos_chatter(record: logging.LogRecord) -> bool:

@@ -64,6 +64,7 @@ install -D -m 755 packaging/kiosk-session/police-kiosk-session "$root/usr/lib/po
 install -D -m 644 packaging/kiosk-session/police-kiosk.desktop "$root/usr/share/xsessions/police-kiosk.desktop"
 install -D -m 644 -t "$root/lib/systemd/system" packaging/systemd/*.service
 install -D -m 644 packaging/udev/99-police-kiosk.rules "$root/lib/udev/rules.d/99-police-kiosk.rules"
+install -D -m 644 packaging/xorg/10-police-kiosk.conf "$root/etc/X11/xorg.conf.d/10-police-kiosk.conf"
 install -D -m 644 config/default.toml "$root/etc/police-kiosk/kiosk.toml"
 conffiles=(/etc/police-kiosk/kiosk.toml /etc/default/police-kiosk /etc/default/police-kiosk-central)
 if [[ -n $tuf_root ]]; then

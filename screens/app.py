@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
@@ -14,12 +15,22 @@ from screens.main_window import KeySwallower, KioskWindow
 from screens.translation import Translations
 
 
-def make_application(argv: list[str] | None = None) -> QApplication:
+def make_application(argv: list[str] | None = None, *, production: bool = False) -> QApplication:
+    """`production`: no input method plugin (set before the application exists, when Qt reads it)."""
+    if production:
+        without_input_method()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("police-kiosk")
     app.setFont(theme.base_font())
     app.setStyleSheet(theme.STYLE)
     return app
+
+
+def without_input_method() -> None:
+    """The kiosk draws its own keyboard (screens/steps.py EntryPage): Qt's virtual keyboard, IBus
+    or any other input method must never open over the screen, whatever the environment says."""
+    os.environ["QT_IM_MODULE"] = "none"
+    os.environ["QT_IM_MODULES"] = "none"
 
 
 _QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
@@ -65,8 +76,9 @@ def quit_on_signals(app: QApplication) -> None:
     clean-up runs: devices closed, outbox closed, workers joined."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         # Queued, not called: a signal that comes while the core is still starting (before the
-        # event loop runs) would otherwise be lost, and quit() before exec() does nothing.
-        signal.signal(signum, lambda *_: QTimer.singleShot(0, app.quit))
+        # event loop runs) would otherwise be lost, and quit() before exec() does nothing. exit(0),
+        # not quit(): Qt 6 cancels quit() when a window refuses to close, as production's do.
+        signal.signal(signum, lambda *_: QTimer.singleShot(0, lambda: app.exit(0)))
     # Python runs signal handlers only between bytecodes; Qt's loop runs in C. A timer hands
     # control back to Python a few times a second so a pending signal is seen.
     timer = QTimer(app)

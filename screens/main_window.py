@@ -197,11 +197,16 @@ class KioskWindow(QWidget):
 
 
 class KeySwallower(QObject):
-    """In production, keys that would leave or break the kiosk never reach a widget."""
+    """In production, keys that would leave or break the kiosk never reach a widget, and no
+    widget opens a context menu (a right-click or a long press on a touch screen would offer
+    copy, paste or "Insert Unicode control character"). Installed on the application, so it
+    covers every widget, those made later included."""
 
     BLOCKED = {Qt.Key_Escape, Qt.Key_F4, Qt.Key_Tab, Qt.Key_Super_L, Qt.Key_Super_R, Qt.Key_Meta}
 
     def eventFilter(self, obj, event):
+        if event.type() == QEvent.ContextMenu:
+            return True
         if event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride):
             if event.key() in self.BLOCKED or event.modifiers() & (Qt.AltModifier | Qt.ControlModifier | Qt.MetaModifier):
                 return True

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -126,6 +129,92 @@ def test_kiosk_session_runs_the_app_in_a_loop_without_blanking() -> None:
     assert re.search(r"while :; do\n\s+/usr/bin/kiosk run --production --fullscreen", session)
     desktop = (ROOT / "packaging" / "kiosk-session" / "police-kiosk.desktop").read_text(encoding="utf-8")
     assert "Exec=/usr/lib/police-kiosk/police-kiosk-session" in desktop
+
+
+SESSION = ROOT / "packaging" / "kiosk-session" / "police-kiosk-session"
+XORG_SNIPPET = ROOT / "packaging" / "xorg" / "10-police-kiosk.conf"
+
+
+def _xorg_sections(text: str) -> dict[str, dict[str, str]]:
+    """Section name -> {option: value} of an xorg.conf file; unbalanced sections fail."""
+    sections: dict[str, dict[str, str]] = {}
+    current = None
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if m := re.fullmatch(r'Section "(\w+)"', line):
+            assert current is None, f"nested section: {raw}"
+            current = sections.setdefault(m[1], {})
+        elif line == "EndSection":
+            assert current is not None, "EndSection without Section"
+            current = None
+        else:
+            m = re.fullmatch(r'Option "(\w+)" "([^"]*)"', line)
+            assert m and current is not None, f"unparsable line: {raw}"
+            current[m[1]] = m[2]
+    assert current is None, "section not closed"
+    return sections
+
+
+def test_xorg_snippet_keeps_the_keyboard_on_the_kiosk_and_the_screen_on() -> None:
+    flags = _xorg_sections(XORG_SNIPPET.read_text(encoding="utf-8"))["ServerFlags"]
+    assert flags["DontVTSwitch"] == "true"  # Ctrl+Alt+Fn
+    assert flags["DontZap"] == "true"  # Ctrl+Alt+Backspace
+    assert flags["DontZoom"] == "true"
+    for timer in ("BlankTime", "StandbyTime", "SuspendTime", "OffTime"):
+        assert flags[timer] == "0"
+
+
+def test_the_package_installs_the_xorg_snippet() -> None:
+    build = (ROOT / "packaging" / "build-deb.sh").read_text(encoding="utf-8")
+    assert ('install -D -m 644 packaging/xorg/10-police-kiosk.conf '
+            '"$root/etc/X11/xorg.conf.d/10-police-kiosk.conf"') in build
+
+
+def test_kiosk_session_leaves_no_keyboard_way_out_and_no_input_method() -> None:
+    session = SESSION.read_text(encoding="utf-8")
+    code = [line.split("#", 1)[0] for line in session.splitlines()]
+    assert "setxkbmap -option '' || true" in code
+    assert "QT_IM_MODULE=none" in code and "export QT_IM_MODULE QT_IM_MODULES" in code
+    everything = "\n".join(code) + (ROOT / "packaging" / "kiosk-session" / "police-kiosk.desktop").read_text()
+    for escape in ("xterm", "x-terminal-emulator", "terminal", "startx", "xfce", "lxsession"):
+        assert escape not in everything.lower()
+
+
+def test_kiosk_session_starts_kiosk_run_again_after_it_dies(tmp_path: Path) -> None:
+    """The session script itself, with stand-ins for X's programs and for /usr/bin/kiosk (the
+    one path changed): a kiosk that crashes is started again, with its arguments and without an
+    input method."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    for program in ("xset", "setxkbmap", "matchbox-window-manager", "logger"):
+        (fake_bin / program).write_text(f'#!/bin/sh\necho "{program} $*" >>"{tmp_path}/calls"\n')
+        (fake_bin / program).chmod(0o755)
+    runs = tmp_path / "runs"
+    kiosk = fake_bin / "kiosk"
+    kiosk.write_text(f'#!/bin/sh\necho "$* IM=$QT_IM_MODULE" >>"{runs}"\nexit 70\n')  # starts, then crashes
+    kiosk.chmod(0o755)
+    script = SESSION.read_text(encoding="utf-8")
+    assert script.count("/usr/bin/kiosk ") == 1
+    session = tmp_path / "session"
+    session.write_text(script.replace("/usr/bin/kiosk ", f"{kiosk} "))
+    env = {"PATH": f"{fake_bin}:/usr/bin:/bin", "QT_IM_MODULE": "qtvirtualkeyboard"}
+    proc = subprocess.Popen(["sh", str(session)], env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (not runs.exists() or len(runs.read_text().splitlines()) < 2):
+            time.sleep(0.1)
+        assert proc.poll() is None, "the session ended"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    started = runs.read_text().splitlines()
+    assert len(started) >= 2, "kiosk run was not started again"
+    assert started[0] == "run --production --fullscreen --config /etc/police-kiosk/kiosk.toml IM=none"
+    calls = (tmp_path / "calls").read_text()
+    assert "setxkbmap -option " in calls and "xset -dpms" in calls
+    assert "kiosk run exited with status 70; restarting in 3 s" in calls
 
 
 def test_lock_pins_every_line_exactly() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 
 import click
@@ -23,44 +25,69 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 # `app.exec()`'s answer when a new operator config was applied: the core starts again on it.
 RESTART_FOR_CONFIG = 75
 
+log = logging.getLogger("kiosk.run")
+
 
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Kiosk config (TOML).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config value, e.g. devices.printer.url=escpos+tcp://10.0.0.5:9100")
 @click.option("--fullscreen", is_flag=True, help="Fullscreen window.")
-@click.option("--production", is_flag=True, help="Frameless fullscreen; Esc, Alt+F4 and the like are swallowed.")
-def run(config_path, overrides, fullscreen, production):
+@click.option("--production", is_flag=True, help="Frameless fullscreen; Esc, Alt+F4 and the like are swallowed. "
+              "A kiosk that cannot start shows out of service and tries again.")
+@click.option("--retry-every", default=30.0, show_default=True, metavar="SECONDS",
+              help="In production, how often a kiosk that cannot start tries again.")
+def run(config_path, overrides, fullscreen, production, retry_every):
     """Start the kiosk application."""
     overrides = parse_overrides(overrides)
     try:
         local = load_config(config_path, overrides)
     except ConfigError as exc:
-        fail(str(exc))
-    from kiosk.central_client import CentralRejected, CentralUnavailable
-    from kiosk.config_updates.startup import start_with_fallback
+        if not production:
+            fail(str(exc))
+        local = None  # out of service until the file is fixed (start() says why)
     from kiosk.diagnostics import Diagnostics
     from kiosk.gui_pulse import GuiPulse
-    from kiosk.logs import setup_logging
-    from offline_queue import KeyFileError
+    from kiosk.logs import add_log_file, setup_logging
     from screens.app import keep_alive, log_qt_messages, make_application, make_window, quit_on_signals
     from screens.diagnostics import attach_diagnostics
     from screens.remote_capture import attach_remote_capture
+    from screens.start_failure import keep_pulse, show_start_failure, wait_to_try_again
 
-    setup_logging(local.data_path("logs"), max_bytes=local.logs.max_bytes, backups=local.logs.backups)
+    setup_logging()
+    logs_on_disk = local is not None and _log_to_disk(add_log_file, local, fail_hard=not production)
     log_qt_messages()
-    app = make_application()
+    app = make_application(production=production)
     quit_on_signals(app)
     pulse = GuiPulse()  # systemd's watchdog and the heartbeat's word on the screen
 
     def start(applied: threading.Event):
-        try:
-            core, _config = start_with_fallback(config_path, overrides,
-                                                lambda c: start_core(c, config_path, overrides, applied))
-        except ConfigError as exc:
-            fail(str(exc))
-        except (CentralUnavailable, CentralRejected, KeyFileError, RuntimeError, OSError) as exc:
-            fail(f"kiosk cannot start: {exc}")
+        nonlocal logs_on_disk
+        screen = ticking = None
+        while True:
+            try:
+                core = start_once(config_path, overrides, applied)
+                break
+            except StartFailure as failure:
+                if not production:
+                    fail(failure.message)
+                log.error("kiosk cannot start (%s): %s; out of service, trying again in %g s",
+                          failure.code, failure.message, retry_every)
+                if screen is None or screen.code != failure.code:
+                    if screen is not None:
+                        screen.shutdown()
+                    screen = show_start_failure(failure.code)
+                if ticking is None:
+                    ticking = keep_pulse(app, pulse)  # the kiosk answers, out of service: no restart loop
+                if not wait_to_try_again(app, retry_every):
+                    screen.shutdown()
+                    sys.exit(0)  # SIGTERM while out of service: a clean stop
+        if screen is not None:
+            log.info("kiosk started after being out of service (%s)", screen.code)
+            ticking.stop()
+            screen.shutdown()
+        if not logs_on_disk:
+            logs_on_disk = _log_to_disk(add_log_file, core.config, fail_hard=False)
         return core
 
     def show(core):
@@ -78,6 +105,53 @@ def run(config_path, overrides, fullscreen, production):
         return close
 
     serve_cores(app, start, show)
+
+
+class StartFailure(Exception):
+    """Why the kiosk cannot start: a short code for technicians (on the out-of-service screen)
+    and one line for the log. Never personal data: these say what is missing, not whose."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message.replace("\n", " ")
+
+
+def start_once(config_path, overrides, applied: threading.Event):
+    """A started core, or StartFailure."""
+    from kiosk.central_client import CentralRejected, CentralUnavailable
+    from kiosk.config_updates.startup import start_with_fallback
+    from offline_queue import KeyFileError
+
+    try:
+        core, _config = start_with_fallback(config_path, overrides,
+                                            lambda c: start_core(c, config_path, overrides, applied))
+        return core
+    except ConfigError as exc:
+        raise StartFailure("E-CONFIG", str(exc)) from None
+    except CentralUnavailable as exc:
+        raise StartFailure("E-CENTRAL", f"kiosk cannot start: {exc}") from None
+    except CentralRejected as exc:
+        raise StartFailure("E-ENROL", f"kiosk cannot start: {exc}") from None
+    except KeyFileError as exc:
+        raise StartFailure("E-KEYS", f"kiosk cannot start: {exc}") from None
+    except OSError as exc:  # data dir not writable, disk full, a device node gone
+        raise StartFailure("E-SYSTEM", f"kiosk cannot start: {exc}") from None
+    except RuntimeError as exc:  # no credentials and the like (kiosk/core.py)
+        raise StartFailure("E-START", f"kiosk cannot start: {exc}") from None
+    except Exception as exc:  # a fault of ours: still one line and out of service, not a crash loop
+        raise StartFailure("E-INTERNAL", f"kiosk cannot start: {type(exc).__name__}: {exc}") from None
+
+
+def _log_to_disk(add_log_file, config, *, fail_hard: bool) -> bool:
+    try:
+        add_log_file(config.data_path("logs"), max_bytes=config.logs.max_bytes, backups=config.logs.backups)
+        return True
+    except OSError as exc:
+        if fail_hard:
+            fail(f"kiosk cannot start: {exc}")
+        log.error("no log file in %s: %s; logging to stderr only", config.data_path("logs"), exc)
+        return False
 
 
 def serve_cores(app, start, show) -> None:
