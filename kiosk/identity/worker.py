@@ -10,6 +10,7 @@ again when it has died.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import select
@@ -20,6 +21,7 @@ import threading
 import time
 from typing import Any
 
+log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!I")
 LOAD_TIMEOUT_S = 60.0  # model load is ~1.7 s alone; generous for a busy 2-core box
 CALL_TIMEOUT_S = 20.0
@@ -75,9 +77,15 @@ class FaceWorker:
 
     def prewarm(self) -> threading.Thread:
         """Start the worker and load the models in the background (after the kiosk is up)."""
-        thread = threading.Thread(target=self.ensure_started, name="face-worker-prewarm", daemon=True)
+        thread = threading.Thread(target=self._prewarm, name="face-worker-prewarm", daemon=True)
         thread.start()
         return thread
+
+    def _prewarm(self) -> None:
+        try:
+            self.ensure_started()
+        except WorkerUnavailable as exc:  # the first face check tries again (or the kiosk is stopping)
+            log.warning("%s", exc)
 
     def ensure_started(self) -> None:
         with self._lock:
@@ -94,6 +102,11 @@ class FaceWorker:
         return self._call("photo", image, limits)
 
     def close(self) -> None:
+        # Killed first, without the lock: a model load or a call under way (which holds it) ends
+        # at once, so a stop never waits for the models to finish loading.
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
         with self._lock:
             self._stop_locked()
 
