@@ -4,7 +4,8 @@ Each side effect of a visit is journaled in the outbox as it happens (`Outbox.vi
 the visit moves on: `card_read`, `identity_checked`, `central_<operation>` (central answered: an
 application issued, a photo stored, a card looked up; `accepted_offline` when it was not asked),
 `paid` / `refunded`, `<receipt|document>_printing` before a print and `_printed` after it. The
-card hand-out's own journal adds `card_moved`, `card_presented`, `card_taken`, `card_retracted`.
+card hand-out's own journal adds `card_moved`, `card_presenting`, `card_presented`, `card_taken`,
+`card_retracted`.
 The visit's record clears its steps in the same transaction, so a visit with steps and no record
 is one a kill -9 or a power cut interrupted.
 
@@ -27,8 +28,8 @@ from offline_queue.outbox import OutboxFull
 log = logging.getLogger(__name__)
 
 # The hand-out journal's states (kiosk/card_handout.py) as steps of the visit.
-HANDOUT_STEPS = {"at_read": "card_moved", "presented": "card_presented", "taken": "card_taken",
-                 "retracted": "card_retracted"}
+HANDOUT_STEPS = {"at_read": "card_moved", "presenting": "card_presenting", "presented": "card_presented",
+                 "taken": "card_taken", "retracted": "card_retracted"}
 
 
 def interrupted_record(outbox, visit_id: str, service: str, kiosk_id: str, *, more_done=()) -> dict:
