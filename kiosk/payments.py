@@ -131,6 +131,8 @@ def reconcile(outbox, central, *, kiosk_id: str, busy_visit: str | None = None,
             return
         record = interrupted_record(outbox, entry["visit_id"], entry["service"], kiosk_id,
                                    more_done=("paid",) if outcome == "delivered" else ())
+        if outcome is None:  # settled before the stop: the visit's steps say how
+            outcome = "delivered" if "paid" in record["done"] else "refunded" if "refunded" in record["done"] else None
         record["payment"] = {"order_id": entry["order_id"], "outcome": outcome}
         outbox.record_visit(entry["visit_id"], "interrupted", record)
         log.warning("visit %s stopped around its payment (%s): recorded as interrupted", entry["visit_id"], outcome)

@@ -33,5 +33,5 @@ def run(ctx, visit, stage) -> None:
     except ServiceRefused as exc:
         ctx.session.stage_failed(visit.id, stage.id, exc.message)
         return
-    ctx.did(visit, f"central_{stage.operation}", result.reference)
+    ctx.did(visit, f"central_{stage.operation}", result.reference if result is not None else None)
     ctx.session.stage_done(visit.id, stage.id, result)

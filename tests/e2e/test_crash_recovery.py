@@ -127,7 +127,7 @@ def test_kill_9_at_a_side_effect_records_the_visit_interrupted_and_redoes_nothin
         until(lambda: offered, timeout=20, what=f"{service} offered again")
         assert offered == {"unrecorded": [], "open": [], "unfinished": []}
         assert wait_delivered(restarted, 1)
-        time.sleep(1.0)  # anything the restart would redo, it does at once
+        time.sleep(0.5)  # anything the restart would redo, it does at once
         assert effects(env) == at_kill, "the restart printed, charged or moved a card again"
     finally:
         restarted.stop()
