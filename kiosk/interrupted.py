@@ -3,19 +3,18 @@
 Each side effect of a visit is journaled in the outbox as it happens (`Outbox.visit_step`), before
 the visit moves on: `card_read`, `identity_checked`, `central_<operation>` (central answered: an
 application issued, a photo stored, a card looked up; `accepted_offline` when it was not asked),
-`paid` / `refunded`, `<receipt|document>_printing` before a print and `_printed` after it. The
-card hand-out's own journal adds `card_moved`, `card_presenting`, `card_presented`, `card_taken`,
-`card_retracted`.
-The visit's record clears its steps in the same transaction, so a visit with steps and no record
-is one a kill -9 or a power cut interrupted.
+`paid` / `refunded`, `<receipt|document>_printing` before a print, `_printed` or `_not_printed`
+after it. The card hand-out's own journal adds `card_moved`, `card_presenting`, `card_presented`,
+`card_taken`, `card_retracted`. The visit's record clears its steps in the same transaction, so a
+visit with steps and no record is one a kill -9 or a power cut interrupted.
 
 On restart each such visit is recorded once as `interrupted` with its steps (`done`). A visit in
 the payment ledger is recorded by the payment reconciler (kiosk/payments.py) once central has
 said what became of its order, a hand-out's by the core once the dispenser has said where the
 card is; both carry the same `done`. Nothing is redone: the restart never prints, charges or
-moves a card for an interrupted visit. A print that began counts as printed in the record (the
-job may have come out: central then refuses a reprint at a kiosk, a counter gives another copy),
-which `done` tells from a print known to have finished.
+moves a card for an interrupted visit. A print that began and is not known to have failed counts
+as printed in the record (the job may have come out: central then refuses a reprint at a kiosk,
+and a counter gives another copy); `done` tells it from a print known to have finished.
 """
 
 from __future__ import annotations
@@ -44,10 +43,15 @@ def interrupted_record(outbox, visit_id: str, service: str, kiosk_id: str, *, mo
         "done": done,
         # What central answered, by number: its document is marked printed when the print began.
         "result": None if issued is None else {"reference": issued[1]},
-        "receipt_printed": "receipt_printing" in done,
-        "document_printed": "document_printing" in done,
+        "receipt_printed": printed(done, "receipt"),
+        "document_printed": printed(done, "document"),
         "ended_at": datetime.now(timezone.utc).isoformat(),
     }
+
+
+def printed(done: list[str], what: str) -> bool:
+    """A print that began and is not known to have failed may have come out: it counts."""
+    return f"{what}_printing" in done and f"{what}_not_printed" not in done
 
 
 def handout_done(journal, visit_id: str) -> list[str]:

@@ -43,6 +43,7 @@ def run(ctx, visit, stage) -> None:
     except DeviceError as exc:
         log.error("%s failed: %s: %s", action, exc.kind, exc.message)
         visit.printed[action] = False
+        ctx.did(visit, f"{what}_not_printed")  # known to have failed: reprintable after a stop too
         ctx.session.stage_problem(visit.id, stage.id, PROBLEMS.get(action, "device_action_failed"))
     ctx.session.stage_done(visit.id, stage.id)
 
