@@ -22,6 +22,7 @@ import httpx
 from kiosk.config import KioskConfig
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
+from support.kiosk_core import until
 
 # What the citizen answers, per question (stage id → choice), when there is a choice to make.
 CHOICES = {"method": {"traffic_fines": "card", "id_card_pickup": "id_number"}, "purpose": "employment",
@@ -34,10 +35,9 @@ def main(config_file: str, service: str, payment_control: str) -> None:
     core = KioskCore(config, fingerprint_template=DemoEnvironment.fingerprint_template).start()
     session = core.session
     until(lambda: session.view().state == "attract" and core._availability.get(service, "") is None,
-          why=lambda: f"{session.view().state} {core._availability}")
+          what=f"{service} available")
     session.touch()
-    until(lambda: dict((t.id, t.available) for t in session.view().tiles).get(service),
-          why=lambda: f"{session.view().state} {core._availability}")
+    until(lambda: dict((t.id, t.available) for t in session.view().tiles).get(service), what=f"the {service} tile")
     say("ready")
     session.choose_service(service)
     seen, paid = None, set()
@@ -67,23 +67,12 @@ def main(config_file: str, service: str, payment_control: str) -> None:
             session.confirm()
         elif view.state == "pay":
             code = until(lambda: (lambda v: v.payment.qr_url if v.state == "pay" and v.payment else
-                                  "gone" if v.state != "pay" else None)(session.view()))
+                                  "gone" if v.state != "pay" else None)(session.view()), what="the QR code")
             if code != "gone" and code not in paid:
                 paid.add(code)
                 httpx.post(f"{payment_control}/pay", json={"qr_url": code}, timeout=10).raise_for_status()
         elif view.state == "capture_photo" and view.photo is not None and view.photo.photo:
             session.accept_photo(view.stage_id)
-
-
-def until(predicate, timeout: float = 30.0, why=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    say(f"stuck {why()}")
-    raise SystemExit(3)
 
 
 def say(line: str) -> None:
