@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +33,7 @@ from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
 from kiosk.identity.verifier import FaceSettings
 from kiosk.identity.worker import FaceWorker
+from kiosk.interrupted import handout_done, interrupted_record, record_interrupted
 from kiosk.local_control import SOCKET_NAME, ControlServer, kiosk_commands
 from kiosk.maintenance import Maintenance
 from kiosk.payments import reconcile
@@ -163,6 +163,7 @@ class KioskCore:
     def start(self, *, ticker: bool = True) -> "KioskCore":
         self.session.subscribe(self._speak)
         self._reconcile_payments()
+        self._record_interrupted()
         self.devices.start()
         self.control.start()
         self._settle_handouts()
@@ -369,6 +370,18 @@ class KioskCore:
             log.exception("payment reconciliation failed")
         self.refresh_availability()
 
+    def _record_interrupted(self) -> None:
+        """Before any service is offered: record the visits a stop interrupted with what they had
+        done (kiosk/interrupted.py); those with a payment or a card hand-out are recorded once
+        their order or their card is settled. Never raises: the visits stay for the next start."""
+        journal = self.handout_journal
+        handouts = set() if journal is None else \
+            {v for v, _s in journal.unfinished()} | {ended.visit_id for ended in journal.finished()}
+        try:
+            record_interrupted(self.outbox, self.config.kiosk.id, skip=handouts | self._own_visits)
+        except Exception:  # a bug here must not keep the kiosk from serving
+            log.exception("interrupted visits not recorded")
+
     def _settle_handouts(self) -> None:
         """Before the pickup service is offered: settle every hand-out a stop interrupted, from
         where the dispenser says the card is, and record each visit that did not record itself
@@ -390,12 +403,11 @@ class KioskCore:
             if ended.visit_id in self._own_visits or ended.visit_id == busy \
                     or self.outbox.visit_outcome(ended.visit_id) is not None:
                 continue
+            record = interrupted_record(self.outbox, ended.visit_id, service, self.config.kiosk.id,
+                                        more_done=handout_done(journal, ended.visit_id))
+            record["handout"] = {"state": ended.state, "reason": ended.reason}
             try:
-                self.outbox.record_visit(ended.visit_id, "interrupted", {
-                    "visit_id": ended.visit_id, "kiosk_id": self.config.kiosk.id, "service": service,
-                    "outcome": "interrupted", "handout": {"state": ended.state, "reason": ended.reason},
-                    "ended_at": datetime.now(timezone.utc).isoformat(),
-                })
+                self.outbox.record_visit(ended.visit_id, "interrupted", record)
             except OutboxFull as exc:
                 log.error("visit %s not recorded: %s", ended.visit_id, exc)
                 continue

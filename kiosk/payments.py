@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from common.money import require_fen
 from common.orders import reference  # noqa: F401  (the short number on screens and receipts)
 from kiosk.central_client import CentralRejected, CentralUnavailable
+from kiosk.interrupted import interrupted_record
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +129,12 @@ def reconcile(outbox, central, *, kiosk_id: str, busy_visit: str | None = None,
     def record_interrupted(entry: dict, outcome: str | None) -> None:
         if entry["visit_id"] in own_visits or outbox.visit_outcome(entry["visit_id"]) is not None:
             return
-        outbox.record_visit(entry["visit_id"], "interrupted", {
-            "visit_id": entry["visit_id"], "kiosk_id": kiosk_id, "service": entry["service"],
-            "outcome": "interrupted", "payment": {"order_id": entry["order_id"], "outcome": outcome},
-            "receipt_printed": False, "ended_at": datetime.now(timezone.utc).isoformat(),
-        })
+        record = interrupted_record(outbox, entry["visit_id"], entry["service"], kiosk_id,
+                                   more_done=("paid",) if outcome == "delivered" else ())
+        if outcome is None:  # settled before the stop: the visit's steps say how
+            outcome = "delivered" if "paid" in record["done"] else "refunded" if "refunded" in record["done"] else None
+        record["payment"] = {"order_id": entry["order_id"], "outcome": outcome}
+        outbox.record_visit(entry["visit_id"], "interrupted", record)
         log.warning("visit %s stopped around its payment (%s): recorded as interrupted", entry["visit_id"], outcome)
 
     for entry in outbox.unrecorded_paid_visits():

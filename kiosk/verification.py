@@ -98,13 +98,17 @@ class Preview:
 
 
 def run_check(visit, check: IdentityCheck, *, session, devices, preview: Preview,
-              usable: Callable[[str], bool], still_verifying: Callable[[], bool]) -> None:
+              usable: Callable[[str], bool], still_verifying: Callable[[], bool],
+              verified: Callable[[], None] = lambda: None) -> None:
     """Drive the identity policy to its end for `visit` (on a core worker thread); reports each
-    step to the session and finishes with `session.verify_finished`."""
+    step to the session and finishes with `session.verify_finished` (after `verified()` when the
+    citizen passed)."""
     verification: Verification = visit.verification
     step = check.first
     while True:
         if step.action in ("verified", "refused", "locked"):
+            if step.action == "verified":
+                verified()
             session.verify_finished(visit.id, step)
             return
         if not still_verifying():

@@ -133,6 +133,14 @@ class Outbox:
                 "service TEXT NOT NULL, state TEXT NOT NULL, opened_at FLOAT NOT NULL, "
                 "settled_at FLOAT) WITHOUT ROWID"
             )
+            # What each visit under way has already done (card read, paid, printing, …), so a
+            # kiosk killed mid-visit records it as interrupted with those steps on restart
+            # (kiosk/interrupted.py). Step names and certificate numbers only: nothing personal.
+            # The visit's record clears its steps in the same transaction.
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS visit_steps (visit_id TEXT NOT NULL, step TEXT NOT NULL, "
+                "service TEXT NOT NULL, reference TEXT, at FLOAT NOT NULL, UNIQUE (visit_id, step))"
+            )
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
@@ -178,6 +186,7 @@ class Outbox:
                 "updated_at = excluded.updated_at",
                 [visit_id, outcome, now],
             )
+            db.execute("DELETE FROM visit_steps WHERE visit_id = ?", [visit_id])
         self._inserted()
 
     def enqueue(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
@@ -188,6 +197,33 @@ class Outbox:
                 return False
         self._inserted()
         return True
+
+    # -- a visit's steps ----------------------------------------------------------------------
+
+    def visit_step(self, visit_id: str, service: str, step: str, reference: str | None = None) -> None:
+        """`step` of the visit happened (or, for a print, began): kept until the visit's record
+        is written. Once per step; nothing once the visit is recorded."""
+        with self._writing() as db:
+            db.execute("INSERT INTO visit_steps (visit_id, step, service, reference, at) "
+                       "SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM visits WHERE visit_id = ?) "
+                       "ON CONFLICT DO NOTHING", [visit_id, step, service, reference, self._clock(), visit_id])
+
+    def visit_steps(self, visit_id: str) -> list[tuple[str, str | None]]:
+        """(step, reference) of an unrecorded visit, in the order they happened."""
+        with self._lock:
+            return [tuple(row) for row in self._db.execute(
+                "SELECT step, reference FROM visit_steps WHERE visit_id = ? ORDER BY rowid", [visit_id]).fetchall()]
+
+    def unrecorded_visits(self) -> list[dict[str, Any]]:
+        """Visits with steps and no record that are not in the payment ledger (the payment
+        reconciler records those): what a stop interrupted."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT visit_id, service, min(rowid) FROM visit_steps s WHERE "
+                "NOT EXISTS (SELECT 1 FROM visits v WHERE v.visit_id = s.visit_id) AND "
+                "NOT EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = s.visit_id) "
+                "GROUP BY visit_id ORDER BY min(rowid)").fetchall()
+        return [{"visit_id": visit_id, "service": service} for visit_id, service, _first in rows]
 
     # -- payments ----------------------------------------------------------------------------
 

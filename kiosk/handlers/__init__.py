@@ -5,11 +5,15 @@ own between visits."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.config import KioskConfig
+from offline_queue.outbox import OutboxFull
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +38,15 @@ class StageContext:
         session = self.session
         return (not self.stop.is_set() and session.visit is visit
                 and visit.stage_id == stage.id)
+
+    def did(self, visit, step: str, reference: str | None = None) -> None:
+        """A side effect of the visit happened (a print: began), journaled before the visit
+        moves on, so a restart after a kill records the visit as interrupted with it
+        (kiosk/interrupted.py). A full outbox loses the step, not the visit."""
+        try:
+            self.outbox.visit_step(visit.id, visit.service_id, step, reference)
+        except OutboxFull as exc:
+            log.error("step %s of visit %s not journaled: %s", step, visit.id, exc)
 
     def usable(self, device: str) -> bool:
         status = self.devices.statuses().get(device)

@@ -19,16 +19,19 @@ DOCUMENT_WAIT_S = 20.0
 def run(ctx, visit, stage) -> None:
     service = ctx.services[visit.service_id]
     action = stage.action
+    what = action.removeprefix("print_")  # receipt | document
     try:
         if action == "print_receipt":
             receipt = service.receipt(visit)
             with ctx.devices.in_use("printer") as printer:
+                ctx.did(visit, "receipt_printing")
                 printer.print_receipt(receipt)
         elif action == "print_document":
             from kiosk.documents import render_pdf
 
             pdf = render_pdf(service.document(visit))
             with ctx.devices.in_use("docprinter") as printer:
+                ctx.did(visit, "document_printing")
                 job = printer.print_pdf(pdf, title=f"{service.id} {visit.result.reference or visit.id}",
                                         job_key=f"{visit.id}:{stage.id}")
                 del pdf
@@ -36,9 +39,11 @@ def run(ctx, visit, stage) -> None:
         else:  # Service.steps refuses such a service at start-up; this is only a guard
             raise NotImplementedError(f"device action {action!r} is not built yet")
         visit.printed[action] = True
+        ctx.did(visit, f"{what}_printed")
     except DeviceError as exc:
         log.error("%s failed: %s: %s", action, exc.kind, exc.message)
         visit.printed[action] = False
+        ctx.did(visit, f"{what}_not_printed")  # known to have failed: reprintable after a stop too
         ctx.session.stage_problem(visit.id, stage.id, PROBLEMS.get(action, "device_action_failed"))
     ctx.session.stage_done(visit.id, stage.id)
 

@@ -23,6 +23,9 @@ def run(ctx, visit, stage) -> None:
             ctx.session.stage_failed(visit.id, stage.id, "central_unreachable")
             return
         result = service.accept_offline(stage.operation, visit)
+        ctx.did(visit, "accepted_offline", result.reference)
+        ctx.session.stage_done(visit.id, stage.id, result)
+        return
     except CentralRejected as exc:
         log.error("central rejected the request: %s", exc)
         ctx.session.stage_failed(visit.id, stage.id, "central_rejected")
@@ -30,4 +33,5 @@ def run(ctx, visit, stage) -> None:
     except ServiceRefused as exc:
         ctx.session.stage_failed(visit.id, stage.id, exc.message)
         return
+    ctx.did(visit, f"central_{stage.operation}", result.reference if result is not None else None)
     ctx.session.stage_done(visit.id, stage.id, result)

@@ -37,6 +37,7 @@ def run(ctx, visit, stage) -> None:
                 continue
             if stage.identity == "policy":
                 visit.verification = ctx.identity.prepare(card)
+            ctx.did(visit, "card_read")
             session.card_read(visit.id, card)
             if session.visit is not visit and visit.verification is not None:  # ended meanwhile
                 visit.verification.wipe()

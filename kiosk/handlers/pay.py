@@ -64,6 +64,8 @@ def run(ctx, visit, stage) -> None:
         return
     ctx.outbox.payment_settled(order_id, order.settled_record(visit.id))
     visit.payment = order
+    if order.outcome in ("delivered", "refunded"):
+        ctx.did(visit, "paid" if order.outcome == "delivered" else "refunded")
     if order.outcome in FAILED:
         ctx.session.stage_failed(visit.id, stage.id, FAILED[order.outcome])
         return

@@ -80,4 +80,5 @@ def run(ctx, visit, stage) -> None:
     verification.check = parts.policy.begin(visit.service_id, subject,
                                             fallback_on_mismatch=stage.fallback == "always")
     run_check(visit, verification.check, session=ctx.session, devices=ctx.devices, preview=parts.preview,
-              usable=ctx.usable, still_verifying=lambda: ctx.still_at(visit, stage))
+              usable=ctx.usable, still_verifying=lambda: ctx.still_at(visit, stage),
+              verified=lambda: ctx.did(visit, "identity_checked"))

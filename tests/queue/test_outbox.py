@@ -220,3 +220,18 @@ def test_committed_visit_survives_kill_9(tmp_path):
         assert outbox.visit_outcome("v-1") == "completed"
         [item] = outbox.due(10)
         assert item.payload["id_number"] == ID_NUMBER
+
+
+def test_a_visits_steps_last_until_its_record_and_the_ledger_owns_paid_visits(outbox):
+    outbox.visit_step("v-1", "no_criminal_record", "card_read")
+    outbox.visit_step("v-1", "no_criminal_record", "central_apply", "NCR-0001")
+    outbox.visit_step("v-1", "no_criminal_record", "card_read")  # once per step
+    outbox.visit_step("v-2", "traffic_fines", "card_read")
+    outbox.payment_opened("v-2:pay", "v-2", "traffic_fines", {"stage": "pay"})
+    assert outbox.visit_steps("v-1") == [("card_read", None), ("central_apply", "NCR-0001")]
+    assert outbox.unrecorded_visits() == [{"visit_id": "v-1", "service": "no_criminal_record"}]
+    outbox.record_visit("v-1", "interrupted", {"service": "no_criminal_record"})
+    outbox.visit_step("v-1", "no_criminal_record", "receipt_printing")  # recorded: nothing more
+    assert outbox.visit_steps("v-1") == [] and outbox.unrecorded_visits() == []
+    with _raw(outbox) as db:
+        assert db.execute("SELECT count(*) FROM visit_steps WHERE visit_id = 'v-1'").fetchone() == (0,)
