@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import gc
 import json
 import os
 import re
@@ -66,6 +68,7 @@ class Sample:
     threads: int
     tasks: int
     sqlite_bytes: dict[str, int]
+    retained_kb: int = 0  # RSS once garbage is collected and malloc has given free pages back
 
 
 @dataclass
@@ -90,7 +93,7 @@ class SoakResult:
         if len(values) < 4:
             values = [getattr(s, what) for s in self.samples]
         quarter = max(1, len(values) // 4)
-        pick = statistics.median if what == "rss_kb" else min
+        pick = statistics.median if what.endswith("_kb") else min
         return pick(values[-quarter:]) - pick(values[:quarter])
 
 
@@ -119,9 +122,19 @@ def sqlite_sizes(data_dir: Path) -> dict[str, int]:
     return sizes
 
 
+def retained_rss_kb() -> int:
+    """RSS after a full collection and malloc_trim: what the process still holds, without the
+    free heap pages glibc keeps for later (which make raw RSS swing by tens of MB visit to visit)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return rss_kb()
+
+
 def sample(visits: int, started: float, data_dir: Path) -> Sample:
-    return Sample(visits, time.monotonic() - started, rss_kb(), open_fds(), threading.active_count(),
-                  len(os.listdir("/proc/self/task")), sqlite_sizes(data_dir))
+    raw = rss_kb()
+    return Sample(visits, time.monotonic() - started, raw, open_fds(), threading.active_count(),
+                  len(os.listdir("/proc/self/task")), sqlite_sizes(data_dir), retained_rss_kb())
 
 
 # ---- the citizen ----------------------------------------------------------------------------
@@ -326,7 +339,7 @@ def _citizen(kiosk: SoakKiosk, faults: Faults, result: SoakResult, every: int, d
                     wait_served(kiosk)
                     result.samples.append(sample(done, started, data_dir))
                     s = result.samples[-1]
-                    log(f"  {done} visits, {s.seconds:.0f} s: RSS {s.rss_kb / 1024:.1f} MB, {s.fds} fds, "
+                    log(f"  {done} visits, {s.seconds:.0f} s: RSS {s.rss_kb / 1024:.1f} MB ({s.retained_kb / 1024:.1f} trimmed), {s.fds} fds, "
                         f"{s.threads} threads ({s.tasks} tasks)")
         result.visits = done
     except BaseException as exc:  # handed to the main thread
@@ -356,9 +369,9 @@ def _pump_while(thread: threading.Thread, qt: bool) -> None:
 # ---- the report -----------------------------------------------------------------------------
 def write_csv(result: SoakResult, path: Path) -> None:
     databases = sorted({name for s in result.samples for name in s.sqlite_bytes})
-    lines = [",".join(["visits", "seconds", "rss_kb", "fds", "threads", "tasks", *databases])]
+    lines = [",".join(["visits", "seconds", "rss_kb", "retained_kb", "fds", "threads", "tasks", *databases])]
     for s in result.samples:
-        lines.append(",".join(map(str, [s.visits, round(s.seconds, 1), s.rss_kb, s.fds, s.threads, s.tasks,
+        lines.append(",".join(map(str, [s.visits, round(s.seconds, 1), s.rss_kb, s.retained_kb, s.fds, s.threads, s.tasks,
                                         *(s.sqlite_bytes.get(name, 0) for name in databases)])))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -371,9 +384,11 @@ def draw_png(result: SoakResult, path: Path) -> None:
     if QGuiApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QGuiApplication([])  # noqa: F841
-    series = [("RSS (MB)", [s.rss_kb / 1024 for s in result.samples], QColor("#1f77b4")),
-              ("open fds", [s.fds for s in result.samples], QColor("#d62728")),
-              ("threads (OS tasks)", [s.tasks for s in result.samples], QColor("#2ca02c"))]
+    series = [("RSS (MB): raw (blue), after gc + malloc_trim (orange)",
+               [([s.rss_kb / 1024 for s in result.samples], QColor("#1f77b4")),
+                ([s.retained_kb / 1024 for s in result.samples], QColor("#ff7f0e"))]),
+              ("open fds", [([s.fds for s in result.samples], QColor("#d62728"))]),
+              ("threads (OS tasks)", [([s.tasks for s in result.samples], QColor("#2ca02c"))])]
     xs = [s.visits for s in result.samples]
     width, panel, left, right, top = 900, 200, 80, 20, 40
     image = QImage(width, top + panel * len(series) + 40, QImage.Format_RGB32)
@@ -384,10 +399,10 @@ def draw_png(result: SoakResult, path: Path) -> None:
     p.drawText(QRectF(0, 5, width, 25), Qt.AlignCenter,
                f"soak: {result.visits} visits in {result.seconds / 60:.0f} min (x: visits done)")
     x_max = max(xs) or 1
-    for i, (label, ys, colour) in enumerate(series):
+    for i, (label, lines) in enumerate(series):
         y0 = top + i * panel
         plot = QRectF(left, y0 + 20, width - left - right, panel - 45)
-        lo, hi = min(ys), max(ys)
+        lo, hi = min(min(ys) for ys, _ in lines), max(max(ys) for ys, _ in lines)
         pad = max((hi - lo) * 0.1, 1.0)
         lo, hi = max(0.0, lo - pad), hi + pad
         p.setPen(QPen(QColor("#888888"), 1))
@@ -398,10 +413,11 @@ def draw_png(result: SoakResult, path: Path) -> None:
             p.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignRight | Qt.AlignVCenter, f"{value:.0f}")
         p.drawText(QRectF(left, plot.bottom() + 2, 60, 16), Qt.AlignLeft, "0")
         p.drawText(QRectF(plot.right() - 60, plot.bottom() + 2, 60, 16), Qt.AlignRight, str(x_max))
-        points = QPolygonF([QPointF(plot.left() + plot.width() * x / x_max,
-                                    plot.bottom() - plot.height() * (y - lo) / (hi - lo)) for x, y in zip(xs, ys)])
-        p.setPen(QPen(colour, 2))
-        p.drawPolyline(points)
+        for ys, colour in lines:
+            points = QPolygonF([QPointF(plot.left() + plot.width() * x / x_max,
+                                        plot.bottom() - plot.height() * (y - lo) / (hi - lo)) for x, y in zip(xs, ys)])
+            p.setPen(QPen(colour, 2))
+            p.drawPolyline(points)
     p.end()
     if not image.save(str(path), "PNG"):
         raise OSError(f"could not write {path}")
@@ -433,6 +449,8 @@ def markdown(result: SoakResult, command: str, png: str | None) -> str:
         "|---|---:|---:|---:|---:|",
         f"| RSS (MB) | {first.rss_kb / 1024:.1f} | {warm.rss_kb / 1024:.1f} | {last.rss_kb / 1024:.1f} | "
         f"{result.growth('rss_kb') / 1024:+.1f} |",
+        f"| RSS after gc + malloc_trim (MB) | {first.retained_kb / 1024:.1f} | {warm.retained_kb / 1024:.1f} | "
+        f"{last.retained_kb / 1024:.1f} | {result.growth('retained_kb') / 1024:+.1f} |",
         f"| open fds | {first.fds} | {warm.fds} | {last.fds} | {result.growth('fds'):+.0f} |",
         f"| Python threads | {first.threads} | {warm.threads} | {last.threads} | {result.growth('threads'):+.0f} |",
         f"| OS threads (/proc/self/task) | {first.tasks} | {warm.tasks} | {last.tasks} | "
@@ -480,14 +498,17 @@ def main() -> int:
     parser.add_argument("--central-down", type=float, default=20.0, help="seconds central is down")
     parser.add_argument("--docs", type=Path, default=None, help="replace the soak section of this markdown file")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])  # noqa: F841 (kept alive for the window)
+    from bench_transitions import offscreen_portrait_screen  # bench/ is on the path: run as a script
+
     command = ".venv/bin/python bench/soak.py " + shlex.join(sys.argv[1:])
     print(command, flush=True)
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
+        # The kiosk's 1080×1920 panel (the plain offscreen screen would cap the window at 800×800).
+        os.environ["QT_QPA_PLATFORM"] = offscreen_portrait_screen(tmp)
+        app = QApplication(sys.argv[:1])  # noqa: F841 (kept alive for the window)
         out = args.out or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         result = run_soak(args.visits, Path(tmp) / "env", every=args.every, seed=args.seed,
