@@ -97,7 +97,7 @@ class SoakResult:
         pick = statistics.median if what.endswith("_kb") else min
         return pick(values[-quarter:]) - pick(values[:quarter])
 
-    def settled_within_early(self, what: str) -> bool:
+    def settled_within_early(self, what: str, slack: int = 0) -> bool:
         """No growth of a count that transients make jitter: the lowest level of the last quarter is
         not above the highest of the first quarter after the warm-up. The in-process central,
         payment simulator and printer emulator hold server-side sockets and connection threads for
@@ -105,7 +105,7 @@ class SoakResult:
         leak of one per visit, or one per few dozen, ends above the early range."""
         values = [getattr(s, what) for s in self.samples if s.visits >= WARMUP_FRACTION * self.visits]
         quarter = max(1, len(values) // 4)
-        return min(values[-quarter:]) <= max(values[:quarter])
+        return min(values[-quarter:]) <= max(values[:quarter]) + slack
 
 
 # ---- the process, from /proc/self -----------------------------------------------------------

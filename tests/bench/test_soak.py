@@ -23,6 +23,12 @@ VISITS = 160  # ~2 minutes on a loaded 2-core machine
 # flat (docs/performance.md). The two quarters lie ~110 visits apart, so 30 MB fails a leak of
 # ~300 KB a visit (one screen-sized image, 8 MB, every 30 visits) and leaves room for the caches.
 RSS_BOUND_MB = 30
+# fds and threads: the settled late level may lie this far above the early range. A keep-alive
+# connection to the in-process central or payment simulator is two fds here (client and server
+# side) and the printer emulator serves each connection on a thread: after central's restart the
+# kiosk's fresh connection is often still open at sampling time (+1 to +2 in the 160-visit run).
+# A leak of one a visit, or one every ten visits, ends 10 or more above.
+SLACK = 3
 
 
 def load_soak():
@@ -49,7 +55,7 @@ def test_short_soak_has_no_growth_and_loses_no_visit(qapp, tmp_path):
     assert result.completed == result.at_central > VISITS // 2
     samples = (tmp_path / "soak.csv").read_text()
     for count in ("fds", "tasks", "threads"):
-        assert result.settled_within_early(count), f"{count} grew:\n{samples}"
+        assert result.settled_within_early(count, slack=SLACK), f"{count} grew:\n{samples}"
     assert result.growth("retained_kb") <= RSS_BOUND_MB * 1024, samples
 
 
