@@ -37,7 +37,7 @@ while read -r sha file; do
         say "building $file"
         echo "$sha  $work/links/$file" | sha256sum --check --quiet
         rm -rf "$built.part"
-        "$venv/bin/python" -m pip wheel --quiet --no-deps --wheel-dir "$built.part" "$work/links/$file" \
+        "$venv/bin/python" -m pip wheel --quiet --no-deps --use-pep517 --wheel-dir "$built.part" "$work/links/$file" \
             2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
         mv -T "$built.part" "$built"
     fi
