@@ -110,5 +110,7 @@ install -m 755 packaging/debian/preinst packaging/debian/postinst packaging/debi
 
 mkdir -p dist
 deb=dist/police-kiosk_${version}_amd64.deb
-dpkg-deb --root-owner-group --build "$root" "$deb" >/dev/null
+# zstd -9: on 2 cores dpkg-deb's default (xz -6) took over 20 min for the ~790 MB tree, zstd -9
+# under 3 min for a package ~25 % bigger (283 MB). Debian 12's dpkg and apt read it.
+dpkg-deb --root-owner-group -Zzstd -z9 --build "$root" "$deb" >/dev/null
 say "built $deb ($(du -h "$deb" | cut -f1))"
