@@ -169,3 +169,42 @@ def test_deb_depends_on_no_compiler() -> None:
     assert {"libpcsclite1", "kbd", "python3"} <= set(runtime)
     assert {"gcc", "swig", "libpcsclite-dev", "python3-dev"} <= set(build)
     assert not {"gcc", "swig", "libpcsclite-dev", "python3-dev"} & set(runtime)
+
+
+def _wheel(directory: Path) -> Path:
+    import zipfile
+
+    path = directory / "demo_pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr("demo_pkg/__init__.py", "")
+        wheel.writestr("demo_pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n")
+        wheel.writestr("demo_pkg-1.0.dist-info/WHEEL",
+                       "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr("demo_pkg-1.0.dist-info/RECORD", "")
+    return path
+
+
+@pytest.mark.parametrize("matches", [True, False])
+def test_wheelhouse_fetch_caches_by_hash_and_refuses_a_different_file(tmp_path: Path, matches: bool) -> None:
+    import hashlib
+    import os
+    import sys
+
+    index = tmp_path / "index"
+    index.mkdir()
+    real = hashlib.sha256(_wheel(index).read_bytes()).hexdigest()
+    digest = real if matches else "0" * 64
+    lock = tmp_path / "runtime.lock"
+    lock.write_text(f"# header\ndemo-pkg==1.0 --hash=sha256:{digest}  # demo_pkg-1.0-py3-none-any.whl\n")
+    cache = tmp_path / "cache"
+    env = os.environ | {"POLICE_KIOSK_DEB_CACHE": str(cache), "PIP_NO_INDEX": "1",
+                        "PIP_FIND_LINKS": str(index), "PIP_CONFIG_FILE": os.devnull}
+    result = subprocess.run([sys.executable, str(ROOT / "packaging" / "wheelhouse.py"), "fetch", str(lock)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    cached = cache / "files" / digest / "demo_pkg-1.0-py3-none-any.whl"
+    if matches:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [str(cached)] and cached.is_file()
+    else:
+        assert result.returncode != 0 and "refusing it" in result.stderr
+        assert not (cache / "files").exists() or not any((cache / "files").iterdir())
