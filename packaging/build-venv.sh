@@ -11,6 +11,8 @@ set -euo pipefail
 if [[ -z ${BUILD_VENV_IN_NAMESPACE:-} ]]; then
     exec unshare --mount --propagation private env BUILD_VENV_IN_NAMESPACE=1 "$0" "$@"
 fi
+# The venv sees only itself (a PYTHONPATH holding the checkout would pass for the project).
+unset PYTHONPATH PYTHONHOME PYTHONUSERBASE
 root=$(realpath "$1") wheel=$(realpath "$2") lock=$(realpath "$3") files=$(realpath "$4")
 cache=${POLICE_KIOSK_DEB_CACHE:-$HOME/.cache/police-kiosk-deb}
 opt=/opt/police-kiosk
