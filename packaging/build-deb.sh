@@ -21,6 +21,10 @@ fi
 [[ $# -eq 0 ]] || { echo "usage: packaging/build-deb.sh [--tuf-root ROOT.json]" >&2; exit 2; }
 
 say() { echo "build-deb: $*"; }
+if ((EUID != 0)); then
+    echo "build-deb: needs root (the venv is built in a private mount namespace)" >&2
+    exit 1
+fi
 # Also compiles the Qt translations the wheel carries.
 script/bootstrap base qt
 command -v dpkg-deb >/dev/null || { echo "build-deb: needs dpkg-deb (Debian)" >&2; exit 1; }
