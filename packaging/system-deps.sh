@@ -31,6 +31,10 @@ declare -A PACKAGES_BY_GROUP=(
     [cups]="cups cups-client printer-driver-cups-pdf poppler-utils"
     # The fleet web page's tests: Debian's Chromium, driven headless by Playwright.
     [browser]="chromium"
+    # packaging/build-deb.sh builds the .deb's venv with Debian's python3 and compiles pyscard
+    # there; the .deb's own Depends are deb-runtime (plus qt and speech): no compiler.
+    [deb-build]="python3 python3-venv python3-dev gcc swig libpcsclite-dev"
+    [deb-runtime]="python3 libpcsclite1 kbd ca-certificates"
     # Spoken prompts.
     [speech]="espeak-ng"
     # What `script/demo` and `script/test` need beyond base and qt.

@@ -19,10 +19,11 @@ SYSTEM_DEPS = ROOT / "packaging" / "system-deps.sh"
 BASH_SCRIPTS = [
     "script/bootstrap", "script/test", "script/demo", "script/update-lock", "script/smoke-qt",
     "script/check-fresh-debian", ".ci/run", "packaging/system-deps.sh", "packaging/build-deb.sh",
+    "script/deb", "script/check-deb", "packaging/build-venv.sh",
 ]
 SH_SCRIPTS = [
     "packaging/kiosk-session/police-kiosk-session", "packaging/debian/postinst",
-    "packaging/debian/prerm", "packaging/debian/postrm",
+    "packaging/debian/prerm", "packaging/debian/postrm", "packaging/debian/preinst",
 ]
 
 
@@ -226,3 +227,73 @@ def test_lock_pins_every_line_exactly() -> None:
     for line in lines:
         assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+!\-]+", line), line
     assert not any(line.lower().startswith(("police-kiosk", "police_kiosk")) for line in lines)
+
+
+def test_runtime_lock_hashes_each_pin_of_the_main_locks() -> None:
+    """requirements-runtime.lock: one file per pin with its sha256, at requirements.lock's versions."""
+    def pins(name: str) -> dict[str, str]:
+        found = {}
+        for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                package, version = line.split()[0].split("==")
+                found[re.sub(r"[-_.]+", "-", package).lower()] = version
+        return found
+
+    locked = pins("requirements.lock") | pins("requirements-nodeps.lock")
+    runtime = pins("requirements-runtime.lock")
+    lines = [line for line in (ROOT / "requirements-runtime.lock").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    for line in lines:
+        assert re.fullmatch(r"\S+==\S+ --hash=sha256:[0-9a-f]{64}  # \S+\.(whl|tar\.gz|zip)", line), line
+    for package, version in runtime.items():
+        # pip is the venv's own (requirements.lock leaves it out); everything else is the same pin.
+        assert package == "pip" or locked.get(package) == version, (package, version)
+    assert {"pyside6-essentials", "pyscard", "face-recognition", "dlib-bin"} <= runtime.keys()
+    assert not {"pytest", "hypothesis", "playwright", "schemathesis"} & runtime.keys()
+
+
+def test_deb_depends_on_no_compiler() -> None:
+    runtime = list_packages("deb-runtime").stdout.split()
+    build = list_packages("deb-build").stdout.split()
+    assert {"libpcsclite1", "kbd", "python3"} <= set(runtime)
+    assert {"gcc", "swig", "libpcsclite-dev", "python3-dev"} <= set(build)
+    assert not {"gcc", "swig", "libpcsclite-dev", "python3-dev"} & set(runtime)
+
+
+def _wheel(directory: Path) -> Path:
+    import zipfile
+
+    path = directory / "demo_pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr("demo_pkg/__init__.py", "")
+        wheel.writestr("demo_pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n")
+        wheel.writestr("demo_pkg-1.0.dist-info/WHEEL",
+                       "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr("demo_pkg-1.0.dist-info/RECORD", "")
+    return path
+
+
+@pytest.mark.parametrize("matches", [True, False])
+def test_wheelhouse_fetch_caches_by_hash_and_refuses_a_different_file(tmp_path: Path, matches: bool) -> None:
+    import hashlib
+    import os
+    import sys
+
+    index = tmp_path / "index"
+    index.mkdir()
+    real = hashlib.sha256(_wheel(index).read_bytes()).hexdigest()
+    digest = real if matches else "0" * 64
+    lock = tmp_path / "runtime.lock"
+    lock.write_text(f"# header\ndemo-pkg==1.0 --hash=sha256:{digest}  # demo_pkg-1.0-py3-none-any.whl\n")
+    cache = tmp_path / "cache"
+    env = os.environ | {"POLICE_KIOSK_DEB_CACHE": str(cache), "PIP_NO_INDEX": "1",
+                        "PIP_FIND_LINKS": str(index), "PIP_CONFIG_FILE": os.devnull}
+    result = subprocess.run([sys.executable, str(ROOT / "packaging" / "wheelhouse.py"), "fetch", str(lock)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    cached = cache / "files" / digest / "demo_pkg-1.0-py3-none-any.whl"
+    if matches:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [str(cached)] and cached.is_file()
+    else:
+        assert result.returncode != 0 and "refusing it" in result.stderr
+        assert not (cache / "files").exists() or not any((cache / "files").iterdir())
