@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from tomli_w import dumps
+
 from kiosk.config import config_data
-from kiosk.toml_out import dumps
 
 CONSOLE_MESSAGE = "打印机维护中，请稍后再来。Printer maintenance: please come back shortly."
 
