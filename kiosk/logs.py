@@ -34,7 +34,7 @@ def setup_logging(log_dir: str | Path | None = None, level: int = logging.INFO, 
     log_uncaught_exceptions()
 
 
-def add_log_file(log_dir: str | Path, *, max_bytes: int = 5_000_000, backups: int = 5) -> None:
+def add_log_file(log_dir: str | Path, *, max_bytes: int = 5_000_000, backups: int = 5) -> logging.Handler:
     """kiosk.log in `log_dir` beside what setup_logging set up: also for a kiosk that started
     without a usable config and got one later. OSError when the directory cannot be written."""
     Path(log_dir).mkdir(parents=True, exist_ok=True)
@@ -43,6 +43,7 @@ def add_log_file(log_dir: str | Path, *, max_bytes: int = 5_000_000, backups: in
     file.setFormatter(MaskingFormatter(FORMAT))
     file.addFilter(_drop_escpos_chatter)
     logging.getLogger().addHandler(file)
+    return file
 
 
 def _drop_escpos_chatter(record: logging.LogRecord) -> bool:

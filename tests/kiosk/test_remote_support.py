@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import logging.handlers
 import re
 import tarfile
 
@@ -20,8 +19,7 @@ from central.stats import audit as central_audit
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
-from kiosk.privacy import MaskingFilter
-from support.kiosk_core import until
+from support.kiosk_core import kiosk_log_file, until
 
 ID_NUMBER = re.compile(r"(?<![0-9a-fA-F])\d{17}[\dXx](?![0-9a-fA-F])")
 PHONE = re.compile(r"(?<![0-9a-fA-F])1[3-9]\d{9}(?![0-9a-fA-F])")
@@ -77,12 +75,7 @@ def test_a_bundle_asked_for_during_a_visit_waits_for_it_and_holds_nothing_of_the
     card = load_demo_card("zhang-wei")
     name = card.name  # the card is wiped with the visit
     assert name
-    logs = env.config.data_path("logs")
-    logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(logs / "kiosk.log")  # as kiosk/logs.py sets it up
-    handler.addFilter(MaskingFilter())
-    logging.getLogger().addHandler(handler)
-    try:
+    with kiosk_log_file(env.config):
         core.session.touch()
         core.session.visit.card = card  # the holder's name is masked while the visit lasts
         logging.getLogger("kiosk.test").warning("read %s %s, phone 13812345678", card.name, card.id_number)
@@ -93,9 +86,6 @@ def test_a_bundle_asked_for_during_a_visit_waits_for_it_and_holds_nothing_of_the
         assert state(engine, request_id).state == "sent" and core.remote.pending()
         core.session.cancel()
         until(lambda: state(engine, request_id).state == "done", what="the upload")
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
     done = state(engine, request_id)
     assert done.content_type == "application/gzip" and done.size == len(done.content)
     with tarfile.open(fileobj=io.BytesIO(bytes(done.content)), mode="r:gz") as tar:

@@ -17,7 +17,7 @@ from kiosk.demo_env import DemoEnvironment
 from kiosk.diagnostics import Diagnostics, hash_pin
 from kiosk.pin import CHEAPEST
 from support.console import console_config
-from support.kiosk_core import until
+from support.kiosk_core import kiosk_log_file, until
 
 PIN = "2468"
 REFUSED_FOR_GOOD = {"applicant": {"id_number": "123", "name": "x"}}  # central rejects it per item
@@ -155,22 +155,15 @@ def test_the_diagnostic_bundle_holds_no_personal_data(env, kiosk, tmp_path):
     the reason, a self-test is kept: every member of the bundle is scanned for ID numbers, the
     name and phone numbers (from the screen and from the console)."""
     import logging
-    import logging.handlers
     import re
     import tarfile
 
     from drivers.idcard.demo_cards import load_demo_card
-    from kiosk.privacy import MaskingFilter
 
     core, diagnostics = kiosk
     card = load_demo_card("zhang-wei")
     name = card.name  # the card is wiped with the visit
-    logs = env.config.data_path("logs")
-    logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(logs / "kiosk.log")  # as kiosk/logs.py sets it up
-    handler.addFilter(MaskingFilter())
-    logging.getLogger().addHandler(handler)
-    try:
+    with kiosk_log_file(env.config):
         core.session.touch()
         core.session.visit.card = card  # the holder's name is masked while the visit lasts
         logging.getLogger("kiosk.test").warning("read %s %s, phone 13812345678", card.name, card.id_number)
@@ -188,9 +181,6 @@ def test_the_diagnostic_bundle_holds_no_personal_data(env, kiosk, tmp_path):
         from_console = CliRunner().invoke(cli, ["diag", "--config", console_config(env, tmp_path), "export",
                                                 "--out", str(tmp_path / "console.tar.gz")], catch_exceptions=False)
         assert from_console.exit_code == 0, from_console.output
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
         core.session.cancel()
     # Bounded by anything but hex digits: the audit entries' ids are hex and may hold a run of digits.
     id_number = re.compile(r"(?<![0-9a-fA-F])\d{17}[\dXx](?![0-9a-fA-F])")

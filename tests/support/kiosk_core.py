@@ -4,6 +4,7 @@ Session as the widgets would drive it."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 
 from kiosk.core import KioskCore
@@ -36,3 +37,17 @@ def choose_service(session, service_id: str) -> None:
     until(lambda: dict((t.id, t.available) for t in session.view().tiles).get(service_id),
           what=f"the {service_id} tile offered")
     session.choose_service(service_id)
+
+
+@contextlib.contextmanager
+def kiosk_log_file(config):
+    """The kiosk's own masked log file (kiosk/logs.py) in its data directory, for as long as the
+    block runs: what a diagnostic bundle takes its logs from."""
+    from kiosk.logs import add_log_file
+
+    handler = add_log_file(config.data_path("logs"))
+    try:
+        yield handler
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
