@@ -15,7 +15,7 @@ from screens.translation import Translations
 from screens.widgets import label
 
 # What the citizen is told: the kiosk itself is at fault, the counter can help.
-REASON = "machine_error"
+START_FAILURE_REASON = "machine_error"
 
 
 class StartFailureWindow(QWidget):
@@ -26,7 +26,7 @@ class StartFailureWindow(QWidget):
         self.setCursor(Qt.BlankCursor)
         self.code = code
         translations = translations or Translations()
-        view = SimpleNamespace(out_of_service_reason=REASON, out_of_service_notice=None)
+        view = SimpleNamespace(out_of_service_reason=START_FAILURE_REASON, out_of_service_notice=None)
         self.pages = {}
         layout = QVBoxLayout(self)
         # Each page takes its texts when rendered, so the English one is rendered with the
