@@ -37,7 +37,7 @@ def run(ctx, visit, stage) -> None:
                 del pdf
                 _wait_printed(printer, job)
         else:  # Service.steps refuses such a service at start-up; this is only a guard
-            raise NotImplementedError(f"device action {action!r} is not built yet")
+            raise ValueError(f"no device action {action!r}")
         visit.printed[action] = True
         ctx.did(visit, f"{what}_printed")
     except DeviceError as exc:
