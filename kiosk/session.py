@@ -549,6 +549,13 @@ class Session:
                 self.visit.result = result
             self._advance()
 
+    def at_stage(self, visit_id: str, stage_id: str) -> bool:
+        """Whether the visit is still at this stage: a machine stage that outlived its ceiling (the
+        visit failed, the citizen left and the visit was wiped) must not go on to print."""
+        with self._lock:
+            stage = self._stage()
+            return self.visit is not None and self.visit.id == visit_id and stage is not None and stage.id == stage_id
+
     def stage_problem(self, visit_id: str, stage_id: str, message: str) -> None:
         """A machine stage went on despite a problem the citizen should hear of at the end
         (e.g. a receipt that did not print)."""

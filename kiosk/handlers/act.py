@@ -24,16 +24,20 @@ def run(ctx, visit, stage) -> None:
         if action == "print_receipt":
             receipt = service.receipt(visit)
             with ctx.devices.in_use("printer") as printer:
+                if not _still_wanted(ctx, visit, stage):
+                    return
                 ctx.did(visit, "receipt_printing")
                 printer.print_receipt(receipt)
         elif action == "print_document":
             from kiosk.documents import render_pdf
 
+            title = f"{service.id} {visit.result.reference or visit.id}"
             pdf = render_pdf(service.document(visit))
             with ctx.devices.in_use("docprinter") as printer:
+                if not _still_wanted(ctx, visit, stage):
+                    return
                 ctx.did(visit, "document_printing")
-                job = printer.print_pdf(pdf, title=f"{service.id} {visit.result.reference or visit.id}",
-                                        job_key=f"{visit.id}:{stage.id}")
+                job = printer.print_pdf(pdf, title=title, job_key=f"{visit.id}:{stage.id}")
                 del pdf
                 _wait_printed(printer, job)
         else:  # Service.steps refuses such a service at start-up; this is only a guard
@@ -46,6 +50,16 @@ def run(ctx, visit, stage) -> None:
         ctx.did(visit, f"{what}_not_printed")  # known to have failed: reprintable after a stop too
         ctx.session.stage_problem(visit.id, stage.id, PROBLEMS.get(action, "device_action_failed"))
     ctx.session.stage_done(visit.id, stage.id)
+
+
+def _still_wanted(ctx, visit, stage) -> bool:
+    """Rendering or waiting for the device can outlast the stage's ceiling on a loaded machine:
+    the visit has ended meanwhile and the citizen may be gone. Nothing of theirs is printed for
+    nobody to take; what central issued stays unprinted, and the progress query reprints it."""
+    if ctx.session.at_stage(visit.id, stage.id):
+        return True
+    log.warning("visit %s left stage %s before it printed: not printed", visit.id, stage.id)
+    return False
 
 
 def _wait_printed(printer, job: str) -> None:

@@ -15,6 +15,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -307,6 +308,46 @@ def test_a4_printer_failing_mid_visit_then_reprinted_once_from_progress_query(qt
         wait_state(qtbot, window, "rate")
         skip_rating_and_finish(qtbot, window)
         assert len(env.documents()) == 1
+
+
+def test_a_certificate_that_outlasts_its_steps_ceiling_is_not_printed_for_nobody(
+        qtbot, demo_env, clock, face_worker, monkeypatch, caplog):
+    """A loaded machine: rendering the page takes longer than the stage's ceiling. The visit fails,
+    the citizen leaves, and the page that comes out of the render afterwards is not printed."""
+    import kiosk.documents
+
+    rendering, release = threading.Event(), threading.Event()
+    render = kiosk.documents.render_pdf
+
+    def slow_render(document):
+        rendering.set()
+        release.wait(30)
+        return render(document)
+
+    monkeypatch.setattr(kiosk.documents, "render_pdf", slow_render)
+    env = fresh(demo_env)
+    with running_kiosk(env, clock, qtbot, face_worker) as (core, window):
+        through_to_confirm(qtbot, env, window, NCR)
+        click(qtbot, window.pages["confirm"].ok)
+        qtbot.waitUntil(rendering.is_set, timeout=30_000)
+        clock.now += env.config.timeouts.working_s + 1
+        core.session.tick()
+        view = wait_state(qtbot, window, "done")
+        assert view.message == "machine_timeout"
+        click(qtbot, window.pages["done"].finish)
+        wait_state(qtbot, window, "attract")
+        release.set()
+        qtbot.waitUntil(lambda: "before it printed: not printed" in caplog.text, timeout=30_000)
+        assert env.documents() == [] and env.printer.jobs == []
+        assert "job run failed" not in caplog.text
+        assert wait_delivered(core, 1)
+        [record] = central_visit_records(env)
+        # Issued at central, never printed: the progress query offers the reprint.
+        assert record["result"]["outcome"] == "issued" and record["document_printed"] is None
+        choose_method(qtbot, window, "card")
+        wait_state(qtbot, window, "identify")
+        identified(qtbot, env, window, until=("result",))
+        qtbot.waitUntil(lambda: f"reprint:{record['result']['reference']}" in result_actions(window))
 
 
 def test_receipt_printer_out_of_paper_mid_visit(qtbot, demo_env, clock, face_worker):
