@@ -9,15 +9,16 @@ KioskCore with its ticker, device polling, face worker and sync worker, and the 
 Qt's offscreen platform rendering every screen. A citizen thread taps through the Session as the
 fleet simulator's citizens do (kiosk/fleet SimulatedKiosk: the five services a card reader,
 fingerprint module and printers serve, paying by QR with a mix of paying, cancelling before
-paying and paying then cancelling), at machine pace: an accelerated day. Of every 20 visits one
-more is a card pickup and one an ID photo, so that every service of the catalogue is visited:
+paying and paying then cancelling), at machine pace: an accelerated day. Of every 10 citizens
+one comes for a new ID card and one for an ID photo, so that every service of the catalogue is
+visited:
 
 - 身份证自助领证: zhang-wei, with no card on the reader, types his ID number (or holds his
   application receipt's QR code under the scanner), presses his finger, and takes the card the
   dispenser presents. His new cards come one after another: the back office (the demo one, with
   a fresh card reference for each card) has the next one ready once central has told it the last
   was collected, and staff load it into the dispenser's slot then, as a technician refills it.
-- 证件照采集: the card, the finger, then the camera's video at its real pace (seconds a visit)
+- 证件照采集: the card, the finger, then the camera's video at its real pace (a second or two)
   until a photo passes GA 461; the citizen accepts it (now and then retakes it once) and keeps it
   with a receipt code or not.
 
@@ -180,14 +181,15 @@ def sample(visits: int, started: float, data_dir: Path) -> Sample:
 
 # ---- the citizen ----------------------------------------------------------------------------
 PICKUP, PHOTO = "id_card_pickup", "id_photo"
-# Of every SPECIAL_EVERY visits one is a card pickup and one an ID photo (the photo follows the
-# camera's video at its real pace, seconds a visit); the rest are the fleet's five services.
-SPECIAL_EVERY = 20
+# Of every SPECIAL_EVERY citizens one comes for a card pickup and one an ID photo (the photo follows the
+# camera's video at its real pace); the others for one of the fleet's five services.
+SPECIAL_EVERY = 10
 PICKUP_HOLDER = "zhang-wei"  # whose new cards wait in the dispenser: his finger is the one resting
 _PICKUP_DEMO = next(demo for demo in DEMO_CARDS if demo.card == PICKUP_HOLDER)
 PICKUP_DEMO_REF, PICKUP_SLOT = _PICKUP_DEMO.card_ref, _PICKUP_DEMO.slot
 PICKUP_RECEIPT = f"https://gab.example/slip/{_PICKUP_DEMO.receipt_code}"  # his application receipt's QR code
 RETAKE_SHARE = 0.1  # photos the citizen does not like and retakes once
+COME_BACK_TURNS = 5  # a citizen turned away at a greyed pickup or photo tile comes back after this many visits
 
 
 class SoakKiosk(SimulatedKiosk):
@@ -216,7 +218,7 @@ class SoakKiosk(SimulatedKiosk):
         core.session.subscribe(self._on_view)
         self.finger.place_finger(FINGER)  # where the simulated citizen's finger rests
         self._turn = 0
-        self._owed: list[str] = []  # pickups and photos due, in turn, once their tile is open
+        self._owed: list[tuple[str, int]] = []  # (pickup or photo, from which turn): due, in turn
         self._picked = ""
         self.visited: Counter[str] = Counter()  # visits per service (greyed-out tiles not counted)
 
@@ -224,19 +226,21 @@ class SoakKiosk(SimulatedKiosk):
         served = super().one_visit()
         if served:
             self.visited[self._picked] += 1
-        elif self._picked in (PICKUP, PHOTO):
-            self._owed.insert(0, self._picked)  # turned away at a greyed tile: next time
+        elif self._picked in (PICKUP, PHOTO):  # turned away at a greyed tile: they come back later
+            self._owed.insert(0, (self._picked, self._turn + COME_BACK_TURNS))
         return served
 
     def _pick_service(self) -> str:
         self._turn += 1
         if self._turn % SPECIAL_EVERY == SPECIAL_EVERY // 3:
-            self._owed.append(PICKUP)
+            self._owed.append((PICKUP, self._turn))
         elif self._turn % SPECIAL_EVERY == 2 * SPECIAL_EVERY // 3:
-            self._owed.append(PHOTO)
-        self._picked = next((s for s in self._owed if s != PICKUP or self.stock.ready()), "")
-        if self._picked:
-            self._owed.remove(self._picked)
+            self._owed.append((PHOTO, self._turn))
+        due = next((owed for owed in self._owed if owed[1] <= self._turn and (owed[0] != PICKUP or self.stock.ready())),
+                   None)
+        if due is not None:
+            self._owed.remove(due)
+            self._picked = due[0]
         else:
             self._picked = self.random.choice(FLEET_SERVICES)
         return self._picked
@@ -257,7 +261,7 @@ class SoakKiosk(SimulatedKiosk):
                 self.scanner.scan(PICKUP_RECEIPT)
                 if self._wait_for(lambda: self.core.session.view().state != "scan", timeout=1.0):
                     break
-        elif view.state == "choose" and view.stage_id == "method":  # how the card is found
+        elif view.state == "choose" and view.service_id == PICKUP and view.stage_id == "method":  # how to find it
             session.choose("method", "receipt" if self.random.random() < 0.3 else "id_number")
         elif view.state == "enter" and view.entry.format == "id_number":
             for key in load_demo_card(PICKUP_HOLDER).id_number:
@@ -410,6 +414,15 @@ def wait_served(kiosk: SoakKiosk, timeout_s: float = 120.0) -> None:
     kiosk._wait_for(lambda: kiosk.core.session.view().state == "attract", timeout=timeout_s)
 
 
+def wait_every_service(kiosk: SoakKiosk, timeout_s: float = 120.0) -> None:
+    """Until every tile is open (the camera and the face worker take a few seconds at start), so
+    the first pickup and photo fall in the warm-up, as the first visit of every other service."""
+    availability = lambda: kiosk.core._availability  # noqa: E731 (service id -> why it is closed, None: open)
+    if not kiosk._wait_for(lambda: bool(availability()) and not any(availability().values()), timeout=timeout_s):
+        closed = {service: why for service, why in availability().items() if why}
+        raise FleetError(f"services still closed {timeout_s:g} s after start: {closed}")
+
+
 # ---- the audit ------------------------------------------------------------------------------
 def _completed_rows(env) -> list[tuple[str, str]]:
     """(idempotency key, payload) of every completed visit record at central, one per row."""
@@ -549,6 +562,7 @@ def _citizen(kiosk: SoakKiosk, faults: Faults, result: SoakResult, every: int, d
     try:
         started = time.monotonic()
         wait_served(kiosk)
+        wait_every_service(kiosk)
         result.samples.append(sample(0, started, data_dir))
         done = 0
         while done < result.visits:

@@ -188,7 +188,8 @@ class SimulatedKiosk:
             while self._view is None or not done(self._view):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    state = self._view.state if self._view else "nothing"
+                    view = self._view
+                    state = f"{view.state} of {view.service_id}, stage {view.stage_id}" if view else "nothing"
                     raise FleetError(f"kiosk {self.kiosk_id} stuck waiting for {what} (screen shows {state})")
                 self._views.wait(left)
             return self._view
@@ -214,8 +215,7 @@ class SimulatedKiosk:
         service = self._pick_service()
         if self._carries_card(service):
             self.reader.place_card(load_demo_card(card))
-        session.touch()
-        self._wait_state("home")
+        self._touch()
         session.choose_service(service)
         view = self._wait(
             "the service's first step",
@@ -246,6 +246,17 @@ class SimulatedKiosk:
         self._wait_state("attract")
         self.reader.remove_card()
         return True
+
+    def _touch(self) -> None:
+        """Touch the attract screen until the home screen shows: a touch at the moment the kiosk
+        goes out of service (a device gone) is lost, and the citizen touches again once it is back."""
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        self.core.session.touch()
+        while not self._wait_for(lambda: self.core.session.view().state == "home", timeout=1.0):
+            if time.monotonic() > deadline:
+                self._wait_state("home")  # raises, saying what the screen shows
+            if self.core.session.view().state == "attract":
+                self.core.session.touch()
 
     def _pick_service(self) -> str:
         return self.random.choice(self.services)
