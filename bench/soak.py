@@ -181,8 +181,8 @@ def sample(visits: int, started: float, data_dir: Path) -> Sample:
 
 # ---- the citizen ----------------------------------------------------------------------------
 PICKUP, PHOTO = "id_card_pickup", "id_photo"
-# Of every SPECIAL_EVERY citizens one comes for a card pickup and one an ID photo (the photo follows the
-# camera's video at its real pace); the others for one of the fleet's five services.
+# Of every SPECIAL_EVERY citizens one comes for a card pickup and one for an ID photo (which follows
+# the camera's video at its real pace); the others for one of the fleet's five services.
 SPECIAL_EVERY = 10
 PICKUP_HOLDER = "zhang-wei"  # whose new cards wait in the dispenser: his finger is the one resting
 _PICKUP_DEMO = next(demo for demo in DEMO_CARDS if demo.card == PICKUP_HOLDER)
