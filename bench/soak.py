@@ -252,7 +252,7 @@ class SoakKiosk(SimulatedKiosk):
     def _answer(self, view, card: str) -> None:
         session = self.core.session
         if view.state == "capture_photo":
-            self._take_photo(view)
+            self._take_photo()
         elif view.state == "dispense":  # the card comes to the mouth: take it
             shown = self._wait("the card at the mouth", lambda v: v.state != "dispense" or v.handout == "presented")
             if shown.state == "dispense" and not self.dispenser.take():
@@ -271,7 +271,7 @@ class SoakKiosk(SimulatedKiosk):
         else:
             super()._answer(view, card)
 
-    def _take_photo(self, view) -> None:
+    def _take_photo(self) -> None:
         """Wait for the photo, retake it now and then, accept it."""
         session = self.core.session
         retake = self.random.random() < RETAKE_SHARE
@@ -296,7 +296,6 @@ class PickupStock:
     def __init__(self, env):
         self.env = env
         self.generation = 0  # 0: the demo stock's own card, loaded by the demo environment
-        self.loaded: list[str] = []  # dispenser card ids staff loaded, after the first
         self._reported: set[str] = set()  # card refs the back office heard were collected or retracted
         self._lock = threading.Lock()
 
@@ -315,7 +314,7 @@ class PickupStock:
         dispenser = self.env.dispenser.describe()
         in_slot = bool(dispenser["slots"][PICKUP_SLOT])
         if done and not in_slot and dispenser["channel"] is None:
-            self.loaded.append(self.env.load_card(PICKUP_SLOT, PICKUP_HOLDER))
+            self.env.load_card(PICKUP_SLOT, PICKUP_HOLDER)
             self.generation += 1
             return True
         return not done and in_slot
@@ -328,7 +327,7 @@ class SoakBackOffice(DemoBackOffice):
         super().__init__()
         self.stock = stock
 
-    def _card(self, demo):
+    def _card(self, demo):  # every card the back office answers with is made here
         if demo.card_ref == PICKUP_DEMO_REF:
             demo = replace(demo, card_ref=self.stock.card_ref(demo.card_ref))
         return super()._card(demo)
