@@ -3,14 +3,27 @@
     .venv/bin/python bench/soak.py [--visits 2000] [--out DIR] [--every 20] [--seed 0] [--docs docs/performance.md]
 
 One process, as `kiosk demo` runs it: the DemoEnvironment (ID-card reader, fingerprint module,
-scanner and dispenser on ptys, receipt printer on TCP, camera, A4 printer to a folder, embedded
-central on SQLite with the payment provider simulator), KioskCore with its ticker, device polling
-and sync worker, and the real window on Qt's offscreen platform rendering every screen. A citizen
-thread taps through the Session as the fleet simulator's citizens do (kiosk/fleet SimulatedKiosk:
-the five services a card reader, fingerprint module and printers serve, paying by QR with a mix
-of paying, cancelling before paying and paying then cancelling), at machine pace: an
-accelerated day. The identity check is the fingerprint (the face check follows the camera's
-video at its real pace, seconds a visit: the e2e tests and bench_visits.py cover it).
+scanner and dispenser on ptys, receipt printer on TCP, camera playing a citizen before a white
+board, A4 printer to a folder, embedded central on SQLite with the payment provider simulator),
+KioskCore with its ticker, device polling, face worker and sync worker, and the real window on
+Qt's offscreen platform rendering every screen. A citizen thread taps through the Session as the
+fleet simulator's citizens do (kiosk/fleet SimulatedKiosk: the five services a card reader,
+fingerprint module and printers serve, paying by QR with a mix of paying, cancelling before
+paying and paying then cancelling), at machine pace: an accelerated day. Of every 10 citizens
+one comes for a new ID card and one for an ID photo, so that every service of the catalogue is
+visited:
+
+- 身份证自助领证: zhang-wei, with no card on the reader, types his ID number (or holds his
+  application receipt's QR code under the scanner), presses his finger, and takes the card the
+  dispenser presents. His new cards come one after another: the back office (the demo one, with
+  a fresh card reference for each card) has the next one ready once central has told it the last
+  was collected, and staff load it into the dispenser's slot then, as a technician refills it.
+- 证件照采集: the card, the finger, then the camera's video at its real pace (a second or two)
+  until a photo passes GA 461; the citizen accepts it (now and then retakes it once) and keeps it
+  with a receipt code or not.
+
+The identity check is the fingerprint (the face check follows the camera's video at its real
+pace too: the e2e tests and bench_visits.py cover it).
 
 Along the way, at fixed points of the run (fractions of --visits), faults come and go:
 printer paper out (then loaded again), the ID-card reader unplugged (then plugged back), central
@@ -22,7 +35,9 @@ Every --every visits, at the attract screen, the process samples itself: RSS (Vm
 threads (/proc/self/task), and the size of every SQLite file under the data directory (with -wal
 and -shm). Each visit's wall time is kept. At the end the outbox is drained and central is
 audited against the kiosk's own record: every visit the kiosk recorded as completed is at central
-exactly once, none it did not, and none the citizen saw fail.
+exactly once, none it did not, and none the citizen saw fail; and no card was handed out twice:
+the dispenser emulator presented as many cards as citizens took, each once, as many as central
+has pickups handed over, and central has each card reference handed over once at most.
 
 Writes DIR/soak.csv (the samples), DIR/soak.png (RSS, fds and threads over visits, drawn with Qt)
 and prints markdown; --docs replaces the soak section of that file with it.
@@ -41,11 +56,13 @@ import re
 import shlex
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -54,7 +71,18 @@ sys.path[:0] = [str(ROOT)] if str(ROOT) not in sys.path else []
 
 import httpx  # noqa: E402
 
-from kiosk.fleet import CITIZEN_LOG, FINGER, FLEET_SERVICES, SimulatedKiosk, card_template, completed_visit_ids  # noqa: E402
+from central.demo_backoffice import DEMO_CARDS, DemoBackOffice  # noqa: E402
+from drivers.idcard.demo_cards import load_demo_card  # noqa: E402
+from kiosk.demo_env import DemoEnvironment  # noqa: E402
+from kiosk.fleet import (  # noqa: E402
+    CITIZEN_LOG,
+    FINGER,
+    FLEET_SERVICES,
+    FleetError,
+    SimulatedKiosk,
+    card_template,
+    completed_visit_ids,
+)
 
 WARMUP_FRACTION = 0.1  # the first tenth: caches, first paints, pools filling
 SECTION = "## Soak: an accelerated day"
@@ -83,6 +111,10 @@ class SoakResult:
     completed: int = 0
     failed: int = 0
     at_central: int = 0
+    services: dict[str, int] = field(default_factory=dict)  # visits per service
+    handed_over: int = 0  # pickups whose card the citizen took, at central
+    presented: int = 0  # cards the dispenser emulator presented at its mouth
+    photos: int = 0  # ID photo visits completed, at central
     problems: list[str] = field(default_factory=list)
     error: BaseException | None = None  # what stopped the citizen thread
 
@@ -149,12 +181,27 @@ def sample(visits: int, started: float, data_dir: Path) -> Sample:
 
 
 # ---- the citizen ----------------------------------------------------------------------------
+PICKUP, PHOTO = "id_card_pickup", "id_photo"
+# Of every SPECIAL_EVERY citizens one comes for a card pickup and one for an ID photo (which follows
+# the camera's video at its real pace); the others for one of the fleet's five services.
+SPECIAL_EVERY = 10
+PICKUP_HOLDER = "zhang-wei"  # whose new cards wait in the dispenser: his finger is the one resting
+_PICKUP_DEMO = next(demo for demo in DEMO_CARDS if demo.card == PICKUP_HOLDER)
+PICKUP_DEMO_REF, PICKUP_SLOT = _PICKUP_DEMO.card_ref, _PICKUP_DEMO.slot
+PICKUP_RECEIPT = f"https://gab.example/slip/{_PICKUP_DEMO.receipt_code}"  # his application receipt's QR code
+RETAKE_SHARE = 0.1  # photos the citizen does not like and retakes once
+COME_BACK_TURNS = 5  # a citizen turned away at a greyed pickup or photo tile comes back after this many visits
+
+
 class SoakKiosk(SimulatedKiosk):
-    """The fleet simulator's citizen at the demo environment's kiosk (its devices, its core)."""
+    """The fleet simulator's citizen at the demo environment's kiosk (its devices, its core),
+    who also collects new ID cards at the dispenser and has ID photos taken at the camera."""
+
+    ANSWERED = SimulatedKiosk.ANSWERED + ("capture_photo", "dispense", "scan")
 
     def __init__(self, env, core, seed: int):
         self.data_dir = Path(env.config.data_dir)
-        self.services = FLEET_SERVICES
+        self.services = FLEET_SERVICES + (PICKUP, PHOTO)
         self.payment_control = env.payments.control_url
         self.face_worker = None
         self.kiosk_id = env.config.kiosk.id
@@ -163,11 +210,168 @@ class SoakKiosk(SimulatedKiosk):
         self.reader = env.idcard
         self.printer = env.printer
         self.finger = env.fingerprint
+        self.dispenser = env.dispenser
+        self.scanner = env.scanner
+        self.stock = env.stock
         self.core = core
         self._views = threading.Condition()
         self._view = core.session.view()
         core.session.subscribe(self._on_view)
         self.finger.place_finger(FINGER)  # where the simulated citizen's finger rests
+        self._turn = 0
+        self._owed: list[tuple[str, int]] = []  # (pickup or photo, from which turn): due, in turn
+        self._picked = ""
+        self.visited: Counter[str] = Counter()  # visits per service (greyed-out tiles not counted)
+
+    def one_visit(self) -> bool:
+        served = super().one_visit()
+        if served:
+            self.visited[self._picked] += 1
+        elif self._picked in (PICKUP, PHOTO):  # turned away at a greyed tile: they come back later
+            self._owed.insert(0, (self._picked, self._turn + COME_BACK_TURNS))
+        return served
+
+    def _pick_service(self) -> str:
+        self._turn += 1
+        if self._turn % SPECIAL_EVERY == SPECIAL_EVERY // 3:
+            self._owed.append((PICKUP, self._turn))
+        elif self._turn % SPECIAL_EVERY == 2 * SPECIAL_EVERY // 3:
+            self._owed.append((PHOTO, self._turn))
+        due = next((owed for owed in self._owed if owed[1] <= self._turn and (owed[0] != PICKUP or self.stock.ready())),
+                   None)
+        if due is not None:
+            self._owed.remove(due)
+            self._picked = due[0]
+        else:
+            self._picked = self.random.choice(FLEET_SERVICES)
+        return self._picked
+
+    def _carries_card(self, service: str) -> bool:
+        return service != PICKUP  # they come for their first card, or a new one
+
+    def _answer(self, view, card: str) -> None:
+        session = self.core.session
+        if view.state == "capture_photo":
+            self._take_photo()
+        elif view.state == "dispense":  # the card comes to the mouth: take it
+            shown = self._wait("the card at the mouth", lambda v: v.state != "dispense" or v.handout == "presented")
+            if shown.state == "dispense" and not self.dispenser.take():
+                raise FleetError("the card presented at the mouth could not be taken")
+        elif view.state == "scan":  # the receipt under the scanner, again until it beeps
+            for _ in range(30):
+                self.scanner.scan(PICKUP_RECEIPT)
+                if self._wait_for(lambda: self.core.session.view().state != "scan", timeout=1.0):
+                    break
+        elif view.state == "choose" and view.service_id == PICKUP and view.stage_id == "method":  # how to find it
+            session.choose("method", "receipt" if self.random.random() < 0.3 else "id_number")
+        elif view.state == "enter" and view.entry.format == "id_number":
+            for key in load_demo_card(PICKUP_HOLDER).id_number:
+                session.key(view.stage_id, key)
+            session.submit_entry(view.stage_id)
+        else:
+            super()._answer(view, card)
+
+    def _take_photo(self) -> None:
+        """Wait for the photo, retake it now and then, accept it."""
+        session = self.core.session
+        retake = self.random.random() < RETAKE_SHARE
+        while True:
+            shown = self._wait("the ID photo", lambda v: v.state != "capture_photo" or bool(v.photo and v.photo.photo))
+            if shown.state != "capture_photo":
+                return
+            if not retake:
+                session.accept_photo(shown.stage_id)
+                return
+            retake = False
+            session.retake_photo(shown.stage_id)
+            self._wait("another photo", lambda v, tries=shown.photo.tries: v.state != "capture_photo"
+                       or (v.photo is not None and v.photo.photo is None) or (v.photo and v.photo.tries > tries))
+
+
+class PickupStock:
+    """PICKUP_HOLDER's new cards, one after another: the back office has the next one made, staff
+    load it into the dispenser's slot (as a technician refills it), he collects it; once central
+    has told the back office what became of a card, the next is loaded."""
+
+    def __init__(self, env):
+        self.env = env
+        self.generation = 0  # 0: the demo stock's own card, loaded by the demo environment
+        self._reported: set[str] = set()  # card refs the back office heard were collected or retracted
+        self._lock = threading.Lock()
+
+    def card_ref(self, demo_ref: str) -> str:
+        return demo_ref if self.generation == 0 else f"{demo_ref}-{self.generation}"
+
+    def reported(self, card_ref: str) -> None:
+        with self._lock:
+            self._reported.add(card_ref)
+
+    def ready(self) -> bool:
+        """Whether a card waits in the slot for its holder (loading the next one first if due)."""
+        current = self.card_ref(PICKUP_DEMO_REF)
+        with self._lock:
+            done = current in self._reported
+        dispenser = self.env.dispenser.describe()
+        in_slot = bool(dispenser["slots"][PICKUP_SLOT])
+        if done and not in_slot and dispenser["channel"] is None:
+            self.env.load_card(PICKUP_SLOT, PICKUP_HOLDER)
+            self.generation += 1
+            return True
+        return not done and in_slot
+
+
+class SoakBackOffice(DemoBackOffice):
+    """The demo back office, where PICKUP_HOLDER's card is the newest of the stock's."""
+
+    def __init__(self, stock: PickupStock):
+        super().__init__()
+        self.stock = stock
+
+    def _card(self, demo):  # every card the back office answers with is made here
+        if demo.card_ref == PICKUP_DEMO_REF:
+            demo = replace(demo, card_ref=self.stock.card_ref(demo.card_ref))
+        return super()._card(demo)
+
+    def card_collected(self, card_ref: str, kiosk_id: str) -> None:
+        super().card_collected(card_ref, kiosk_id)
+        self.stock.reported(card_ref)
+
+    def card_retracted(self, card_ref: str, kiosk_id: str, reason: str, found_id_number: str | None = None) -> None:
+        super().card_retracted(card_ref, kiosk_id, reason, found_id_number)
+        self.stock.reported(card_ref)
+
+
+BOOTH_VIDEO = """
+import sys
+from pathlib import Path
+from drivers.emulation import face_video, photo_scenes
+face_video.write_avi(photo_scenes.booth_citizen(sys.argv[2]), Path(sys.argv[1]), fps=face_video.DEFAULT_FPS)
+"""
+
+
+class SoakEnvironment(DemoEnvironment):
+    """The demo environment with the booth camera (ID photos pass) and PickupStock's cards."""
+
+    def __init__(self, data_dir: Path, **options):
+        super().__init__(data_dir, camera="booth", **options)
+        self.stock = PickupStock(self)
+
+    def camera_video(self) -> Path:
+        """The booth video, written by a child process: cutting the portrait out loads dlib's face
+        models (some 100 MB), which the process under measurement should not hold for the day."""
+        path = self.data_dir / self.camera_video_name
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            paths = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+            subprocess.run([sys.executable, "-c", BOOTH_VIDEO, str(path), self.face], check=True, timeout=600,
+                           env={**os.environ, "PYTHONPATH": paths})
+        return path
+
+    def _start_central(self, port: int = 0) -> None:
+        # A fresh back office each time central starts, as the demo's own (its fines and permits
+        # as on the first day); the pickup stock lives on, and central's own table of hand-outs.
+        self.central_options["backoffice"] = SoakBackOffice(self.stock)
+        super()._start_central(port)
 
 
 def soak_config_overrides() -> dict:
@@ -229,16 +433,30 @@ def wait_served(kiosk: SoakKiosk, timeout_s: float = 120.0) -> None:
     kiosk._wait_for(lambda: kiosk.core.session.view().state == "attract", timeout=timeout_s)
 
 
+def wait_every_service(kiosk: SoakKiosk, timeout_s: float = 120.0) -> None:
+    """Until every tile is open (the camera and the face worker take a few seconds at start), so
+    the first pickup and photo fall in the warm-up, as the first visit of every other service."""
+    availability = lambda: kiosk.core._availability  # noqa: E731 (service id -> why it is closed, None: open)
+    if not kiosk._wait_for(lambda: bool(availability()) and not any(availability().values()), timeout=timeout_s):
+        closed = {service: why for service, why in availability().items() if why}
+        raise FleetError(f"services still closed {timeout_s:g} s after start: {closed}")
+
+
 # ---- the audit ------------------------------------------------------------------------------
-def central_visits(env) -> list[str]:
-    """The idempotency key of every completed visit record at central, one per row."""
+def _completed_rows(env) -> list[tuple[str, str]]:
+    """(idempotency key, payload) of every completed visit record at central, one per row."""
     from central.stats import completed_visit_keys  # the fleet audit's notion of a completed visit
 
     database = env.central.database_url
     with contextlib.closing(sqlite3.connect(database.removeprefix("sqlite:///"))) as db:
         rows = db.execute("SELECT idempotency_key, payload FROM records WHERE kind = 'visit'").fetchall()
     keys = set(completed_visit_keys(database))
-    return [key for key, _payload in rows if key in keys]
+    return [(key, payload) for key, payload in rows if key in keys]
+
+
+def central_visits(env) -> list[str]:
+    """The idempotency key of every completed visit record at central, one per row."""
+    return [key for key, _payload in _completed_rows(env)]
 
 
 def citizen_saw(data_dir: Path) -> dict[str, set[str]]:
@@ -269,6 +487,36 @@ def audit(env, data_dir: Path, result: SoakResult) -> None:
         problems.append(f"{len(failed)} visits the citizen saw fail are stored as completed")
 
 
+def central_payloads(env) -> list[dict]:
+    """The payload of every completed visit record at central."""
+    return [json.loads(payload) for _key, payload in _completed_rows(env)]
+
+
+def audit_pickups(env, result: SoakResult) -> None:
+    """No card handed out twice: the dispenser presented as many cards as citizens took, each
+    one once, each a pickup central has as handed over, each card of central's once."""
+    payloads = central_payloads(env)
+    handed = [p for p in payloads if p.get("service") == PICKUP and (p.get("handout") or {}).get("state") == "taken"]
+    result.handed_over = len(handed)
+    result.photos = sum(1 for p in payloads if p.get("service") == PHOTO)
+    dispenser = env.dispenser.describe()
+    taken = dispenser["taken"]
+    result.presented = dispenser["counters"].get("present", 0)
+    problems = result.problems
+    if len(set(taken)) != len(taken):
+        problems.append(f"the dispenser handed a card out twice: {taken}")
+    if not result.presented == len(taken) == result.handed_over:
+        problems.append(f"the dispenser presented {result.presented} cards, the citizens took {len(taken)}, "
+                        f"central has {result.handed_over} pickups handed over")
+    if others := [card for card in taken if env.card_holders.get(card) != PICKUP_HOLDER]:
+        problems.append(f"cards of other holders handed out: {others}")
+    with contextlib.closing(sqlite3.connect(env.central.database_url.removeprefix("sqlite:///"))) as db:
+        twice = db.execute("SELECT card_ref, count(*) FROM card_pickups WHERE state = 'handed_over' "
+                           "GROUP BY card_ref HAVING count(*) > 1").fetchall()
+    if twice:
+        problems.append(f"cards central has as handed over more than once: {twice}")
+
+
 def drain(kiosk: SoakKiosk, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while kiosk.queued():
@@ -286,10 +534,9 @@ def run_soak(visits: int, data_dir: Path, *, every: int = 20, seed: int = 0, cen
     `window` the real window renders every screen offscreen). Device faults last `hold_s`, the
     payment declines twice that, central's outage `central_down_s`."""
     from kiosk.core import KioskCore
-    from kiosk.demo_env import DemoEnvironment
 
     result = SoakResult(visits=visits)
-    env = DemoEnvironment(data_dir, overrides=soak_config_overrides())
+    env = SoakEnvironment(data_dir, overrides=soak_config_overrides())
     # A stable device link, as udev gives a real reader: the replugged reader is found again.
     data_dir.mkdir(parents=True, exist_ok=True)
     env.idcard_pty.link = str(data_dir / "ttyIDCARD")
@@ -320,7 +567,9 @@ def run_soak(visits: int, data_dir: Path, *, every: int = 20, seed: int = 0, cen
             _pump(shown is not None)
             result.samples.append(sample(result.visits, started, data_dir))
             result.seconds = time.monotonic() - started
+            result.services = dict(kiosk.visited)
             audit(env, Path(env.config.data_dir), result)
+            audit_pickups(env, result)
         finally:
             if shown is not None:
                 shown.shutdown()
@@ -332,16 +581,16 @@ def _citizen(kiosk: SoakKiosk, faults: Faults, result: SoakResult, every: int, d
     try:
         started = time.monotonic()
         wait_served(kiosk)
+        wait_every_service(kiosk)
         result.samples.append(sample(0, started, data_dir))
         done = 0
         while done < result.visits:
             faults.before(result.attempts + 1)
             wait_served(kiosk)
             t0 = time.monotonic()
-            before = kiosk.completed() + len(citizen_saw(kiosk.data_dir)["failed"])
-            kiosk.one_visit()
+            served = kiosk.one_visit()
             result.attempts += 1
-            if kiosk.completed() + len(citizen_saw(kiosk.data_dir)["failed"]) > before:  # a visit, not a greyed tile
+            if served:  # a visit, not a greyed tile
                 done += 1
                 result.latencies.append(time.monotonic() - t0)
                 if done % every == 0:
@@ -482,6 +731,10 @@ def markdown(result: SoakResult, command: str, png: str | None) -> str:
         f"(refused cards, cancelled or declined payments, services down during a fault), "
         f"{result.at_central} completed visits at central: "
         + ("**none lost, none doubled**." if not result.problems else "**" + "; ".join(result.problems) + "**."),
+        "",
+        "Visits by service: " + ", ".join(f"{service} {n}" for service, n in sorted(result.services.items()))
+        + f". Card pickups: {result.handed_over} cards handed over, {result.presented} presented by the dispenser "
+        f"(each card once); ID photos: {result.photos} visits completed.",
         "",
         "Faults: " + "; ".join(result.faults) + ".",
     ]

@@ -188,7 +188,8 @@ class SimulatedKiosk:
             while self._view is None or not done(self._view):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    state = self._view.state if self._view else "nothing"
+                    view = self._view
+                    state = f"{view.state} of {view.service_id}, stage {view.stage_id}" if view else "nothing"
                     raise FleetError(f"kiosk {self.kiosk_id} stuck waiting for {what} (screen shows {state})")
                 self._views.wait(left)
             return self._view
@@ -205,14 +206,17 @@ class SimulatedKiosk:
         while self.completed() < target:
             self.one_visit()
 
-    def one_visit(self) -> None:
+    def one_visit(self) -> bool:
+        """One citizen at the kiosk; False when the tile they chose was greyed out and they left
+        without a visit."""
         session = self.core.session
         self._wait_state("attract")
         card = self.random.choice(CARDS)
-        self.reader.place_card(load_demo_card(card))
-        session.touch()
-        self._wait_state("home")
-        session.choose_service(self.random.choice(self.services))
+        service = self._pick_service()
+        if self._carries_card(service):
+            self.reader.place_card(load_demo_card(card))
+        self._touch()
+        session.choose_service(service)
         view = self._wait(
             "the service's first step",
             lambda v: v.state != "home" or v.message == "service_unavailable")
@@ -220,7 +224,7 @@ class SimulatedKiosk:
             session.cancel()
             self._wait_state("attract")
             time.sleep(0.5)
-            return
+            return False
         view = self._answer_steps(card)
         visit_id = view.visit_id
         if view.state == "rate":  # the record is committed before this page shows
@@ -241,35 +245,60 @@ class SimulatedKiosk:
         session.finish()
         self._wait_state("attract")
         self.reader.remove_card()
+        return True
+
+    def _touch(self) -> None:
+        """Touch the attract screen until the home screen shows: a touch at the moment the kiosk
+        goes out of service (a device gone) is lost, and the citizen touches again once it is back."""
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        self.core.session.touch()
+        while not self._wait_for(lambda: self.core.session.view().state == "home", timeout=1.0):
+            if time.monotonic() > deadline:
+                self._wait_state("home")  # raises, saying what the screen shows
+            if self.core.session.view().state == "attract":
+                self.core.session.touch()
+
+    def _pick_service(self) -> str:
+        return self.random.choice(self.services)
+
+    def _carries_card(self, service: str) -> bool:
+        """Whether the citizen brings an ID card to place on the reader for `service`."""
+        return True
+
+    # The screens at which the citizen has something to do (the others pass on their own).
+    ANSWERED = ("choose", "select", "enter", "confirm", "pay", "result")
 
     def _answer_steps(self, card: str) -> SessionView:
         """Tap through the service's questions (and pay) until the rating page or the end."""
-        session = self.core.session
         while True:
-            view = self._wait("a step to answer", lambda v: v.state in (
-                "choose", "select", "enter", "confirm", "pay", "result", "rate", "done", "attract"))
+            view = self._wait("a step to answer", lambda v: v.state in self.ANSWERED + ("rate", "done", "attract"))
             if view.state in ("rate", "done", "attract"):
                 return view
-            if view.state == "choose":
-                ids = [cid for cid, _label in view.step.choices]
-                pick = self.random.choice(PURPOSES) if view.stage_id == "purpose" and ids[0] in PURPOSES else \
-                    ("card" if "card" in ids else self.random.choice(ids))
-                session.choose(view.stage_id, pick)
-            elif view.state == "select":
-                for option in view.select.options:
-                    if option.selectable:
-                        session.toggle(view.stage_id, option.id)
-                session.confirm()
-            elif view.state == "enter":
-                for key in PERMITS.get(card, "C00000000") if view.entry.format == "permit" else "":
-                    session.key(view.stage_id, key)
-                session.submit_entry(view.stage_id)
-            elif view.state in ("confirm", "result"):
-                session.confirm()
-            elif view.state == "pay":
-                self._pay(view)
+            self._answer(view, card)
             self._wait("the next step", lambda v, seen=(view.state, view.stage_id, view.visit_id):
                        (v.state, v.stage_id, v.visit_id) != seen)
+
+    def _answer(self, view: SessionView, card: str) -> None:
+        """What the citizen of `card` does at this screen."""
+        session = self.core.session
+        if view.state == "choose":
+            ids = [cid for cid, _label in view.step.choices]
+            pick = self.random.choice(PURPOSES) if view.stage_id == "purpose" and ids[0] in PURPOSES else \
+                ("card" if "card" in ids else self.random.choice(ids))
+            session.choose(view.stage_id, pick)
+        elif view.state == "select":
+            for option in view.select.options:
+                if option.selectable:
+                    session.toggle(view.stage_id, option.id)
+            session.confirm()
+        elif view.state == "enter":
+            for key in PERMITS.get(card, "C00000000") if view.entry.format == "permit" else "":
+                session.key(view.stage_id, key)
+            session.submit_entry(view.stage_id)
+        elif view.state in ("confirm", "result"):
+            session.confirm()
+        elif view.state == "pay":
+            self._pay(view)
 
     def _pay(self, view: SessionView) -> None:
         """At the QR code: pay in the (simulated) app, cancel, or pay and cancel at once."""

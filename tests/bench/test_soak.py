@@ -1,18 +1,23 @@
-"""A short soak (bench/soak.py): a few hundred visits on the real app offscreen with every
-emulator, the faults of the long run injected on the way, then the process and central audited.
+"""A short soak (bench/soak.py): a few hundred visits of every service on the real app offscreen
+with every emulator, the faults of the long run injected on the way, then the process, central
+and the card dispenser audited.
 
 What would fail it: a leaked fd or thread per visit or per fault (a serial port reopened after the
-replug and never closed, a worker started per visit), memory that keeps climbing, a visit central
-lost in the outage or took twice.
+replug and never closed, a worker started per visit, the camera opened per photo), memory that
+keeps climbing, a visit central lost in the outage or took twice, a service of the catalogue the
+soak's citizens never reach, a card the dispenser presented twice or that no pickup accounts for.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+
+from kiosk.config import default_config_text
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 VISITS = 160  # ~2 minutes on a loaded 2-core machine
@@ -53,6 +58,14 @@ def test_short_soak_has_no_growth_and_loses_no_visit(qapp, tmp_path):
     assert len(result.faults) == 4, result.faults  # paper out, reader unplugged, central down, declines
     assert result.problems == [], result.problems  # zero lost, zero doubled, the citizen's view kept
     assert result.completed == result.at_central > VISITS // 2
+    # Every service of the catalogue, the card pickup and the ID photo a tenth of the visits each.
+    catalogue = {service["id"] for service in tomllib.loads(default_config_text())["services"]}
+    assert set(result.services) == catalogue and sum(result.services.values()) == VISITS, result.services
+    for special in (soak.PICKUP, soak.PHOTO):
+        assert result.services[special] >= VISITS // 20, result.services
+    # Each pickup's card presented once and taken (the audit compares the dispenser with central).
+    assert result.presented == result.handed_over >= VISITS // 20, (result.presented, result.handed_over)
+    assert result.photos >= VISITS // 20, result.photos
     samples = (tmp_path / "soak.csv").read_text()
     for count in ("fds", "tasks", "threads"):
         assert result.settled_within_early(count, slack=SLACK), f"{count} grew:\n{samples}"
