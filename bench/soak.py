@@ -1,6 +1,7 @@
 """The soak: the real app offscreen, every emulator, thousands of visits, faults on the way.
 
-    .venv/bin/python bench/soak.py [--visits 2000] [--out DIR] [--every 20] [--seed 0] [--docs docs/performance.md]
+    .venv/bin/python bench/soak.py [--visits 2000] [--out DIR] [--every 20] [--seed 0] [--central-down 20]
+                                   [--hold 10] [--docs docs/performance.md] [--json FILE]
 
 One process, as `kiosk demo` runs it: the DemoEnvironment (ID-card reader, fingerprint module,
 scanner and dispenser on ptys, receipt printer on TCP, camera playing a citizen before a white
@@ -39,8 +40,11 @@ exactly once, none it did not, and none the citizen saw fail; and no card was ha
 the dispenser emulator presented as many cards as citizens took, each once, as many as central
 has pickups handed over, and central has each card reference handed over once at most.
 
+The process limits glibc to two malloc arenas first, as `kiosk run` does (common/malloc_arenas.py).
+
 Writes DIR/soak.csv (the samples), DIR/soak.png (RSS, fds and threads over visits, drawn with Qt)
-and prints markdown; --docs replaces the soak section of that file with it.
+and prints markdown; --docs replaces the soak section of that file with it, --json writes the
+whole result (tests/bench/test_soak.py reads it).
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -743,6 +747,19 @@ def markdown(result: SoakResult, command: str, png: str | None) -> str:
     return "\n".join(rows) + "\n"
 
 
+def write_json(result: SoakResult, path: Path) -> None:
+    data = asdict(result)
+    data["error"] = None if result.error is None else repr(result.error)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def read_json(path: Path) -> SoakResult:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["samples"] = [Sample(**sample) for sample in data["samples"]]
+    data["error"] = None  # a repr, for the report only
+    return SoakResult(**data)
+
+
 def replace_section(doc: Path, text: str) -> None:
     """The soak's section of `doc` (from its heading to the next `## `) becomes `text`."""
     old = doc.read_text(encoding="utf-8")
@@ -758,8 +775,13 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=20, help="sample the process every N visits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--central-down", type=float, default=20.0, help="seconds central is down")
+    parser.add_argument("--hold", type=float, default=10.0, help="seconds a device fault lasts (declines: twice that)")
     parser.add_argument("--docs", type=Path, default=None, help="replace the soak section of this markdown file")
+    parser.add_argument("--json", type=Path, default=None, help="write the result (samples included) to this file")
     args = parser.parse_args()
+    from common.malloc_arenas import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as `kiosk run` does, before any thread
     os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
     from PySide6.QtWidgets import QApplication
 
@@ -774,8 +796,10 @@ def main() -> int:
         out = args.out or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         result = run_soak(args.visits, Path(tmp) / "env", every=args.every, seed=args.seed,
-                          central_down_s=args.central_down, log=lambda line: print(line, flush=True))
+                          central_down_s=args.central_down, hold_s=args.hold, log=lambda line: print(line, flush=True))
         write_csv(result, out / "soak.csv")
+        if args.json:
+            write_json(result, args.json)
         draw_png(result, out / "soak.png")
         png = os.path.relpath(out / "soak.png", args.docs.parent) if args.docs else str(out / "soak.png")
         text = markdown(result, command.strip(), png)

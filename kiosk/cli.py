@@ -6,6 +6,7 @@ Each group lives in its own module under kiosk/commands and is imported only whe
 
 from __future__ import annotations
 
+from common.malloc_arenas import limit_malloc_arenas
 from kiosk.commands.lazy import lazy_group
 
 GROUPS = {
@@ -29,6 +30,7 @@ def cli():
 
 
 def main():
+    limit_malloc_arenas()  # before any thread: the kiosk runs for weeks
     cli(prog_name="kiosk")
 
 

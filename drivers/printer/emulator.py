@@ -212,7 +212,8 @@ class EscposEmulator:
 
     def _spawn(self, target, name: str, *args) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
-        self._threads.append(thread)
+        # One thread per connection: the finished ones go, or a day of receipts keeps them all.
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def _accept_loop(self) -> None:
