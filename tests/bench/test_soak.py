@@ -21,7 +21,7 @@ import pytest
 from kiosk.config import default_config_text
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
-VISITS = 160  # ~2 minutes on a loaded 2-core machine
+VISITS = 200  # ~2-3 minutes on a loaded 2-core machine
 # Retained RSS (after gc.collect and malloc_trim: raw RSS swings by tens of MB with glibc's free
 # pages), settled: the medians of the first and last quarters of the samples after the warm-up
 # tenth. A short run still fills caches (the PDF font's glyphs, SQLAlchemy's statement cache, the
