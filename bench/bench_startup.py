@@ -78,7 +78,7 @@ def child_kiosk(marks: dict) -> None:
     setup_logging(config.data_path("logs"))
     app = make_application()
     marks["app"] = time.time()
-    core = KioskCore(config).start()
+    core = KioskCore(config).start(devices_in_background=True)  # as kiosk/commands/run.py start_core
     marks["core"] = time.time()
     window = make_window(core.session, size=(1080, 1920))
     marks["window"] = time.time()

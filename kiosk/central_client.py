@@ -18,6 +18,7 @@ import logging
 import re
 import secrets
 import ssl
+import threading
 import time
 from collections.abc import Callable, Generator
 from typing import Any
@@ -109,13 +110,19 @@ class CentralClient:
     def __init__(self, base_url: str, kiosk_id: str, secret: bytes, *, timeout: float = 5.0):
         self.base_url, verify = connection_options(base_url)
         self.kiosk_id = kiosk_id
-        self._http = httpx.Client(
-            verify=verify,
-            base_url=self.base_url,
-            auth=KioskSignature(kiosk_id, secret),
-            timeout=timeout,
-            headers={"User-Agent": f"police-kiosk/{kiosk_id}"},
-        )
+        self._client_options = dict(verify=verify, base_url=self.base_url, auth=KioskSignature(kiosk_id, secret),
+                                    timeout=timeout, headers={"User-Agent": f"police-kiosk/{kiosk_id}"})
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def _http(self) -> httpx.Client:
+        # Made on first use, off the GUI thread: building it loads the CA bundle (~20 ms),
+        # time the attract screen need not wait for.
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(**self._client_options)
+            return self._client
 
     @staticmethod
     def enrol(base_url: str, kiosk_id: str, *, timeout: float = 5.0) -> bytes:
@@ -174,7 +181,9 @@ class CentralClient:
             return False
 
     def close(self) -> None:
-        self._http.close()
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
 
     def __enter__(self) -> CentralClient:
         return self

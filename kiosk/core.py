@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from common.credentials import credential
 from drivers.base import DeviceError, DeviceState, DeviceStatus
@@ -24,7 +24,6 @@ from kiosk.audit import AuditTrail
 from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
-from kiosk.config_updates import ConfigUpdates
 from kiosk.device_counters import DeviceCounters
 from kiosk.devices import DeviceMonitor
 from kiosk.gui_pulse import GuiPulse
@@ -49,6 +48,9 @@ from kiosk.verification import METHOD_DEVICES, Preview
 from kiosk.visit import Visit
 from offline_queue.outbox import Outbox, OutboxFull
 from offline_queue.sync import SyncWorker
+
+if TYPE_CHECKING:
+    from kiosk.config_updates import ConfigUpdates
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,9 @@ class KioskCore:
         self._threads: list[threading.Thread] = []
         self._recorded: set[str] = set()
         self._availability: dict[str, str | None] = {}
+        # Until every device has answered once (and the dispenser's last card is settled),
+        # nothing is offered, but the kiosk is not out of service either: it is starting.
+        self._devices_starting = True
         speech = config.speech
         self.speaker = Speaker(enabled=speech.enabled, command=speech.command, speed_wpm=speech.speed_wpm,
                                record_dir=speech.record_dir)
@@ -160,13 +165,18 @@ class KioskCore:
         )
 
     # ---- lifecycle ---------------------------------------------------------------------------
-    def start(self, *, ticker: bool = True) -> "KioskCore":
+    def start(self, *, ticker: bool = True, devices_in_background: bool = False) -> "KioskCore":
+        """`devices_in_background` (`kiosk run`): the devices are opened on a thread, so the
+        attract screen comes up without waiting for them (and for their drivers' imports);
+        until they have all answered, every service is greyed "devices_starting"."""
         self.session.subscribe(self._speak)
         self._reconcile_payments()
         self._record_interrupted()
-        self.devices.start()
         self.control.start()
-        self._settle_handouts()
+        if devices_in_background:
+            self._spawn(self._open_devices, "devices-start")
+        else:
+            self._open_devices()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
         if self.config_updates is not None:
@@ -178,6 +188,12 @@ class KioskCore:
         if "docprinter" in self.config.devices:  # and the CJK font, so the first certificate is quick
             self._pool.submit(self._guarded, _warm_up_documents)
         return self
+
+    def _open_devices(self) -> None:
+        self.devices.start()
+        self._settle_handouts()
+        self._devices_starting = False
+        self.refresh_availability()
 
     def stop(self) -> None:
         self._stop.set()
@@ -243,7 +259,8 @@ class KioskCore:
                     self._heartbeat_due = True
             if online and (self._open_payments or self.outbox.open_payments()):
                 self._reconcile_payments()
-            if self.handout_journal is not None and self.handout_journal.unfinished() and self.session.visit is None:
+            if self.handout_journal is not None and not self._devices_starting \
+                    and self.handout_journal.unfinished() and self.session.visit is None:
                 self._settle_handouts()  # e.g. once a technician has cleared a jam
             self.refresh_availability()  # also opens and closes services by their hours
             stalled = self.gui_pulse is not None and self.gui_pulse.stalled()
@@ -305,14 +322,15 @@ class KioskCore:
     def refresh_availability(self) -> None:
         statuses = self.devices.statuses()
         queue_full = self.outbox.stats()["full"]
-        availability = {service_id: self._unavailable_reason(service, statuses, queue_full)
+        starting = self._devices_starting
+        availability = {service_id: "devices_starting" if starting else self._unavailable_reason(service, statuses, queue_full)
                         for service_id, service in self.services.items() if service.config.enabled}
         if availability != self._availability:
             self._heartbeat_due = True  # operators hear of a greyed-out service within a second
         self._availability = availability
         out_of_service = None
         reasons = {r for r in availability.values() if r != "closed"}
-        if all(reason is not None for reason in availability.values()):
+        if not starting and all(reason is not None for reason in availability.values()):
             out_of_service = "closed" if not reasons else (reasons.pop() if len(reasons) == 1 else "no_service_available")
         notice = self.maintenance.current()
         if notice is not None:  # a technician's word comes first

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import cv2
 import numpy as np
 
 from drivers.base import DeviceError
@@ -81,6 +80,8 @@ class Preview:
             listeners = list(self._listeners)
         if not listeners:
             return
+        import cv2  # imported by the camera's driver already; not at start-up
+
         image = frame.image
         height, width = image.shape[:2]
         scale = self.width / width

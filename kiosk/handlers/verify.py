@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from drivers.idcard.photo import PhotoUndecodable, decode_photo
 from kiosk.identity.policy import IdentityPolicy
 from kiosk.identity.verifier import FaceSettings, FaceVerifier
 from kiosk.identity.worker import FaceWorker
@@ -30,6 +29,8 @@ class IdentityParts:
 
     def prepare(self, card) -> Verification:
         """At card read: the ID photo's encoding starts at once, in the background."""
+        from drivers.idcard.photo import PhotoUndecodable, decode_photo  # OpenCV: at the first card, not at start
+
         verifier = None
         try:
             photo = decode_photo(card.photo)
