@@ -30,7 +30,7 @@ from kiosk.gui_pulse import GuiPulse
 from kiosk.handlers import StageContext, handler_for
 from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
-from kiosk.identity.verifier import FaceSettings
+from kiosk.identity.settings import FaceSettings
 from kiosk.identity.worker import FaceWorker
 from kiosk.interrupted import handout_done, interrupted_record, record_interrupted
 from kiosk.local_control import SOCKET_NAME, ControlServer, kiosk_commands
@@ -194,6 +194,7 @@ class KioskCore:
         self._settle_handouts()
         self._devices_starting = False
         self.refresh_availability()
+        _warm_up_identity()  # so the first card does not wait for these imports
 
     def stop(self) -> None:
         self._stop.set()
@@ -485,6 +486,11 @@ class KioskCore:
             log.warning("%s %s not queued: %s", kind, key, exc)
             return
         self.sync.wake()
+
+
+def _warm_up_identity() -> None:
+    import drivers.idcard.photo  # noqa: F401 (OpenCV, numpy)
+    import kiosk.identity.verifier  # noqa: F401
 
 
 def _warm_up_documents() -> None:
