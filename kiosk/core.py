@@ -152,6 +152,8 @@ class KioskCore:
         self._idle_checked = float("-inf")
         self.face_worker = face_worker or FaceWorker()
         self._own_face_worker = face_worker is None
+        self._face_warming: threading.Thread | None = None
+        self._last_visit_seen = time.monotonic()
         self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
         self.preview = Preview()  # the camera's frames for the screens, only during a face check
         # Where a card dispenser is configured, every card motion is journaled (kiosk/card_handout.py).
@@ -170,6 +172,8 @@ class KioskCore:
         attract screen comes up without waiting for them (and for their drivers' imports);
         until they have all answered, every service is greyed "devices_starting"."""
         self.session.subscribe(self._speak)
+        if self._face_worker_on_demand():
+            self.session.subscribe(self._face_worker_for_visit)
         self._reconcile_payments()
         self._record_interrupted()
         self.control.start()
@@ -184,7 +188,8 @@ class KioskCore:
         if ticker:
             self._spawn(self._tick, "session-ticker")
         self.refresh_availability()
-        self.face_worker.prewarm()  # the models load while the kiosk already shows its screen
+        if not self._face_worker_on_demand():
+            self.face_worker.prewarm()  # the models load while the kiosk already shows its screen
         if "docprinter" in self.config.devices:  # and the CJK font, so the first certificate is quick
             self._pool.submit(self._guarded, _warm_up_documents)
         return self
@@ -234,6 +239,27 @@ class KioskCore:
                 self._idle_checked = now
                 self.between_visits()
 
+    # ---- the face worker on demand (config identity.face_worker_idle_stop_s) -----------------
+    def _face_worker_on_demand(self) -> bool:
+        """Only a worker of the core's own: a shared one (tests) is its owner's business."""
+        return self._own_face_worker and self.config.identity.face_worker_idle_stop_s > 0
+
+    def _face_worker_for_visit(self, view: SessionView) -> None:
+        """A citizen has touched the screen: the models load while they choose a service and
+        place their card (~1.7 s; the first face check waits for whatever is left)."""
+        if view.state in ("attract", "out_of_service") and view.visit_id is None:
+            return
+        self._last_visit_seen = time.monotonic()
+        if self.face_worker.pid is None and (self._face_warming is None or not self._face_warming.is_alive()):
+            self._face_warming = self.face_worker.prewarm()
+
+    def _stop_idle_face_worker(self) -> None:
+        if not self._face_worker_on_demand() or self.face_worker.pid is None or not self.idle():
+            return
+        if time.monotonic() - self._last_visit_seen >= self.config.identity.face_worker_idle_stop_s:
+            log.info("face worker stopped: nobody at the kiosk for %.0f s", self.config.identity.face_worker_idle_stop_s)
+            self.face_worker.close()
+
     def idle(self) -> bool:
         """Nobody at the kiosk: the attract screen or out of service, no visit begun."""
         view = self.session.view()
@@ -241,7 +267,9 @@ class KioskCore:
 
     def between_visits(self) -> None:
         """While nobody is at the kiosk (attract or out of service, no visit), a staged operator
-        config is applied. A visit under way always finishes on the config it began with."""
+        config is applied, and an idle face worker is stopped. A visit under way always
+        finishes on the config it began with."""
+        self._stop_idle_face_worker()
         if self.config_updates is not None and self.idle():
             try:
                 self.config_updates.between_visits()
