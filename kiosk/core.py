@@ -178,7 +178,7 @@ class KioskCore:
         self._record_interrupted()
         self.control.start()
         if devices_in_background:
-            self._spawn(self._open_devices, "devices-start")
+            self._spawn(lambda: self._guarded(self._open_devices), "devices-start")
         else:
             self._open_devices()
         self.sync.start()
@@ -195,10 +195,12 @@ class KioskCore:
         return self
 
     def _open_devices(self) -> None:
-        self.devices.start()
-        self._settle_handouts()
-        self._devices_starting = False
-        self.refresh_availability()
+        try:
+            self.devices.start()
+            self._settle_handouts()
+        finally:  # even after a driver's bug: what did not open is greyed (or out of service)
+            self._devices_starting = False
+            self.refresh_availability()
         _warm_up_identity()  # so the first card does not wait for these imports
 
     def stop(self) -> None:
