@@ -8,8 +8,8 @@ platform), against the emulated devices and central of a DemoEnvironment started
 bench_startup.py). Once the attract screen is up and every device has answered, it sits idle for
 --idle-s seconds (the event loop running), then its resident set is read from /proc; then the
 face worker is started and its models loaded (what the first face check needs) and both are read
-again. RSS counts pages shared by both processes (libraries, the interpreter) twice; PSS shares
-them out, so the PSS sum is what the two really take from the machine.
+again. RSS counts pages shared by both processes (libraries, the interpreter) in each; PSS
+divides each shared page among the processes that map it, so the PSS sum counts them once.
 
 The face worker's cold start (spawn, imports, dlib's models loaded, "ready" on its pipe) is
 timed --starts times in this process, one worker at a time.
