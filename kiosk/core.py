@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from common.credentials import credential
+from common.memory import give_back_freed_memory
 from drivers.base import DeviceError, DeviceState, DeviceStatus
 from kiosk.audit import AuditTrail
 from kiosk.card_handout import CardHandout, Journal
@@ -154,6 +155,7 @@ class KioskCore:
         self._own_face_worker = face_worker is None
         self._face_warming: threading.Thread | None = None
         self._last_visit_seen = time.monotonic()
+        self._memory_to_give_back = False
         self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
         self.preview = Preview()  # the camera's frames for the screens, only during a face check
         # Where a card dispenser is configured, every card motion is journaled (kiosk/card_handout.py).
@@ -191,8 +193,14 @@ class KioskCore:
         if not self._face_worker_on_demand():
             self.face_worker.prewarm()  # the models load while the kiosk already shows its screen
         if "docprinter" in self.config.devices:  # and the CJK font, so the first certificate is quick
-            self._pool.submit(self._guarded, _warm_up_documents)
+            self._pool.submit(self._guarded, self._warm_up_documents)
         return self
+
+    def _warm_up_documents(self) -> None:
+        from kiosk.documents import warm_up
+
+        warm_up()
+        self._memory_to_give_back = True  # the parse's garbage (~60 MB): between visits
 
     def _open_devices(self) -> None:
         try:
@@ -272,6 +280,9 @@ class KioskCore:
         config is applied, and an idle face worker is stopped. A visit under way always
         finishes on the config it began with."""
         self._stop_idle_face_worker()
+        if self._memory_to_give_back and self.idle():
+            self._memory_to_give_back = False
+            give_back_freed_memory()
         if self.config_updates is not None and self.idle():
             try:
                 self.config_updates.between_visits()
@@ -523,10 +534,6 @@ def _warm_up_identity() -> None:
     import kiosk.identity.verifier  # noqa: F401
 
 
-def _warm_up_documents() -> None:
-    from kiosk.documents import warm_up
-
-    warm_up()
 
 
 def device_reason(device: str, status: DeviceStatus | None) -> str:

@@ -19,8 +19,6 @@ minor version in pyproject.toml; if they change, `install` falls back to the pla
 from __future__ import annotations
 
 import copy
-import ctypes
-import gc
 import logging
 import os
 import pickle
@@ -132,18 +130,7 @@ class CjkFont:
         except (AttributeError, TypeError, pickle.PicklingError) as exc:
             self._warm_failed = True
             log.warning("fpdf2's font object changed (%s): parsing the font for every document", exc)
-        del parsed
-        give_back_freed_memory()
-
-
-def give_back_freed_memory() -> None:
-    """Return the heap freed by a font parse or a document to the system (glibc keeps it
-    otherwise: ~25 MB after the warm-up, ~30 MB after each certificate's font copy)."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: the memory stays with the process, no harm
-        pass
+        del parsed  # cyclic: freed by the next collection (the core runs one between visits)
 
 
 def forget_subset_caches() -> None:
