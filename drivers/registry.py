@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from common.plugins import plugins
 
 BUILTIN_BACKENDS: dict[str, str] = {
     "ga467": "drivers.idcard.ga467:Ga467Reader",
@@ -80,7 +81,7 @@ def parse_device_url(url: str) -> DeviceUrl:
 
 def _backend_table() -> dict[str, str]:
     table = dict(BUILTIN_BACKENDS)
-    for ep in entry_points(group="kiosk.drivers"):
+    for ep in plugins("kiosk.drivers"):
         table.setdefault(ep.name, ep.value)
     return table
 

@@ -18,14 +18,16 @@ import logging
 import re
 import secrets
 import ssl
+import threading
 import time
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-import httpx
-
 from common.signing import sign
+
+if TYPE_CHECKING:  # httpx is imported on first use, off the start-up path (see CentralClient)
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +58,17 @@ class CentralRejected(Exception):
         self.reason = reason
 
 
-class KioskSignature(httpx.Auth):
-    """Adds X-Kiosk-Id, X-Timestamp, X-Nonce and X-Signature to each request."""
-
-    requires_request_body = True
+class KioskSignature:
+    """Adds X-Kiosk-Id, X-Timestamp, X-Nonce and X-Signature to each request: an httpx `auth=`
+    callable (the kiosk's bodies are bytes, read before it is called), not an httpx.Auth
+    subclass, so that importing this module does not import httpx."""
 
     def __init__(self, kiosk_id: str, secret: bytes, clock: Callable[[], float] = time.time):
         self._kiosk_id = kiosk_id
         self._secret = secret
         self._clock = clock
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def __call__(self, request: httpx.Request) -> httpx.Request:
         timestamp = str(int(self._clock()))
         nonce = secrets.token_hex(16)
         request.headers["X-Kiosk-Id"] = self._kiosk_id
@@ -76,7 +78,7 @@ class KioskSignature(httpx.Auth):
             self._secret, request.method, request.url.path, timestamp, nonce, request.content,
             request.url.query.decode("latin-1"),
         )
-        yield request
+        return request
 
 
 PAYMENT_OPERATIONS = ("orders", "status", "cancel", "refund")
@@ -109,17 +111,27 @@ class CentralClient:
     def __init__(self, base_url: str, kiosk_id: str, secret: bytes, *, timeout: float = 5.0):
         self.base_url, verify = connection_options(base_url)
         self.kiosk_id = kiosk_id
-        self._http = httpx.Client(
-            verify=verify,
-            base_url=self.base_url,
-            auth=KioskSignature(kiosk_id, secret),
-            timeout=timeout,
-            headers={"User-Agent": f"police-kiosk/{kiosk_id}"},
-        )
+        self._client_options = dict(verify=verify, base_url=self.base_url, auth=KioskSignature(kiosk_id, secret),
+                                    timeout=timeout, headers={"User-Agent": f"police-kiosk/{kiosk_id}"})
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def _http(self) -> httpx.Client:
+        # Made on first use, off the GUI thread: building it loads the CA bundle (~20 ms),
+        # time the attract screen need not wait for.
+        with self._client_lock:
+            if self._client is None:
+                import httpx
+
+                self._client = httpx.Client(**self._client_options)
+            return self._client
 
     @staticmethod
     def enrol(base_url: str, kiosk_id: str, *, timeout: float = 5.0) -> bytes:
         """Dev-mode self-enrolment: central issues (or re-issues) this kiosk's secret."""
+        import httpx
+
         base, verify = connection_options(base_url)
         with httpx.Client(base_url=base, verify=verify, timeout=timeout) as http:
             answer = _call(http, "POST", f"{API}/enrol", {"kiosk_id": kiosk_id})
@@ -168,13 +180,17 @@ class CentralClient:
 
     def ping(self) -> bool:
         """True if central answers its health check; never raises."""
+        import httpx
+
         try:
             return self._http.get(f"{API}/health", auth=None).status_code == 200
         except httpx.HTTPError:
             return False
 
     def close(self) -> None:
-        self._http.close()
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
 
     def __enter__(self) -> CentralClient:
         return self
@@ -196,6 +212,8 @@ def _call(http: httpx.Client, method: str, path: str, body: dict[str, Any]) -> d
 
 def _send(http: httpx.Client, method: str, path: str, content: bytes, content_type: str, *,
           timeout: float | None = None) -> dict[str, Any]:
+    import httpx
+
     options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     try:
         response = http.request(method, path, content=content, headers={"Content-Type": content_type}, **options)

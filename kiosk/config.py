@@ -230,6 +230,9 @@ class IdentityConfig(_Strict):
     # Methods in the order they are tried: a method's failures fall back to the next one.
     default_methods: list[IdentityMethod] = Field(default_factory=lambda: ["face", "fingerprint"], min_length=1)
     methods: dict[str, list[IdentityMethod]] = Field(default_factory=dict)  # per service id
+    # The face worker (dlib's models, ~150 MB, ~1.7 s to load) starts when a citizen touches the
+    # attract screen and stops after this long with nobody at the kiosk; 0 keeps it loaded.
+    face_worker_idle_stop_s: float = Field(300, ge=0)
 
     def methods_for(self, service_id: str) -> list[str]:
         return list(self.methods.get(service_id, self.default_methods))

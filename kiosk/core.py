@@ -16,22 +16,22 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from common.credentials import credential
+from common.memory import give_back_freed_memory
 from drivers.base import DeviceError, DeviceState, DeviceStatus
 from kiosk.audit import AuditTrail
 from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
 from kiosk.config import KioskConfig
-from kiosk.config_updates import ConfigUpdates
 from kiosk.device_counters import DeviceCounters
 from kiosk.devices import DeviceMonitor
 from kiosk.gui_pulse import GuiPulse
 from kiosk.handlers import StageContext, handler_for
 from kiosk.handlers.verify import IdentityParts
 from kiosk.identity.policy import FailureLog, IdentityPolicy
-from kiosk.identity.verifier import FaceSettings
+from kiosk.identity.settings import FaceSettings
 from kiosk.identity.worker import FaceWorker
 from kiosk.interrupted import handout_done, interrupted_record, record_interrupted
 from kiosk.local_control import SOCKET_NAME, ControlServer, kiosk_commands
@@ -49,6 +49,9 @@ from kiosk.verification import METHOD_DEVICES, Preview
 from kiosk.visit import Visit
 from offline_queue.outbox import Outbox, OutboxFull
 from offline_queue.sync import SyncWorker
+
+if TYPE_CHECKING:
+    from kiosk.config_updates import ConfigUpdates
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +140,9 @@ class KioskCore:
         self._threads: list[threading.Thread] = []
         self._recorded: set[str] = set()
         self._availability: dict[str, str | None] = {}
+        # Until every device has answered once (and the dispenser's last card is settled),
+        # nothing is offered, but the kiosk is not out of service either: it is starting.
+        self._devices_starting = True
         speech = config.speech
         self.speaker = Speaker(enabled=speech.enabled, command=speech.command, speed_wpm=speech.speed_wpm,
                                record_dir=speech.record_dir)
@@ -147,6 +153,9 @@ class KioskCore:
         self._idle_checked = float("-inf")
         self.face_worker = face_worker or FaceWorker()
         self._own_face_worker = face_worker is None
+        self._face_warming: threading.Thread | None = None
+        self._last_visit_seen = time.monotonic()
+        self._memory_to_give_back = False
         self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
         self.preview = Preview()  # the camera's frames for the screens, only during a face check
         # Where a card dispenser is configured, every card motion is journaled (kiosk/card_handout.py).
@@ -160,13 +169,20 @@ class KioskCore:
         )
 
     # ---- lifecycle ---------------------------------------------------------------------------
-    def start(self, *, ticker: bool = True) -> "KioskCore":
+    def start(self, *, ticker: bool = True, devices_in_background: bool = False) -> "KioskCore":
+        """`devices_in_background` (`kiosk run`): the devices are opened on a thread, so the
+        attract screen comes up without waiting for them (and for their drivers' imports);
+        until they have all answered, every service is greyed "devices_starting"."""
         self.session.subscribe(self._speak)
+        if self._face_worker_on_demand():
+            self.session.subscribe(self._face_worker_for_visit)
         self._reconcile_payments()
         self._record_interrupted()
-        self.devices.start()
         self.control.start()
-        self._settle_handouts()
+        if devices_in_background:
+            self._spawn(lambda: self._guarded(self._open_devices), "devices-start")
+        else:
+            self._open_devices()
         self.sync.start()
         self._spawn(self._watch_central, "central-watch")
         if self.config_updates is not None:
@@ -174,10 +190,26 @@ class KioskCore:
         if ticker:
             self._spawn(self._tick, "session-ticker")
         self.refresh_availability()
-        self.face_worker.prewarm()  # the models load while the kiosk already shows its screen
+        if not self._face_worker_on_demand():
+            self.face_worker.prewarm()  # the models load while the kiosk already shows its screen
         if "docprinter" in self.config.devices:  # and the CJK font, so the first certificate is quick
-            self._pool.submit(self._guarded, _warm_up_documents)
+            self._pool.submit(self._guarded, self._warm_up_documents)
         return self
+
+    def _warm_up_documents(self) -> None:
+        from kiosk.documents import warm_up
+
+        warm_up()
+        self._memory_to_give_back = True  # the parse's garbage (~60 MB): between visits
+
+    def _open_devices(self) -> None:
+        try:
+            self.devices.start()
+            self._settle_handouts()
+        finally:  # even after a driver's bug: what did not open is greyed (or out of service)
+            self._devices_starting = False
+            self.refresh_availability()
+        _warm_up_identity()  # so the first card does not wait for these imports
 
     def stop(self) -> None:
         self._stop.set()
@@ -217,6 +249,27 @@ class KioskCore:
                 self._idle_checked = now
                 self.between_visits()
 
+    # ---- the face worker on demand (config identity.face_worker_idle_stop_s) -----------------
+    def _face_worker_on_demand(self) -> bool:
+        """Only a worker of the core's own: a shared one (tests) is its owner's business."""
+        return self._own_face_worker and self.config.identity.face_worker_idle_stop_s > 0
+
+    def _face_worker_for_visit(self, view: SessionView) -> None:
+        """A citizen has touched the screen: the models load while they choose a service and
+        place their card (~1.7 s; the first face check waits for whatever is left)."""
+        if view.state in ("attract", "out_of_service") and view.visit_id is None:
+            return
+        self._last_visit_seen = time.monotonic()
+        if self.face_worker.pid is None and (self._face_warming is None or not self._face_warming.is_alive()):
+            self._face_warming = self.face_worker.prewarm()
+
+    def _stop_idle_face_worker(self) -> None:
+        if not self._face_worker_on_demand() or self.face_worker.pid is None or not self.idle():
+            return
+        if time.monotonic() - self._last_visit_seen >= self.config.identity.face_worker_idle_stop_s:
+            log.info("face worker stopped: nobody at the kiosk for %.0f s", self.config.identity.face_worker_idle_stop_s)
+            self.face_worker.close()
+
     def idle(self) -> bool:
         """Nobody at the kiosk: the attract screen or out of service, no visit begun."""
         view = self.session.view()
@@ -224,7 +277,12 @@ class KioskCore:
 
     def between_visits(self) -> None:
         """While nobody is at the kiosk (attract or out of service, no visit), a staged operator
-        config is applied. A visit under way always finishes on the config it began with."""
+        config is applied, and an idle face worker is stopped. A visit under way always
+        finishes on the config it began with."""
+        self._stop_idle_face_worker()
+        if self._memory_to_give_back and self.idle():
+            self._memory_to_give_back = False
+            give_back_freed_memory()
         if self.config_updates is not None and self.idle():
             try:
                 self.config_updates.between_visits()
@@ -243,7 +301,8 @@ class KioskCore:
                     self._heartbeat_due = True
             if online and (self._open_payments or self.outbox.open_payments()):
                 self._reconcile_payments()
-            if self.handout_journal is not None and self.handout_journal.unfinished() and self.session.visit is None:
+            if self.handout_journal is not None and not self._devices_starting \
+                    and self.handout_journal.unfinished() and self.session.visit is None:
                 self._settle_handouts()  # e.g. once a technician has cleared a jam
             self.refresh_availability()  # also opens and closes services by their hours
             stalled = self.gui_pulse is not None and self.gui_pulse.stalled()
@@ -305,14 +364,15 @@ class KioskCore:
     def refresh_availability(self) -> None:
         statuses = self.devices.statuses()
         queue_full = self.outbox.stats()["full"]
-        availability = {service_id: self._unavailable_reason(service, statuses, queue_full)
+        starting = self._devices_starting
+        availability = {service_id: "devices_starting" if starting else self._unavailable_reason(service, statuses, queue_full)
                         for service_id, service in self.services.items() if service.config.enabled}
         if availability != self._availability:
             self._heartbeat_due = True  # operators hear of a greyed-out service within a second
         self._availability = availability
         out_of_service = None
         reasons = {r for r in availability.values() if r != "closed"}
-        if all(reason is not None for reason in availability.values()):
+        if not starting and all(reason is not None for reason in availability.values()):
             out_of_service = "closed" if not reasons else (reasons.pop() if len(reasons) == 1 else "no_service_available")
         notice = self.maintenance.current()
         if notice is not None:  # a technician's word comes first
@@ -469,10 +529,11 @@ class KioskCore:
         self.sync.wake()
 
 
-def _warm_up_documents() -> None:
-    from kiosk.documents import warm_up
+def _warm_up_identity() -> None:
+    import drivers.idcard.photo  # noqa: F401 (OpenCV, numpy)
+    import kiosk.identity.verifier  # noqa: F401
 
-    warm_up()
+
 
 
 def device_reason(device: str, status: DeviceStatus | None) -> str:

@@ -52,6 +52,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "dispenser_fault": QT_TRANSLATE_NOOP("Messages", "发证机故障，请联系工作人员"),
         "queue_full": QT_TRANSLATE_NOOP("Messages", "本机存储已满"),
         "no_service_available": QT_TRANSLATE_NOOP("Messages", "设备维护中"),
+        "devices_starting": QT_TRANSLATE_NOOP("Messages", "设备正在启动，请稍候"),
         "maintenance": QT_TRANSLATE_NOOP("Messages", "本机正在维护"),
         "closed": QT_TRANSLATE_NOOP("Messages", "不在办理时间"),
         "central_unreachable": QT_TRANSLATE_NOOP("Messages", "暂时无法连接公安业务系统，请稍后再试"),

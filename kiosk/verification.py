@@ -14,15 +14,16 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING, Callable
 
 from drivers.base import DeviceError
 from kiosk.identity.fingerprint import NO_FINGER, verify_finger
 from kiosk.identity.policy import IdentityCheck
-from kiosk.identity.verifier import FaceVerifier
+
+if TYPE_CHECKING:  # numpy and the verifier load at the first face check, not at start-up
+    import numpy as np
+
+    from kiosk.identity.verifier import FaceVerifier
 
 # Which device each identity method needs.
 METHOD_DEVICES = {"face": "camera", "fingerprint": "fingerprint"}
@@ -81,6 +82,8 @@ class Preview:
             listeners = list(self._listeners)
         if not listeners:
             return
+        import cv2  # imported by the camera's driver already; not at start-up
+
         image = frame.image
         height, width = image.shape[:2]
         scale = self.width / width

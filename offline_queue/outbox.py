@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from offline_queue.crypto import Sealer, TamperedRecord, load_or_create_key, record_aad
 
 log = logging.getLogger(__name__)
@@ -87,10 +85,9 @@ class Outbox:
         self._lock = threading.RLock()
         self._disk_full = False  # a write found no room; cleared by the next item that fits
         # One connection shared by the core's and the sync worker's threads, serialised by
-        # self._lock; isolation_level=None leaves every BEGIN/COMMIT to db.atomic().
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
-        self._db = sqlite_utils.Database(conn)
-        self._db.enable_wal()
+        # self._lock; isolation_level=None leaves every BEGIN/COMMIT to _transaction().
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
+        self._db.execute("PRAGMA journal_mode=wal")
         self._db.execute("PRAGMA synchronous=FULL")
         if max_bytes is not None:
             page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
@@ -107,25 +104,13 @@ class Outbox:
                 "CREATE TABLE IF NOT EXISTS visits (visit_id TEXT PRIMARY KEY, "
                 "outcome TEXT NOT NULL, updated_at FLOAT NOT NULL) WITHOUT ROWID"
             )
-            self._db["outbox"].create(
-                {
-                    "key": str,
-                    "kind": str,
-                    "state": str,
-                    "created_at": float,
-                    "next_attempt": float,
-                    "attempts": int,
-                    "last_error": str,
-                    "delivered_at": float,
-                    "payload": bytes,
-                },
-                pk="key",
-                not_null={"kind", "state", "created_at", "next_attempt", "attempts", "payload"},
-                defaults={"attempts": 0},
-                if_not_exists=True,
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS outbox (key TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, "
+                "created_at REAL NOT NULL, next_attempt REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+                "last_error TEXT, delivered_at REAL, payload BLOB NOT NULL)"
             )
-            self._db["outbox"].create_index(["state", "created_at"], if_not_exists=True)
-            self._db["meta"].create({"name": str, "value": float}, pk="name", if_not_exists=True)
+            self._db.execute("CREATE INDEX IF NOT EXISTS idx_outbox_state_created_at ON outbox (state, created_at)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value REAL)")
             # The kiosk's ledger of payment orders: open from before the QR code shows until
             # central's final word on it is queued. Ids and states only: nothing personal.
             self._db.execute(
@@ -144,11 +129,11 @@ class Outbox:
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
-    def _writing(self) -> Iterator[sqlite_utils.Database]:
+    def _writing(self) -> Iterator[sqlite3.Connection]:
         """One transaction under the lock; SQLite's "disk is full" becomes OutboxFull."""
         with self._lock:
             try:
-                with self._db.atomic() as db:
+                with _transaction(self._db) as db:
                     yield db
             except sqlite3.OperationalError as exc:
                 if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
@@ -281,7 +266,7 @@ class Outbox:
     def _exists(self, key: str) -> bool:
         return self._db.execute("SELECT 1 FROM outbox WHERE key = ?", [key]).fetchone() is not None
 
-    def _insert(self, db: sqlite_utils.Database, kind: str, key: str, blob: bytes, now: float) -> bool:
+    def _insert(self, db: sqlite3.Connection, kind: str, key: str, blob: bytes, now: float) -> bool:
         """Insert a pending item; False if one with this key exists (the first one stays)."""
         if self._undelivered >= self.max_items:
             self._undelivered = self._count_undelivered()
@@ -339,7 +324,7 @@ class Outbox:
     def mark_delivered(self, keys: Iterable[str]) -> None:
         now = self._clock()
         with self._writing() as db:
-            changed = db.conn.executemany(
+            changed = db.executemany(
                 "UPDATE outbox SET state = ?, delivered_at = ?, last_error = NULL "
                 "WHERE key = ? AND state != ?",
                 [(DELIVERED, now, key, DELIVERED) for key in keys],
@@ -350,7 +335,7 @@ class Outbox:
         """Put in-flight item(s) back to pending, to be sent again from `next_attempt` on."""
         keys = [key] if isinstance(key, str) else list(key)
         with self._writing() as db:
-            db.conn.executemany(
+            db.executemany(
                 "UPDATE outbox SET state = ?, last_error = ?, next_attempt = ? "
                 "WHERE key = ? AND state IN (?, ?)",
                 [(PENDING, error, next_attempt, k, PENDING, IN_FLIGHT) for k in keys],
@@ -366,7 +351,7 @@ class Outbox:
         """A dead item back to pending, to be sent at once (a technician fixed what central
         refused it for). False if there is no such dead item."""
         with self._writing() as db:
-            changed = db.conn.execute(
+            changed = db.execute(
                 "UPDATE outbox SET state = ?, next_attempt = ?, last_error = ? WHERE key = ? AND state = ?",
                 [PENDING, self._clock(), "sent again by a technician", key, DEAD],
             ).rowcount
@@ -378,7 +363,7 @@ class Outbox:
         if not reason.strip():
             raise ValueError("discarding an item needs a reason")
         with self._writing() as db:
-            changed = db.conn.execute(
+            changed = db.execute(
                 "UPDATE outbox SET state = ?, last_error = ? WHERE key = ? AND state IN (?, ?)",
                 [DISCARDED, f"discarded: {reason.strip()[:200]}", key, DEAD, QUARANTINED],
             ).rowcount
@@ -482,3 +467,27 @@ class Outbox:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN … COMMIT, rolled back on any error; inside another transaction, a savepoint."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT nested")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:  # an error may have ended the whole transaction already
+                conn.execute("ROLLBACK TO SAVEPOINT nested")
+                conn.execute("RELEASE SAVEPOINT nested")
+            raise
+        conn.execute("RELEASE SAVEPOINT nested")
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
@@ -17,6 +16,8 @@ QR_PIXELS = 420  # big enough for a phone held at arm's length
 
 def qr_pixmap(data: str, size: int = QR_PIXELS) -> QPixmap:
     """The QR code of `data`, drawn black on white with its quiet zone."""
+    import qrcode  # PIL and qrcode: not imported until a payment shows its code
+
     code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(data)
     matrix = code.get_matrix()

@@ -187,7 +187,7 @@ def start_core(config, config_path, overrides, applied: threading.Event, **core_
         updates = ConfigUpdates(config, check=kiosk_check(config_path, overrides), on_applied=lambda _doc: applied.set())
     core = KioskCore(config, config_updates=updates, **core_options)
     try:
-        return core.start()
+        return core.start(devices_in_background=True)  # the screen comes up while they open
     except Exception:
         core.stop()
         raise

@@ -53,19 +53,26 @@ class ConfigUpdates:
         self.on_applied = on_applied
         self._rng = rng or random.Random()
         self._wake = threading.Event()
+        self._signed_as: tuple[str, bytes] | None = None
 
     def sign_as(self, kiosk_id: str, secret: bytes) -> None:
-        """Sign the repository's downloads as this kiosk (central serves them to its kiosks only)."""
-        from kiosk.central_client import KioskSignature
-        from kiosk.config_updates.fetcher import SignedFetcher
+        """Sign the repository's downloads as this kiosk (central serves them to its kiosks only).
+        The fetcher is made at the first poll: importing tuf's client is not start-up's work."""
+        self._signed_as = (kiosk_id, secret)
 
-        self.updater.fetcher = SignedFetcher(KioskSignature(kiosk_id, secret), verify=self._central_verify)
+    def _signed_fetcher(self) -> None:
+        if self._signed_as is not None and self.updater.fetcher is None:
+            from kiosk.central_client import KioskSignature
+            from kiosk.config_updates.fetcher import SignedFetcher
+
+            self.updater.fetcher = SignedFetcher(KioskSignature(*self._signed_as), verify=self._central_verify)
 
     # ---- polling ---------------------------------------------------------------------------
     def next_wait(self) -> float:
         return self.settings.poll_s + self._rng.uniform(0, self.settings.jitter_s)
 
     def poll_once(self) -> None:
+        self._signed_fetcher()
         try:
             outcome = self.updater.fetch()
         except Refused as exc:

@@ -15,15 +15,15 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
-
-from tuf.api import exceptions as tuf_errors
-from tuf.ngclient import Updater
+from typing import TYPE_CHECKING, Any, Callable
 
 from common.config_groups import target_path
 from kiosk.config import ConfigError
 from kiosk.config_updates.store import ConfigStore
 from kiosk.operator_config import validate_operator
+
+if TYPE_CHECKING:
+    from tuf.ngclient import Updater
 
 
 class Refused(Exception):
@@ -45,7 +45,9 @@ class Outcome:
     new: bool  # a new version was staged by this round
 
 
-def _reason(exc: tuf_errors.RepositoryError) -> str:
+def _reason(exc) -> str:
+    from tuf.api import exceptions as tuf_errors
+
     if isinstance(exc, tuf_errors.ExpiredMetadataError):
         return f"expired metadata: {exc}"
     if isinstance(exc, tuf_errors.UnsignedMetadataError):
@@ -87,6 +89,10 @@ class ConfigUpdater:
         return outcome
 
     def _updater(self) -> Updater:
+        # tuf is imported here, on the poller's thread, not while the kiosk starts.
+        from tuf.api import exceptions as tuf_errors
+        from tuf.ngclient import Updater
+
         metadata = self.store.dir / "metadata"
         metadata.mkdir(exist_ok=True)
         downloads = self.store.dir / "downloads"
@@ -107,6 +113,8 @@ class ConfigUpdater:
             raise Refused(f"no root of trust at {self.trust}: {exc.strerror}") from None
 
     def _round(self) -> Outcome:
+        from tuf.api import exceptions as tuf_errors
+
         updater = self._updater()
         try:
             updater.refresh()

@@ -110,6 +110,7 @@ class CjkFont:
                 raise FontMissing(f"cannot read the CJK font {self.path}: {exc}") from None
         if self._template is not None or self._warm_failed:
             return
+        parsed = None
         try:
             scratch = FPDF()
             scratch.add_font("cjk", fname=str(self.path), collection_font_number=self._index)
@@ -122,10 +123,14 @@ class CjkFont:
             for name in ("i", "ttfont", "subset", "missing_glyphs", "biggest_size_pt", "_hbfont"):
                 getattr(template, name)
             self._parsed = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+            # Each document gets its own unpickled copy (install): the template's own parse
+            # (~45 MB) would only sit in memory.
+            template.ttfont = None
             self._template = template
         except (AttributeError, TypeError, pickle.PicklingError) as exc:
             self._warm_failed = True
             log.warning("fpdf2's font object changed (%s): parsing the font for every document", exc)
+        del parsed  # cyclic: freed by the next collection (the core runs one between visits)
 
 
 def forget_subset_caches() -> None:

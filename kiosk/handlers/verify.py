@@ -9,9 +9,8 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from drivers.idcard.photo import PhotoUndecodable, decode_photo
 from kiosk.identity.policy import IdentityPolicy
-from kiosk.identity.verifier import FaceSettings, FaceVerifier
+from kiosk.identity.settings import FaceSettings
 from kiosk.identity.worker import FaceWorker
 from kiosk.verification import Preview, Verification, run_check
 
@@ -30,13 +29,15 @@ class IdentityParts:
 
     def prepare(self, card) -> Verification:
         """At card read: the ID photo's encoding starts at once, in the background."""
+        from drivers.idcard.photo import PhotoUndecodable, decode_photo  # OpenCV: at the first card, not at start
+
         verifier = None
         try:
             photo = decode_photo(card.photo)
         except PhotoUndecodable as exc:
             log.info("ID photo not usable here (%s): the face check is skipped", exc)
         else:
-            verifier = FaceVerifier(self.face_worker, self.face_settings)
+            verifier = _face_verifier(self.face_worker, self.face_settings)
             verifier.prepare(photo)
             del photo
         return Verification(verifier, self.fingerprint_template(card))
@@ -47,7 +48,7 @@ class IdentityParts:
         verifier = None
         photo = _decode_jpeg(material.photo) if material.photo else None
         if photo is not None:
-            verifier = FaceVerifier(self.face_worker, self.face_settings)
+            verifier = _face_verifier(self.face_worker, self.face_settings)
             verifier.prepare(photo)
             del photo
         return Verification(verifier, templates=tuple(material.templates))
@@ -82,3 +83,11 @@ def run(ctx, visit, stage) -> None:
     run_check(visit, verification.check, session=ctx.session, devices=ctx.devices, preview=parts.preview,
               usable=ctx.usable, still_verifying=lambda: ctx.still_at(visit, stage),
               verified=lambda: ctx.did(visit, "identity_checked"))
+
+
+def _face_verifier(worker: FaceWorker, settings: FaceSettings):
+    # numpy and the verifier are imported at the first card (or warmed up after start), not
+    # while the attract screen is coming up.
+    from kiosk.identity.verifier import FaceVerifier
+
+    return FaceVerifier(worker, settings)

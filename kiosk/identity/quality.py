@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.identity.face import FaceBox, roll_degrees, yaw
+from kiosk.identity.settings import QualityLimits  # noqa: F401 (also imported from here)
 
 NO_FACE = "no_face"
 MULTIPLE_FACES = "multiple_faces"
@@ -25,19 +26,6 @@ HOLD_STILL = "hold_still"
 
 # Issues that make a frame useless even for liveness, in the order the citizen should fix them.
 BLOCKING = (NO_FACE, MULTIPLE_FACES, MOVE_CLOSER, MOVE_BACK, CENTRE_FACE, TOO_DARK, TOO_BRIGHT)
-
-
-@dataclass(frozen=True)
-class QualityLimits:
-    min_face_ratio: float = 0.16  # face width / frame width (≈100 px at 640)
-    max_face_ratio: float = 0.70
-    max_offcentre: float = 0.30  # face centre from frame centre, in frame widths
-    second_face_ratio: float = 0.5  # another face at least this wide (vs the primary) counts
-    min_brightness: float = 60.0  # mean grey level of the face, 0..255
-    max_brightness: float = 210.0
-    min_sharpness: float = 40.0  # variance of the Laplacian on the face scaled to 128 px
-    max_yaw: float = 0.10  # see face.yaw
-    max_roll_deg: float = 15.0
 
 
 @dataclass(frozen=True)

@@ -29,33 +29,12 @@ from drivers.base import DeviceError, DeviceTimeout
 from kiosk.identity import quality
 from kiosk.identity.face import distance
 from kiosk.identity.liveness import ActiveLiveness, plan_challenges
-from kiosk.identity.quality import QualityLimits
+from kiosk.identity.settings import FaceSettings  # noqa: F401 (also imported from here)
 from kiosk.identity.worker import FaceWorker, WorkerRequestFailed, WorkerUnavailable
 
 MATCH, NO_MATCH = "match", "no_match"
 NO_FACE, POOR_QUALITY, LIVENESS_FAILED = "no_face", "poor_quality", "liveness_failed"
 TIMEOUT, CANCELLED, ERROR = "timeout", "cancelled", "error"
-
-
-@dataclass(frozen=True)
-class FaceSettings:
-    threshold: float = 0.6  # face_recognition's distance; at or below is the same person
-    liveness: bool = True
-    challenges: tuple[str, ...] = ("blink", "turn")
-    challenge_timeout_s: float = 8.0
-    timeout_s: float = 30.0
-    frames_to_match: int = 3  # distances whose median decides
-    max_face_gap_s: float = 1.0  # the face gone longer than this starts the check again
-    reference_jitters: int = 1
-    limits: QualityLimits = field(default_factory=QualityLimits)
-
-    @classmethod
-    def from_config(cls, config, **overrides) -> "FaceSettings":
-        """From the kiosk configuration's `identity` section (kiosk.config.IdentityConfig)."""
-        values = dict(threshold=config.threshold, liveness=config.liveness, challenges=tuple(config.challenges),
-                      challenge_timeout_s=config.challenge_timeout_s, timeout_s=config.attempt_timeout_s)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ found as the package `kiosk.services.<id>`; a vendor package can add services th
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
 
+from common.plugins import plugins
 from kiosk.services.base import Service
 
 _registered: dict[str, type[Service]] = {}
@@ -28,7 +28,7 @@ def unregister(service_id: str) -> None:
 def service_class(service_id: str) -> type[Service]:
     if service_id in _registered:
         return _registered[service_id]
-    for ep in entry_points(group="kiosk.services"):
+    for ep in plugins("kiosk.services"):
         if ep.name == service_id:
             return register(ep.load())
     try:
