@@ -49,6 +49,8 @@ FAULTS = {  # what the emulators can be told from here; the first of each is the
 # What a touch screen without a keyboard can say; `kiosk diag` takes any words.
 SERVICE_OFF_MESSAGE = "设备维护中，请稍后再来或前往服务窗口。Under maintenance: please come back later or go to a counter."
 DISCARD_REASON = "discarded at the kiosk by a technician"
+# An action's result stays on the output this long before the running log takes it back.
+RESULT_HOLD_S = 30.0
 
 
 class CornerTaps(QObject):
@@ -281,6 +283,7 @@ class DiagnosticsPanel(QFrame):
         self.snapshot_ready.connect(self._render)
         self._reading = threading.Lock()  # one snapshot in flight at a time
         self._events_text = ""
+        self._result_until = 0.0  # the output shows an action's result until then
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
 
@@ -379,10 +382,18 @@ class DiagnosticsPanel(QFrame):
         self._scroll.ensureWidgetVisible(self.device_rows[name], 0, 160)
 
     def show_log(self) -> None:
+        self._result_until = 0.0
+        self.refresh_log()
+
+    def refresh_log(self) -> None:
+        """The running log, unless an action's result is being read."""
+        if time.monotonic() < self._result_until:
+            return
         lines = self._diagnostics.log_lines(40)
         self.output.setPlainText("\n".join([self._events_text, "", *lines]))
 
     def _in_background(self, title: str, call, *args) -> None:
+        self._result_until = time.monotonic() + RESULT_HOLD_S
         self.output.setPlainText(f"{title} …")
 
         def work():
@@ -395,6 +406,7 @@ class DiagnosticsPanel(QFrame):
         threading.Thread(target=work, name="diagnostics", daemon=True).start()
 
     def _show_result(self, text: str) -> None:
+        self._result_until = time.monotonic() + RESULT_HOLD_S
         self.output.setPlainText(text)
         self.refresh()
 
@@ -442,7 +454,7 @@ class DiagnosticsOverlay(QFrame):
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(lambda: self.close_mode("idle"))
         self._log_timer = QTimer(self)
-        self._log_timer.timeout.connect(self.panel.show_log)
+        self._log_timer.timeout.connect(self.panel.refresh_log)
         self.taps = CornerTaps(window)
         self.taps.opened.connect(self.open_mode)
         self.taps.pressed.connect(lambda: self._touched() if self.isVisible() else None)

@@ -72,6 +72,10 @@ def test_corner_taps_and_pin_open_diagnostics_and_a_fault_shows_up(qtbot, kiosk)
     qtbot.mouseClick(fault, Qt.LeftButton)
     qtbot.waitUntil(lambda: "printer fault" in overlay.panel.output.toPlainText()
                     and '"ok": true' in overlay.panel.output.toPlainText(), timeout=10_000)
+    qtbot.wait(3_500)  # the running log refreshes every 3 s; an action's result stays to be read
+    assert overlay.panel.output.toPlainText().startswith("printer fault\n")
+    overlay.panel.show_log()
+    assert not overlay.panel.output.toPlainText().startswith("printer fault\n")
     qtbot.mouseClick(overlay.panel.test_buttons["printer"], Qt.LeftButton)
     qtbot.waitUntil(lambda: "hardware_error" in overlay.panel.output.toPlainText(), timeout=15_000)
     qtbot.waitUntil(lambda: "printer: hardware_error" in overlay.panel.device_rows["printer"].text(),
