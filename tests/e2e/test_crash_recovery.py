@@ -148,6 +148,10 @@ def test_kill_9_at_a_side_effect_records_the_visit_interrupted_and_redoes_nothin
         if "card_retracted" in done:  # the restart found the card at the mouth: into the bin
             order = order[:certain] + [s for s in ("card_presented",) if s in done] + ["card_retracted"]
             assert done == order, done
+        elif "card_taken" in done and "card_presented" not in done:
+            # Taken the moment it reached the mouth, and the kill came before the kiosk journaled
+            # it presented: the restart finds the mouth empty, so the citizen has it.
+            order = [s for s in order if s != "card_presented"]
         assert done == order[:len(done)] and len(done) >= certain, done
     assert_told_central(env, service, record, at_kill)
 
