@@ -34,7 +34,11 @@ def running_kiosk(env, clock, qtbot, face_worker, **core_options):
     `core_options` go to KioskCore (e.g. `site_clock`)."""
     core = KioskCore(env.config, clock=clock, face_worker=face_worker,
                      fingerprint_template=env.fingerprint_template, **core_options).start(ticker=False)
-    window = make_window(core.session, size=(1080, 1920), preview=core.preview)
+    try:
+        window = make_window(core.session, size=(1080, 1920), preview=core.preview)
+    except BaseException:
+        core.stop()  # a failed test must not leave a running core to the tests after it
+        raise
     qtbot.addWidget(window)
     try:
         yield core, window
