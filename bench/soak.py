@@ -40,7 +40,7 @@ exactly once, none it did not, and none the citizen saw fail; and no card was ha
 the dispenser emulator presented as many cards as citizens took, each once, as many as central
 has pickups handed over, and central has each card reference handed over once at most.
 
-The process limits glibc to two malloc arenas first, as `kiosk run` does (common/malloc_arenas.py).
+The process limits glibc to two malloc arenas first, as `kiosk run` does (common/memory.py).
 
 Writes DIR/soak.csv (the samples), DIR/soak.png (RSS, fds and threads over visits, drawn with Qt)
 and prints markdown; --docs replaces the soak section of that file with it, --json writes the
@@ -51,8 +51,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
-import gc
 import json
 import os
 import random
@@ -172,9 +170,9 @@ def sqlite_sizes(data_dir: Path) -> dict[str, int]:
 def retained_rss_kb() -> int:
     """RSS after a full collection and malloc_trim: what the process still holds, without the
     free heap pages glibc keeps for later (which make raw RSS swing by tens of MB visit to visit)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    from common.memory import give_back_freed_memory
+
+    give_back_freed_memory()
     return rss_kb()
 
 
@@ -779,7 +777,7 @@ def main() -> int:
     parser.add_argument("--docs", type=Path, default=None, help="replace the soak section of this markdown file")
     parser.add_argument("--json", type=Path, default=None, help="write the result (samples included) to this file")
     args = parser.parse_args()
-    from common.malloc_arenas import limit_malloc_arenas
+    from common.memory import limit_malloc_arenas
 
     limit_malloc_arenas()  # as `kiosk run` does, before any thread
     os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")

@@ -6,7 +6,7 @@ Each group lives in its own module under kiosk/commands and is imported only whe
 
 from __future__ import annotations
 
-from common.malloc_arenas import limit_malloc_arenas
+from common.memory import limit_malloc_arenas
 from kiosk.commands.lazy import lazy_group
 
 GROUPS = {

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import ctypes, sys, threading
 sys.path.insert(0, sys.argv[1])
-from common.malloc_arenas import limit_malloc_arenas
+from common.memory import limit_malloc_arenas
 limited = limit_malloc_arenas() if sys.argv[3] == "limit" else None
 go = threading.Barrier(8)
 def work():
