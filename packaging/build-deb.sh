@@ -42,26 +42,8 @@ wheel=$(ls "$work"/wheel/police_kiosk-*.whl)
 version=$(basename "$wheel" | cut -d- -f2)
 say "wheel $(basename "$wheel")"
 
-# 2. Runtime pins: what pip would install for the wheel alone, held to requirements.lock.
-grep -v '^#' requirements.lock >"$work/constraints.txt"
-.venv/bin/python -m pip install --quiet --dry-run --ignore-installed --report "$work/report.json" \
-    -c "$work/constraints.txt" "$wheel" \
-    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-.venv/bin/python - "$work/report.json" >"$work/requirements.txt" <<'PY'
-import json, sys
-
-report = json.load(open(sys.argv[1]))
-for item in report["install"]:
-    meta = item["metadata"]
-    if meta["name"] != "police-kiosk":
-        print(f"{meta['name']}=={meta['version']}")
-PY
-# ... which requirements-runtime.lock must hold, with requirements-nodeps.lock, exactly.
-if ! diff <({ cat "$work/requirements.txt"; grep -v '^#' requirements-nodeps.lock; } | sort -f) \
-    <(grep -v '^#' requirements-runtime.lock | cut -d' ' -f1 | sort -f) >&2; then
-    echo "build-deb: requirements-runtime.lock is out of date: run script/update-lock" >&2
-    exit 1
-fi
+# 2. Runtime pins: requirements-runtime.lock must be what pip would install for the wheel alone.
+packaging/check-runtime-lock.sh "$wheel" 2>&1 | sed 's/^/build-deb: /'
 say "$(grep -c '==' requirements-runtime.lock) runtime pins (of $(grep -c '==' requirements.lock) in requirements.lock)"
 .venv/bin/python packaging/wheelhouse.py fetch requirements-runtime.lock >"$work/files.txt"
 

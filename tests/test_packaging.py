@@ -246,10 +246,16 @@ def test_runtime_lock_hashes_each_pin_of_the_main_locks() -> None:
     for line in lines:
         assert re.fullmatch(r"\S+==\S+ --hash=sha256:[0-9a-f]{64}  # \S+\.(whl|tar\.gz|zip)", line), line
     for package, version in runtime.items():
-        # pip is the venv's own (requirements.lock leaves it out); everything else is the same pin.
-        assert package == "pip" or locked.get(package) == version, (package, version)
+        assert locked.get(package) == version, (package, version)
     assert {"pyside6-essentials", "pyscard", "face-recognition", "dlib-bin"} <= runtime.keys()
     assert not {"pytest", "hypothesis", "playwright", "schemathesis"} & runtime.keys()
+
+
+def test_runtime_lock_is_what_the_wheel_needs_no_more_no_less() -> None:
+    """A dependency dropped from pyproject.toml leaves no pin behind (the .deb build refuses it)."""
+    result = subprocess.run([str(ROOT / "packaging" / "check-runtime-lock.sh")], capture_output=True,
+                            text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_deb_depends_on_no_compiler() -> None:
