@@ -98,6 +98,10 @@ def test_a_bundle_asked_for_during_a_visit_waits_for_it_and_holds_nothing_of_the
             if member.name.endswith("manifest.json"):
                 assert json.loads(text)["kiosk_id"] == env.config.kiosk.id
     assert not list(env.config.data_path("remote").iterdir())  # the bundle's file is gone from the kiosk
+    # The kiosk audits the upload once central has answered it: wake the sync after that entry
+    # (an idle worker looks again only every 30 s).
+    until(lambda: any(e["outcome"] == "done" and e["detail"].get("request") == request_id
+                      for e in core.audit.entries()), what="the kiosk's audit of the upload")
     core.sync.wake()
     until(lambda: [e["outcome"] for e in central_audit(env.central.database_url, kiosk_id=env.config.kiosk.id)
                    if e["detail"].get("request") == request_id] == ["done", "received"], what="the audit at central")
