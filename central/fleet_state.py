@@ -101,7 +101,7 @@ def _row(kiosk_id: str, received_at: float | None, status: dict[str, Any], onlin
         "config_staged": config.get("staged"),
         "config_wanted": None if wanted is None else wanted.get(group),
         "config_error": config.get("last_error"),
-        "config_rejected": config.get("rejected"),
+        "config_refused": _refusal(config),
         "queue_depth": queue.get("pending"),
         "queue_dead": queue.get("dead"),
         "queue_oldest_s": queue.get("oldest_pending_age_s"),
@@ -114,6 +114,20 @@ def _row(kiosk_id: str, received_at: float | None, status: dict[str, Any], onlin
         "alarm": bool(problems) and not acknowledged,
         "acknowledged_by": ack.operator_id if acknowledged else None,
     }
+
+
+def _refusal(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The kiosk's latest refusal {version, reason, fallback}, while it still matters: the kiosk
+    keeps reporting it after it has moved on to that version or a newer one, which ends it."""
+    rejected = config.get("rejected")
+    if not isinstance(rejected, dict):
+        return None
+    version = rejected.get("version")
+    running = config.get("running")
+    if isinstance(version, int) and isinstance(running, int) and running >= version:
+        return None
+    return {"version": version, "reason": str(rejected.get("reason") or "no reason given"),
+            "fallback": bool(rejected.get("fallback"))}
 
 
 def kiosk_audit(conn: Connection, kiosk_id: str, limit: int = 20) -> list[dict[str, Any]]:

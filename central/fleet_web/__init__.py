@@ -52,10 +52,15 @@ def _when(at: float | None) -> str:
     return "—" if at is None else datetime.fromtimestamp(at, CST).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _shown(value: Any) -> Any:
+    return "—" if value is None else value
+
+
 def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) -> APIRouter:
     router = APIRouter(prefix="/fleet", include_in_schema=False)
     pages = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     pages.filters["when"] = _when
+    pages.filters["shown"] = _shown
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(pages.get_template(name).render(**context), status_code=status,

@@ -15,6 +15,7 @@ from central.db import create_engine_for, heartbeats
 from central.operators import add_operator
 from central.server import EmbeddedCentral
 from kiosk.central_client import CentralClient
+from kiosk.config_updates import ConfigStore
 
 from support.browser import HAVE_CHROMIUM, chromium, log_in as browser_log_in
 
@@ -84,6 +85,25 @@ def test_a_kiosk_going_offline_and_its_config_version_changing_show_up(central, 
     page.goto(f"{central.url}/fleet")
     assert page.locator("#kiosk-K-2 td.config").inner_text().startswith("2 /")
     assert page.locator("#kiosk-K-2 td.state").inner_text().startswith("online")
+    page.close()
+
+
+def test_a_refused_config_version_shows_its_version_and_reason(central, browser, tmp_path):
+    """The refusal as the kiosk's store records it; the update check's own error is another thing."""
+    store = ConfigStore(tmp_path / "kiosk-state")
+    store.refused(3, "config version 3 fails the operator schema: services.0.fee_fen: must be >= 0")
+    with CentralClient(central.url, "K-1", CentralClient.enrol(central.url, "K-1")) as client:
+        client.heartbeat({"operator_config": {"group": "north", "running": 2, "rejected": store.status()["rejected"],
+                                              "last_error": "central unreachable"}})
+    page = browser.new_page()
+    log_in(page, central.url, "vic")
+    shown = page.locator("#kiosk-K-1 td.config .refused").inner_text()
+    assert shown == "refused version 3: config version 3 fails the operator schema: services.0.fee_fen: must be >= 0"
+    page.goto(f"{central.url}/fleet/kiosks/K-1")
+    assert "refused version 3: config version 3 fails" in page.locator(".refused").inner_text()
+    assert page.locator(".update-check").inner_text() == "last update check failed: central unreachable"
+    details = page.locator("dl").inner_text()
+    assert "applied 2, staged —, wanted —" in details and "{" not in details and "None" not in details
     page.close()
 
 
