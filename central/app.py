@@ -174,7 +174,7 @@ def create_app(database_url: str, *, dev: bool = False, public_url: str | None =
         mount(app, tuf_repo)
     from central.fleet_web import create_router as fleet_pages
 
-    app.include_router(fleet_pages(engine, presence_rules, tuf_repo))
+    app.include_router(fleet_pages(engine, presence_rules, tuf_repo, watch))
     app.include_router(payment_routes.router)
     app.include_router(remote_api.router)
     app.include_router(verify.router)

@@ -2,7 +2,8 @@
 moves through the waves its signed plan names (common/rollout.py).
 
 Central learns of a version by reading the targets metadata of the repository it serves, when a
-heartbeat arrives. Each heartbeat's `operator_config` tells the kiosk's state for the group's
+heartbeat arrives or the fleet page is looked at; the first time, it writes who signed it as
+published, and when (the target's custom.published_by and published_at), into `operator_audit`. Each heartbeat's `operator_config` tells the kiosk's state for the group's
 deployments: applied (it runs this version or a newer one), refused (it refused this version,
 with the reason), downloaded (staged, or seen and not run), pending (nothing heard yet). After
 each update the deployment moves on: a released wave with a refused share >= the plan's
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Connection, Float, Integer, String, Table, Text, select, update
 
+from central import operators
 from central.db import heartbeats, insert_for, metadata
 from common.rollout import describe, single_wave, wave_of
 
@@ -49,6 +51,7 @@ deployment_kiosks = Table(
 
 STATES = ("pending", "downloaded", "applied", "refused")
 OPEN = ("running", "waiting_approval")
+UNNAMED = "(not named)"  # a version signed without custom.published_by
 
 
 class DeploymentError(ValueError):
@@ -68,8 +71,9 @@ class RepositoryWatch:
         self._seen: tuple[float, int] | None = None
         self._read_at = float("-inf")
 
-    def published(self) -> dict[str, tuple[int, dict[str, Any]]] | None:
-        """{group: (version, plan)} if the repository changed since the last call, else None."""
+    def published(self) -> dict[str, tuple[int, dict[str, Any], dict[str, Any]]] | None:
+        """{group: (version, plan, publication)} if the repository changed since the last call,
+        else None; publication is {"by", "at"} as signed (None each when the target has none)."""
         try:
             stat = (self.repo.metadata_dir / "timestamp.json").stat()
         except FileNotFoundError:
@@ -82,28 +86,40 @@ class RepositoryWatch:
             if not path.startswith("groups/"):
                 continue
             custom = target.unrecognized_fields.get("custom") or {}
-            found[path.split("/")[1]] = (int(custom.get("version", 0)), custom.get("rollout") or single_wave())
+            found[path.split("/")[1]] = (int(custom.get("version", 0)), custom.get("rollout") or single_wave(),
+                                         _publication(custom))
         self._seen, self._read_at = mark, time.monotonic()
         return found
 
 
+def _publication(custom: dict[str, Any]) -> dict[str, Any]:
+    by, at = custom.get("published_by"), custom.get("published_at")
+    return {"by": by[:64] if isinstance(by, str) and by else None, "at": at if isinstance(at, str) else None}
+
+
 def sync(conn: Connection, watch: RepositoryWatch | None) -> None:
     published = watch.published() if watch is not None else None
-    for group, (version, plan) in (published or {}).items():
-        add(conn, group, version, plan)
+    for group, (version, plan, publication) in (published or {}).items():
+        add(conn, group, version, plan, publication=publication)
 
 
-def add(conn: Connection, group: str, version: int, plan: dict[str, Any], now: float | None = None) -> bool:
+def add(conn: Connection, group: str, version: int, plan: dict[str, Any], now: float | None = None,
+        publication: dict[str, Any] | None = None) -> bool:
     """A new deployment (False if central knows it already); older open ones are superseded. The
-    kiosks central has heard in the group are its members from the start."""
+    kiosks central has heard in the group are its members from the start. The publication (who,
+    when, as signed) is audited once, by whichever transaction adds the deployment."""
     now = time.time() if now is None else now
     exists = conn.execute(select(deployments.c.version).where(
         deployments.c.group_name == group, deployments.c.version == version)).first()
     if exists or version <= 0:
         return False
-    conn.execute(insert_for(conn, deployments).values(
+    by, at = (publication or {}).get("by"), (publication or {}).get("at")
+    added = conn.execute(insert_for(conn, deployments).values(
         group_name=group, version=version, plan=plan, current_wave=0, state="running", created_at=now,
-        updated_at=now, history=[{"at": now, "event": "published", "wave": 0, "by": None}]).on_conflict_do_nothing())
+        updated_at=now, history=[{"at": now, "event": "published", "wave": 0, "by": by}]).on_conflict_do_nothing())
+    if added.rowcount == 0:  # another worker added it meanwhile
+        return False
+    operators.audit(conn, by or UNNAMED, "config_published", group=group, version=version, published_at=at)
     conn.execute(update(deployments).where(deployments.c.group_name == group, deployments.c.version < version,
                                            deployments.c.state.in_(OPEN))
                  .values(state="superseded", updated_at=now))

@@ -8,7 +8,8 @@ while a publish runs sees the old state or the new, never a mixture.
 
 A group's config is the target `groups/<group>/config.json`, a JSON document
 {"group": G, "version": N, "config": {...}}; N counts that group's publications from 1 and is also
-the target's `custom.version`. Publishing writes the target, then targets, snapshot and
+the target's `custom.version`; `custom.published_by` and `custom.published_at` say who signed it
+and when (central audits them when it first sees the version). Publishing writes the target, then targets, snapshot and
 timestamp, each file renamed into place, timestamp last: until it lands nobody sees the rest.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -40,6 +42,10 @@ EXPIRY = {
     "snapshot": timedelta(days=180),
     "timestamp": timedelta(hours=6),
 }
+
+
+# The shape of an operator id (central/operators.py), without loading central's database here.
+PUBLISHER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
 def _now() -> datetime:
@@ -107,16 +113,23 @@ class ConfigRepository:
 
     # ---- publishing ------------------------------------------------------------------------
     def publish(self, group: str, config: dict[str, Any], keys: KeySet, *,
-                expiry: dict[str, timedelta] | None = None, rollout: dict[str, Any] | None = None) -> int:
+                expiry: dict[str, timedelta] | None = None, rollout: dict[str, Any] | None = None,
+                published_by: str | None = None) -> int:
         """Sign `config` (already validated: kiosk.operator_config) as `group`'s next version and
         return that version. `rollout` (common/rollout.py make_plan) is signed into the target's
-        custom.rollout: which kiosks take it first (None: everyone at once)."""
+        custom.rollout: which kiosks take it first (None: everyone at once); `published_by`, the
+        operator's name, into custom.published_by, with the time into custom.published_at."""
+        if published_by is not None and not PUBLISHER.match(published_by):
+            raise RepositoryError("the publishing operator's name: 1-64 letters, digits, '.', '_', '@' or '-'")
         self._check_signers(keys, "targets", "snapshot", "timestamp")
         with self.locked():
             version = self.group_version(group) + 1
             data = json.dumps({"group": group, "version": version, "config": config}, ensure_ascii=False,
                               sort_keys=True, indent=1) + "\n"
-            self._add_target(group, data.encode(), version, keys, {**EXPIRY, **(expiry or {})}, rollout)
+            custom = {**({"rollout": rollout} if rollout else {}),
+                      **({"published_by": published_by} if published_by else {}),
+                      "published_at": _now().isoformat()}
+            self._add_target(group, data.encode(), version, keys, {**EXPIRY, **(expiry or {})}, custom)
         return version
 
     def publish_target_bytes(self, group: str, data: bytes, keys: KeySet, *, version: int) -> None:
@@ -126,11 +139,11 @@ class ConfigRepository:
             self._add_target(group, data, version, keys, dict(EXPIRY))
 
     def _add_target(self, group: str, data: bytes, version: int, keys: KeySet,
-                    expiry: dict[str, timedelta], rollout: dict[str, Any] | None = None) -> None:
+                    expiry: dict[str, timedelta], custom: dict[str, Any] | None = None) -> None:
         path = target_path(group)
         targets = self.targets().signed
         target = TargetFile.from_data(path, data, ["sha256"])
-        target.unrecognized_fields["custom"] = {"version": version, **({"rollout": rollout} if rollout else {})}
+        target.unrecognized_fields["custom"] = {"version": version, **(custom or {})}
         # Consistent snapshots: the file is named by its hash, so old and new stay side by side.
         write_atomically(self.targets_dir / f"groups/{group}/{target.hashes['sha256']}.config.json", data)
         targets.targets[path] = target

@@ -24,7 +24,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, delete, insert, select
 
-from central import api_browser, operators, remote
+from central import api_browser, deployments, operators, remote
 from central.applications import CST
 from central.db import alarm_acks, operator_audit, operator_sessions
 from central.fleet_state import deployments_overview, kiosk_audit, kiosk_rows, technician_audit, wanted_versions
@@ -56,7 +56,10 @@ def _shown(value: Any) -> Any:
     return "—" if value is None else value
 
 
-def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) -> APIRouter:
+def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None,
+                  watch: deployments.RepositoryWatch | None = None) -> APIRouter:
+    """`watch`: the served repository, read for new versions (and their publication audited)
+    whenever the kiosks page or the audit log is looked at, not only when a kiosk calls."""
     router = APIRouter(prefix="/fleet", include_in_schema=False)
     pages = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     pages.filters["when"] = _when
@@ -161,6 +164,7 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
     def fleet(request: Request, group: str = "", state: str = "") -> HTMLResponse:
         session = viewer(request)
         with engine.begin() as conn:
+            deployments.sync(conn, watch)
             rows = kiosk_rows(conn, rules, wanted=wanted_versions(tuf_repo))
             rollouts = deployments_overview(conn)
         groups = sorted({row["group"] for row in rows})
@@ -193,6 +197,7 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
     def audit(request: Request) -> HTMLResponse:
         session = viewer(request)
         with engine.begin() as conn:
+            deployments.sync(conn, watch)
             entries = conn.execute(select(operator_audit).order_by(operator_audit.c.id.desc()).limit(200)).all()
             accounts = operators.list_operators(conn) if session.operator.may("admin") else []
         return render("audit.html", session=session, entries=entries, accounts=accounts)
@@ -213,8 +218,6 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None) ->
         if action not in ("approve", "halt"):
             raise HTTPException(404, "no such action")
         session = acting(request, csrf, "publisher")
-        from central import deployments
-
         with engine.begin() as conn:
             try:
                 getattr(deployments, action)(conn, group, version, session.operator.operator_id)

@@ -101,10 +101,14 @@ def admin_config():
 @click.option("--success", type=float, default=None, help="Fraction of a wave applied before the next (default 1.0).")
 @click.option("--errors", type=float, default=None, help="Fraction of a wave refusing that halts (default 0.1).")
 @click.option("--approve", is_flag=True, help="Each wave after the first waits for an operator's approval.")
-def publish(file, group, keys_dir, repo_dir, waves, success, errors, approve):
+@click.option("--operator", default=None, metavar="NAME",
+              help="Who publishes, signed into the version and audited by central (default: the login user).")
+def publish(file, group, keys_dir, repo_dir, waves, success, errors, approve, operator):
     """Validate FILE (TOML or JSON) against the operator schema, sign it as the group's next version."""
+    import getpass
+
     from central.tuf_keys import KeysError
-    from central.tuf_repo import ConfigRepository
+    from central.tuf_repo import ConfigRepository, RepositoryError
     from kiosk.config import ConfigError
     from kiosk.operator_config import read_operator_file
 
@@ -117,10 +121,11 @@ def publish(file, group, keys_dir, repo_dir, waves, success, errors, approve):
                              errors=ERRORS if errors is None else errors, approve=approve)
         config = read_operator_file(file)
         repository = ConfigRepository(repo_dir)
-        version = repository.publish(group, config, _keys(keys_dir), rollout=plan)
-    except (ConfigError, KeysError, ValueError) as exc:
+        version = repository.publish(group, config, _keys(keys_dir), rollout=plan,
+                                     published_by=operator or getpass.getuser())
+    except (ConfigError, KeysError, RepositoryError, ValueError) as exc:
         fail(str(exc))
     except FileNotFoundError:
         fail(f"no repository at {repo_dir}: make one with `kiosk admin repo init`")
     emit_json({"group": group, "version": version, "targets_version": repository.targets().signed.version,
-               **({"rollout": plan} if plan else {})})
+               "published_by": operator or getpass.getuser(), **({"rollout": plan} if plan else {})})
