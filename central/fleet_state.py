@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select
 
 from central.applications import CST
 from central.db import alarm_acks, heartbeats, kiosks, records
-from central.presence import PresenceRules, changes_within, current
+from central.presence import Flaps, PresenceRules, current, flaps
 
 
 def wanted_versions(tuf_repo: str | Path | None) -> dict[str, int] | None:
@@ -61,20 +61,16 @@ def kiosk_rows(conn: Connection, rules: PresenceRules, *, now: float | None = No
                                                        records.c.created_at >= start_of_today(now))
         .group_by(records.c.kiosk_id)).all())
     acks = {r.kiosk_id: r for r in conn.execute(select(alarm_acks)).all()}
-    result = []
-    for kiosk_id, received_at, status in rows:
-        online, since = current(conn, kiosk_id, received_at, now, rules)
-        result.append(_row(kiosk_id, received_at, status if isinstance(status, dict) else {}, online, since,
-                           visits.get(kiosk_id, 0), wanted, acks.get(kiosk_id), now))
-    flaps = changes_within(conn, now, rules)
-    for row in result:
-        row["changes_last_hour"] = flaps.get(row["kiosk_id"], 0)
-        row["flapping"] = row["changes_last_hour"] >= rules.flap_changes
-    return result
+    looks = [(kiosk_id, received_at, status, current(conn, kiosk_id, received_at, now, rules))
+             for kiosk_id, received_at, status in rows]
+    lately = flaps(conn, now, rules)  # after current(): it records the changes noticed now
+    return [_row(kiosk_id, received_at, status if isinstance(status, dict) else {}, online, since,
+                 visits.get(kiosk_id, 0), wanted, acks.get(kiosk_id), now, lately.get(kiosk_id, Flaps(0, None)))
+            for kiosk_id, received_at, status, (online, since) in looks]
 
 
 def _row(kiosk_id: str, received_at: float | None, status: dict[str, Any], online: bool, since: float | None,
-         visits_today: int, wanted: dict[str, int] | None, ack: Any, now: float) -> dict[str, Any]:
+         visits_today: int, wanted: dict[str, int] | None, ack: Any, now: float, flap: Flaps) -> dict[str, Any]:
     config = status.get("operator_config") if isinstance(status.get("operator_config"), dict) else {}
     group = config.get("group") or "none"
     queue = status.get("queue") if isinstance(status.get("queue"), dict) else {}
@@ -89,7 +85,12 @@ def _row(kiosk_id: str, received_at: float | None, status: dict[str, Any], onlin
     gui = status.get("gui") if isinstance(status.get("gui"), dict) else {}
     if online and gui.get("stalled"):  # the GUI thread stopped: systemd's watchdog restarts it
         problems.append(f"screen not answering for {gui.get('last_tick_age_s')} s")
-    acknowledged = ack is not None and since is not None and ack.at >= since and problems
+    # A flapping kiosk is marked, not alarmed at every change: being offline does not alarm while
+    # it flaps, and an acknowledgement holds from the burst's start, not just until the next change.
+    flapping = flap.since is not None
+    alarming = [p for p in problems if not (flapping and p == "offline")]
+    anchor = flap.since if flapping else since
+    acknowledged = ack is not None and anchor is not None and ack.at >= anchor and problems
     return {
         "kiosk_id": kiosk_id,
         "group": group,
@@ -111,7 +112,9 @@ def _row(kiosk_id: str, received_at: float | None, status: dict[str, Any], onlin
         "out_of_service": status.get("out_of_service"),
         "visits_today": visits_today,
         "problems": problems,
-        "alarm": bool(problems) and not acknowledged,
+        "alarm": bool(alarming) and not acknowledged,
+        "flapping": flapping,
+        "changes_in_window": flap.changes,
         "acknowledged_by": ack.operator_id if acknowledged else None,
     }
 

@@ -3,14 +3,17 @@
 Each change of state is recorded (`presence_changes`) when it is noticed: on a heartbeat (one
 arriving after a silence longer than the threshold means the kiosk was offline in between) and
 whenever the fleet page or /metrics looks. A kiosk that changed state FLAP_CHANGES times or more
-within the last hour is "flapping": the page marks it once instead of alarming on every change.
+within one flap window (an hour) is "flapping", and stays so until it has gone a whole window
+without such a burst: the page marks it instead of alarming on every change (central/fleet_state.py).
 """
 
 from __future__ import annotations
 
+import bisect
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from central.db import kiosk_presence, presence_changes
 
@@ -62,8 +65,31 @@ def current(conn: Connection, kiosk_id: str, last_heartbeat: float | None, now: 
     return online, since
 
 
-def changes_within(conn: Connection, now: float, rules: PresenceRules) -> dict[str, int]:
-    """Kiosk id → its changes of state within the flap window."""
-    return dict(conn.execute(select(presence_changes.c.kiosk_id, func.count())
-                             .where(presence_changes.c.at >= now - rules.flap_window_s)
-                             .group_by(presence_changes.c.kiosk_id)).all())
+@dataclass(frozen=True)
+class Flaps:
+    changes: int  # changes of state within the last flap window
+    since: float | None  # flapping: the first change of the burst that made it so; else None
+
+
+def flaps(conn: Connection, now: float, rules: PresenceRules) -> dict[str, Flaps]:
+    """Kiosk id → its changes lately, for each kiosk that changed state within two flap windows.
+
+    A kiosk is flapping while one of its changes within the last window had `flap_changes`
+    changes (itself included) within the window before it: the burst that started it keeps it
+    flapping until a whole window has passed without a change that makes another."""
+    window = rules.flap_window_s
+    times: dict[str, list[float]] = defaultdict(list)
+    for kiosk_id, at in conn.execute(select(presence_changes.c.kiosk_id, presence_changes.c.at)
+                                     .where(presence_changes.c.at >= now - 2 * window)
+                                     .order_by(presence_changes.c.kiosk_id, presence_changes.c.at)):
+        times[kiosk_id].append(at)
+    found = {}
+    for kiosk_id, ats in times.items():
+        since = None
+        for n, at in enumerate(ats):
+            first = bisect.bisect_left(ats, at - window)
+            if at >= now - window and n - first + 1 >= rules.flap_changes:
+                since = ats[first]
+                break
+        found[kiosk_id] = Flaps(sum(at >= now - window for at in ats), since)
+    return found

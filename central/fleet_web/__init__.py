@@ -172,7 +172,8 @@ def create_router(engine: Engine, rules: PresenceRules, tuf_repo: str | None,
                  and (not state or row["state"] == state or (state == "alarm" and row["alarm"])
                       or (state == "flapping" and row["flapping"]))]
         return render("fleet.html", session=session, rows=shown, total=len(rows), groups=groups,
-                      states=STATES + ("alarm", "flapping"), group=group, state=state, deployments=rollouts)
+                      states=STATES + ("alarm", "flapping"), group=group, state=state, deployments=rollouts,
+                      flap_window_min=round(rules.flap_window_s / 60))
 
     @router.get("/kiosks/{kiosk_id}")
     def kiosk(request: Request, kiosk_id: str) -> HTMLResponse:
