@@ -13,6 +13,9 @@ import click
 
 from kiosk.commands.common import emit_json, fail
 
+# central.presence's defaults, repeated so that `kiosk --help` does not import SQLAlchemy.
+OFFLINE_AFTER_S, FLAP_CHANGES, FLAP_WINDOW_S = 180.0, 4, 3600.0
+
 
 def _clean_database_errors(func):
     """Database and argument problems become one line on stderr, exit status 1."""
@@ -68,12 +71,18 @@ def central():
               help="The key notifications are signed with (default: the simulator's demo key).")
 @click.option("--metrics-token-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Serve /metrics to scrapers sending this file's token as `Authorization: Bearer`.")
+@click.option("--offline-after", default=OFFLINE_AFTER_S, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=1), help="A kiosk is offline once its last heartbeat is older than this.")
+@click.option("--flap-changes", default=FLAP_CHANGES, show_default=True, type=click.IntRange(2, 1000),
+              help="Changes between online and offline within --flap-window that mark a kiosk as flapping.")
+@click.option("--flap-window", default=FLAP_WINDOW_S, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=60), help="The window --flap-changes are counted in.")
 @_clean_database_errors
 def serve(database: str, host: str, port: int, dev: bool, public_url: str | None, log_level: str,
           workers: int, key_file: str | None, source_rate: str, kiosk_rate: str, auth_failure_rate: str,
           tls_cert: str | None, tls_key: str | None, tls_client_ca: str | None, payment_provider: str | None,
           payment_key_file: str | None, tuf_repo: str | None, tuf_timestamp_key: str | None,
-          metrics_token_file: str | None) -> None:
+          metrics_token_file: str | None, offline_after: float, flap_changes: int, flap_window: float) -> None:
     """Serve the central API until interrupted; prints `listening on URL` once ready."""
     import ssl
     from pathlib import Path
@@ -81,6 +90,7 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
     from limits import parse
 
     from central.db import create_engine_for
+    from central.presence import PresenceRules
     from central.ratelimit import RateLimits
     from central.server import Tls, bind_socket, serve as serve_on, server_for
 
@@ -140,7 +150,8 @@ def serve(database: str, host: str, port: int, dev: bool, public_url: str | None
     click.echo(f"central listening on {'https' if tls else 'http'}://{shown_host}:{bound_port}")
     serve_on(sock, database, workers=workers, log_level=log_level, tls=tls, dev=dev, public_url=public_url,
              key_file=key_file, rate_limits=rate_limits, payments=payments, tuf_repo=tuf_repo,
-             tuf_timestamp_key=tuf_timestamp_key, metrics_token=metrics_token)
+             tuf_timestamp_key=tuf_timestamp_key, metrics_token=metrics_token,
+             presence_rules=PresenceRules(offline_after, flap_changes, flap_window))
 
 
 @central.command()

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -122,3 +123,39 @@ def _children(parent: int) -> list[int]:
         if ppid == parent:
             children.append(int(entry.name))
     return children
+
+
+def test_serve_takes_the_offline_threshold_and_flap_settings(serve, tmp_path):
+    token = tmp_path / "metrics.token"
+    token.write_text("a-scraper-token-of-32-characters\n")
+    url = serve("--dev", "--offline-after", "2", "--flap-changes", "2", "--flap-window", "600",
+                "--metrics-token-file", str(token))
+
+    def kiosks() -> str:
+        answer = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer a-scraper-token-of-32-characters"})
+        return "\n".join(line for line in answer.text.splitlines() if line.startswith("central_kiosks{"))
+
+    with CentralClient(url, "K-1", CentralClient.enrol(url, "K-1")) as client:
+        client.heartbeat({"operator_config": {"group": "north", "running": 1}})
+        assert kiosks() == 'central_kiosks{group="north",state="online"} 1.0'
+        time.sleep(2.5)  # silent for longer than the 2 s given (the default is 180)
+        assert kiosks() == 'central_kiosks{group="north",state="offline"} 1.0'
+        client.heartbeat({"operator_config": {"group": "north", "running": 1}})  # a second change
+    added = subprocess.run(KIOSK + ["central", "operator", "add", "--database", str(tmp_path / "central.db"),
+                                    "--id", "vic", "--name", "Vic Wang", "--role", "viewer"],
+                           input="correct horse 1\ncorrect horse 1\n", capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    with httpx.Client(base_url=url) as operator:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', operator.get("/fleet/login").text).group(1)
+        operator.post("/fleet/login", data={"operator": "vic", "password": "correct horse 1", "csrf": csrf})
+        page = operator.get("/fleet").text
+    assert "flapping (2 changes in the last 10 min)" in page
+    refused = _kiosk("central", "serve", "--database", str(tmp_path / "other.db"), "--offline-after", "0")
+    assert refused.returncode == 2 and "--offline-after" in refused.stderr
+
+
+def test_serves_defaults_are_centrals_presence_rules():
+    from central.presence import PresenceRules
+    from kiosk.commands import central
+
+    assert PresenceRules() == PresenceRules(central.OFFLINE_AFTER_S, central.FLAP_CHANGES, central.FLAP_WINDOW_S)
