@@ -13,6 +13,7 @@ from central.db import create_engine_for
 from central.operators import add_operator
 from central.server import EmbeddedCentral
 from common.rollout import make_plan
+from kiosk.config import ConfigError
 from support.browser import HAVE_CHROMIUM, chromium, log_in
 from support.signed_config import GROUP
 from test_rollout import V1, V2, Kiosk
@@ -22,6 +23,11 @@ pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian's chromium is 
 PASSWORD = "correct horse 1"
 
 
+def refuse_english(config):
+    if config.get("language") == "en":
+        raise ConfigError("this kiosk cannot show English")
+
+
 def test_a_publisher_releases_the_next_wave_from_the_page(tmp_path, repo, keys, trust):
     db = str(tmp_path / "central.db")
     engine = create_engine_for(db)
@@ -29,32 +35,42 @@ def test_a_publisher_releases_the_next_wave_from_the_page(tmp_path, repo, keys, 
     engine.dispose()
     with EmbeddedCentral(db, dev=True, tuf_repo=str(repo.path)) as central, chromium() as browser:
         fleet = [Kiosk(tmp_path, central, trust, kiosk_id) for kiosk_id in ("k1", "k2")]
+        fleet.append(Kiosk(tmp_path, central, trust, "k3", check=refuse_english))
         try:
             repo.publish(GROUP, V1, keys)
             for kiosk in fleet:
                 kiosk.round()
-            repo.publish(GROUP, V2, keys, rollout=make_plan(["k1"], approve=True))
+            # k1 and k3 first: half of them applying meets the wave, half refusing does not halt it.
+            repo.publish(GROUP, V2, keys, rollout=make_plan(["k1,k3"], approve=True, success=0.5, errors=0.6))
             for _ in range(2):
                 for kiosk in fleet:
                     kiosk.round()
-            assert [k.running for k in fleet] == [2, 1]
+            assert [k.running for k in fleet] == [2, 1, 1]
 
             page = browser.new_page()
             log_in(page, central.url, "ana", PASSWORD)
             assert page.locator("#kiosk-k1 td.config").inner_text().startswith("2 / 2")
             assert page.locator("#kiosk-k2 td.config").inner_text().startswith("1 / 2")
+            assert "refused version 2: " in page.locator("#kiosk-k3 td.config").inner_text()
             row = page.locator(f"#deployment-{GROUP}-2")
             assert "waiting_approval" in row.locator("td.state").inner_text()
+            first, rest = row.locator(f"#wave-{GROUP}-2-1"), row.locator(f"#wave-{GROUP}-2-2")
+            assert first.locator("li").all_inner_texts() == [  # open by itself: it has a refusal
+                "k1: applied", "k3: refused: version 2 fails the schema: this kiosk cannot show English"]
+            rest.locator("summary").click()  # closed until asked: a wave may be hundreds of kiosks
+            assert rest.locator("li").all_inner_texts() == ["k2: downloaded"]
             row.locator("form[action$=approve] button").click()
             assert "waiting_approval" not in page.locator(f"#deployment-{GROUP}-2 td.state").inner_text()
 
             for kiosk in fleet:
                 kiosk.round()
-            assert [k.running for k in fleet] == [2, 2]
+            assert [k.running for k in fleet] == [2, 2, 1]
             for kiosk in fleet:  # the heartbeat after applying tells central
                 kiosk.round()
             page.reload()
             assert page.locator("#kiosk-k2 td.config").inner_text().startswith("2 / 2")
+            page.locator(f"#wave-{GROUP}-2-2 summary").click()
+            assert page.locator(f"#wave-{GROUP}-2-2 li").all_inner_texts() == ["k2: applied"]
             page.goto(f"{central.url}/fleet/audit")
             assert "deployment_approve" in page.locator("#audit").inner_text()
         finally:
