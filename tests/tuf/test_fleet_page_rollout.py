@@ -7,8 +7,10 @@ from __future__ import annotations
 import getpass
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
+from central import deployments
 from central.db import create_engine_for
 from central.operators import add_operator
 from central.server import EmbeddedCentral
@@ -108,3 +110,38 @@ def test_who_published_which_version_is_in_the_audit_log(tmp_path, repo, key_dir
     refused = kiosk("admin", "config", "publish", example, "--group", GROUP, "--keys", key_dirs["keys"],
                     "--repo", repo.path, "--operator", "li wei; drop")
     assert refused.returncode == 1 and "publishing operator" in refused.stderr
+
+
+def test_a_viewer_cannot_approve_or_halt_a_deployment_even_with_their_own_csrf_token(tmp_path, repo, keys):
+    db = str(tmp_path / "central.db")
+    engine = create_engine_for(db)
+    add_operator(engine, "vic", "Vic Wang", "viewer", PASSWORD)
+    engine.dispose()
+    repo.publish(GROUP, V2, keys, rollout=make_plan(["k1"], approve=True))
+    with EmbeddedCentral(db, dev=True, tuf_repo=str(repo.path)) as central, chromium() as browser:
+        context = browser.new_context()
+        page = context.new_page()
+        log_in(page, central.url, "vic", PASSWORD)  # central learns of version 1 as the page shows
+        row = page.locator(f"#deployment-{GROUP}-1")
+        assert "running (wave 1)" in row.locator("td.state").inner_text()
+        assert row.locator("form").count() == 0  # no buttons offered
+        csrf = page.locator("header input[name=csrf]").get_attribute("value")
+        cookie = {c["name"]: c["value"] for c in context.cookies()}["fleet_session"]
+
+        def shown() -> tuple:
+            with central.context.engine.connect() as conn:
+                d, = deployments.deployments_overview(conn)
+            return d["state"], d["wave"], d["history"]
+
+        before = shown()
+        with httpx.Client(base_url=central.url, cookies={"fleet_session": cookie}) as viewer:
+            for action in ("approve", "halt"):
+                answer = viewer.post(f"/fleet/deployments/{action}",
+                                     data={"csrf": csrf, "group": GROUP, "version": "1"})
+                assert answer.status_code == 403 and "publisher" in answer.text
+        assert shown() == before
+        page.goto(f"{central.url}/fleet/audit")
+        refusals = [r for r in page.locator("#audit tbody tr").all_inner_texts() if "\trefused\t" in r]
+        assert [("/fleet/deployments/halt" in r, "/fleet/deployments/approve" in r) for r in refusals] == \
+            [(True, False), (False, True)]
+        context.close()
