@@ -2,9 +2,10 @@
 moves through the waves its signed plan names (common/rollout.py).
 
 Central learns of a version by reading the targets metadata of the repository it serves, when a
-heartbeat arrives or the fleet page is looked at; the first time, it writes who signed it as
-published, and when (the target's custom.published_by and published_at), into `operator_audit`. Each heartbeat's `operator_config` tells the kiosk's state for the group's
-deployments: applied (it runs this version or a newer one), refused (it refused this version,
+heartbeat arrives or the fleet page is looked at. Each group version it finds, the newest and any
+in the targets versions since its last read, is audited once as published in `operator_audit`, by
+whom and when as signed (the target's custom.published_by and published_at). Each
+heartbeat's `operator_config` tells the kiosk's state for the group's deployments: applied (it runs this version or a newer one), refused (it refused this version,
 with the reason), downloaded (staged, or seen and not run), pending (nothing heard yet). After
 each update the deployment moves on: a released wave with a refused share >= the plan's
 `errors_percent` halts it; the current wave with an applied share >= `success_percent` releases the next wave (or waits
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, Column, Connection, Float, Integer, String, Table, Text, select, update
 
@@ -49,8 +50,20 @@ deployment_kiosks = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# Each group version central has audited as published (once, however many workers see it).
+config_publications = Table(
+    "config_publications",
+    metadata,
+    Column("group_name", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("published_by", String(64), nullable=True),
+    Column("published_at", String(40), nullable=True),  # as signed, ISO 8601
+    Column("seen_at", Float, nullable=False),
+)
+
 STATES = ("pending", "downloaded", "applied", "refused")
 OPEN = ("running", "waiting_approval")
+HISTORY = 500  # older targets versions read at most at once (a central's first read of a long history)
 UNNAMED = "(not named)"  # a version signed without custom.published_by
 
 
@@ -70,10 +83,12 @@ class RepositoryWatch:
         self.every_s = every_s
         self._seen: tuple[float, int] | None = None
         self._read_at = float("-inf")
+        self._targets_read = 0  # the targets version read last
 
-    def published(self) -> dict[str, tuple[int, dict[str, Any], dict[str, Any]]] | None:
-        """{group: (version, plan, publication)} if the repository changed since the last call,
-        else None; publication is {"by", "at"} as signed (None each when the target has none)."""
+    def published(self) -> Reading | None:
+        """What the repository publishes, if it changed since the last call (else None): each
+        group's newest version, and every group version in the targets versions since the last
+        read (consistent snapshots keep each one; at most HISTORY of them)."""
         try:
             stat = (self.repo.metadata_dir / "timestamp.json").stat()
         except FileNotFoundError:
@@ -81,45 +96,80 @@ class RepositoryWatch:
         mark = (stat.st_mtime, stat.st_size)
         if mark == self._seen and time.monotonic() - self._read_at < self.every_s:
             return None
-        found = {}
-        for path, target in self.repo.targets().signed.targets.items():
-            if not path.startswith("groups/"):
+        current = self.repo.targets().signed
+        publications: dict[tuple[str, int], dict[str, Any]] = {}
+        for number in range(max(self._targets_read + 1, current.version - HISTORY + 1), current.version):
+            try:
+                older = self.repo.targets_at(number).signed
+            except FileNotFoundError:
                 continue
-            custom = target.unrecognized_fields.get("custom") or {}
-            found[path.split("/")[1]] = (int(custom.get("version", 0)), custom.get("rollout") or single_wave(),
-                                         _publication(custom))
-        self._seen, self._read_at = mark, time.monotonic()
-        return found
+            for group, (version, _plan, publication) in _groups(older).items():
+                publications.setdefault((group, version), publication)
+        latest = _groups(current)
+        for group, (version, _plan, publication) in latest.items():
+            publications.setdefault((group, version), publication)
+        self._seen, self._read_at, self._targets_read = mark, time.monotonic(), current.version
+        return Reading(latest, [(group, version, by) for (group, version), by in publications.items()])
 
 
-def _publication(custom: dict[str, Any]) -> dict[str, Any]:
-    by, at = custom.get("published_by"), custom.get("published_at")
-    return {"by": by[:64] if isinstance(by, str) and by else None, "at": at if isinstance(at, str) else None}
+class Reading(NamedTuple):
+    latest: dict[str, tuple[int, dict[str, Any], dict[str, Any]]]  # group → (version, plan, publication)
+    publications: list[tuple[str, int, dict[str, Any]]]  # (group, version, publication), oldest first
+
+
+def _groups(targets: Any) -> dict[str, tuple[int, dict[str, Any], dict[str, Any]]]:
+    """group → (version, rollout plan, publication {"by", "at"} as signed; None each if unsigned)."""
+    found = {}
+    for path, target in targets.targets.items():
+        if not path.startswith("groups/"):
+            continue
+        custom = target.unrecognized_fields.get("custom") or {}
+        by, at = custom.get("published_by"), custom.get("published_at")
+        found[path.split("/")[1]] = (int(custom.get("version", 0)), custom.get("rollout") or single_wave(),
+                                     {"by": by[:64] if isinstance(by, str) and by else None,
+                                      "at": at[:40] if isinstance(at, str) else None})
+    return found
 
 
 def sync(conn: Connection, watch: RepositoryWatch | None) -> None:
-    published = watch.published() if watch is not None else None
-    for group, (version, plan, publication) in (published or {}).items():
+    reading = watch.published() if watch is not None else None
+    if reading is None:
+        return
+    for group, version, publication in reading.publications:
+        audit_publication(conn, group, version, publication)
+    for group, (version, plan, publication) in reading.latest.items():
         add(conn, group, version, plan, publication=publication)
+
+
+def audit_publication(conn: Connection, group: str, version: int, publication: dict[str, Any]) -> bool:
+    """The `config_published` audit row of a group version, written once, by whichever
+    transaction (or worker) notes the version first; True if this one did."""
+    if version <= 0:
+        return False
+    by, at = publication.get("by"), publication.get("at")
+    noted = conn.execute(insert_for(conn, config_publications).values(
+        group_name=group, version=version, published_by=by, published_at=at, seen_at=time.time())
+        .on_conflict_do_nothing())
+    if not noted.rowcount:
+        return False
+    operators.audit(conn, by or UNNAMED, "config_published", group=group, version=version, published_at=at)
+    return True
 
 
 def add(conn: Connection, group: str, version: int, plan: dict[str, Any], now: float | None = None,
         publication: dict[str, Any] | None = None) -> bool:
     """A new deployment (False if central knows it already); older open ones are superseded. The
-    kiosks central has heard in the group are its members from the start. The publication (who,
-    when, as signed) is audited once, by whichever transaction adds the deployment."""
+    kiosks central has heard in the group are its members from the start; `publication` names
+    who published it in its history."""
     now = time.time() if now is None else now
     exists = conn.execute(select(deployments.c.version).where(
         deployments.c.group_name == group, deployments.c.version == version)).first()
     if exists or version <= 0:
         return False
-    by, at = (publication or {}).get("by"), (publication or {}).get("at")
-    added = conn.execute(insert_for(conn, deployments).values(
+    conn.execute(insert_for(conn, deployments).values(
         group_name=group, version=version, plan=plan, current_wave=0, state="running", created_at=now,
-        updated_at=now, history=[{"at": now, "event": "published", "wave": 0, "by": by}]).on_conflict_do_nothing())
-    if added.rowcount == 0:  # another worker added it meanwhile
-        return False
-    operators.audit(conn, by or UNNAMED, "config_published", group=group, version=version, published_at=at)
+        updated_at=now, history=[{"at": now, "event": "published", "wave": 0,
+                                  "by": (publication or {}).get("by")}]).on_conflict_do_nothing())
     conn.execute(update(deployments).where(deployments.c.group_name == group, deployments.c.version < version,
                                            deployments.c.state.in_(OPEN))
                  .values(state="superseded", updated_at=now))

@@ -8,9 +8,10 @@ while a publish runs sees the old state or the new, never a mixture.
 
 A group's config is the target `groups/<group>/config.json`, a JSON document
 {"group": G, "version": N, "config": {...}}; N counts that group's publications from 1 and is also
-the target's `custom.version`; `custom.published_by` and `custom.published_at` say who signed it
-and when (central audits them when it first sees the version). Publishing writes the target, then targets, snapshot and
-timestamp, each file renamed into place, timestamp last: until it lands nobody sees the rest.
+the target's `custom.version`; `custom.published_by` and `custom.published_at` say who published
+it and when (central audits them when it first sees the version). Publishing writes the target,
+then targets, snapshot and timestamp, each file renamed into place, timestamp last: until it
+lands nobody sees the rest.
 """
 
 from __future__ import annotations
@@ -100,7 +101,11 @@ class ConfigRepository:
         return self._read(f"{self.timestamp().signed.snapshot_meta.version}.snapshot.json")
 
     def targets(self) -> Metadata[Targets]:
-        return self._read(f"{self.snapshot().signed.meta['targets.json'].version}.targets.json")
+        return self.targets_at(self.snapshot().signed.meta['targets.json'].version)
+
+    def targets_at(self, version: int) -> Metadata[Targets]:
+        """An earlier targets version, as consistent snapshots keep it (FileNotFoundError if not)."""
+        return self._read(f"{version}.targets.json")
 
     def group_version(self, group: str) -> int:
         """The version of `group`'s config now published (0: none yet)."""

@@ -121,11 +121,14 @@ def publish(file, group, keys_dir, repo_dir, waves, success, errors, approve, op
                              errors=ERRORS if errors is None else errors, approve=approve)
         config = read_operator_file(file)
         repository = ConfigRepository(repo_dir)
-        version = repository.publish(group, config, _keys(keys_dir), rollout=plan,
-                                     published_by=operator or getpass.getuser())
+        try:
+            operator = operator or getpass.getuser()
+        except (KeyError, OSError):  # no login name (a container's unnamed uid)
+            fail("who is publishing? give --operator NAME")
+        version = repository.publish(group, config, _keys(keys_dir), rollout=plan, published_by=operator)
     except (ConfigError, KeysError, RepositoryError, ValueError) as exc:
         fail(str(exc))
     except FileNotFoundError:
         fail(f"no repository at {repo_dir}: make one with `kiosk admin repo init`")
     emit_json({"group": group, "version": version, "targets_version": repository.targets().signed.version,
-               "published_by": operator or getpass.getuser(), **({"rollout": plan} if plan else {})})
+               "published_by": operator, **({"rollout": plan} if plan else {})})
