@@ -75,7 +75,11 @@ class Diagnostics:
     def idle_exit_s(self) -> int:
         return self._core.config.diagnostics.idle_exit_s
 
-    def close(self) -> None:
+    def close(self, reason: str = "shutdown") -> None:
+        """The kiosk stops (`reason`: shutdown, or config_applied when it starts again on a new
+        operator config): a mode still open is left on the audit trail with that reason."""
+        if self.is_open:
+            self.exit(reason)
         logging.getLogger().removeHandler(self.recent_log)
 
     # ---- entering and leaving -----------------------------------------------------------------
@@ -91,23 +95,36 @@ class Diagnostics:
         """`account`'s PIN, checked and audited (with the account's id, never the PIN); truthy
         when the mode is open. Refused while a citizen's visit is under way."""
         if self._core.session.visit is not None:
-            self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason="visit_in_progress", account=account)
+            self.audit.record(self._refused_as(account), "enter", "refused", reason="visit_in_progress",
+                              account=account)
             return Check(False, "visit_in_progress")
         result = self.pin.check(account, pin)
         if result:
             self.actor = account
+            self._core.technician_in_mode.set()  # a staged operator config waits for the exit
             self.audit.record(self.actor, "enter")
             self._core.device_counters.technician_visit()  # "since the last visit" starts here
             return result
         detail = {"locked": result.locked} if result.locked else {}
-        self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason=result.reason, account=account,
+        self.audit.record(self._refused_as(account), "enter", "refused", reason=result.reason, account=account,
                           locked_for_s=round(result.locked_for_s), **detail)
         return result
 
+    def _refused_as(self, account: str) -> str:
+        """Whose refusal it is: a named account's own (so its page at central shows the wrong
+        PINs and lockouts), the generic actor for a name that is no account."""
+        return account if any(known.id == account for known in self.pin.accounts()) else self.SCREEN_ACTOR
+
+    @property
+    def is_open(self) -> bool:
+        return self._core.technician_in_mode.is_set()
+
     def exit(self, reason: str = "closed") -> None:
-        """`reason`: closed (the technician left) or idle (the mode closed itself)."""
+        """`reason`: closed (the technician left), idle (the mode closed itself), or why the
+        kiosk stopped under them (`close`)."""
         self.audit.record(self.actor, "exit", reason=reason)
         self.actor = self.SCREEN_ACTOR
+        self._core.technician_in_mode.clear()
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -150,7 +167,14 @@ class Diagnostics:
     # ---- what the technician can do --------------------------------------------------------
     def self_test(self, device: str) -> dict[str, Any]:
         """The device's self-test (kiosk/selftests/), kept and audited as this technician's."""
+        self._known_device(device, "self_test")
         return self._core.self_tests.run(device, self.actor)
+
+    def _known_device(self, device: str, action: str) -> None:
+        """A device the configuration has; else `action` is refused, on the audit trail too."""
+        if device not in self._core.config.devices:
+            self.audit.record(self.actor, action, "refused", device=device, reason="no such device")
+            raise ValueError(f"no device {device!r} in the configuration")
 
     @property
     def self_tests(self) -> dict[str, dict[str, Any]]:
@@ -184,8 +208,7 @@ class Diagnostics:
 
     def reconnect(self, device: str) -> dict[str, Any]:
         """Close the device and open it again (a reader that hung, a printer power-cycled)."""
-        if device not in self._core.config.devices:
-            raise ValueError(f"no device {device!r} in the configuration")
+        self._known_device(device, "reconnect")
         status = self._core.devices.reconnect(device).to_json()
         self.audit.record(self.actor, "reconnect", device=device, state=status["state"])
         return status
@@ -193,7 +216,11 @@ class Diagnostics:
     def out_of_service(self, message: str) -> dict[str, Any]:
         """Citizens see `message` and no service until `back_in_service`; a visit under way
         finishes first."""
-        notice = self._core.maintenance.set(message, self.actor)
+        try:
+            notice = self._core.maintenance.set(message, self.actor)
+        except ValueError as exc:  # no message, or one too long for the citizens' screen
+            self.audit.record(self.actor, "service_off", "refused", reason=str(exc))
+            raise
         self.audit.record(self.actor, "service_off", message=notice.message)
         self._core.refresh_availability()
         return {"out_of_service": True, "message": notice.message}

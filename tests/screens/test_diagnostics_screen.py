@@ -259,7 +259,7 @@ def test_a_technician_picks_their_account_and_enters_with_its_pin(qtbot, tmp_pat
         assert overlay.panel.isVisible()
         overlay.close_mode()
         entries = [(e["actor"], e["action"], e["outcome"], e["detail"].get("account")) for e in core.audit.entries()]
-        assert entries == [("technician", "enter", "refused", "technician:T-07"),
+        assert entries == [("technician:T-07", "enter", "refused", "technician:T-07"),  # their own refusal
                            ("technician:T-07", "enter", "done", None), ("technician:T-07", "exit", "done", None)]
         assert not any("1357" in json.dumps(e) or "9753" in json.dumps(e) for e in core.audit.entries())
     finally:
@@ -316,8 +316,8 @@ def test_a_technician_removed_from_the_operator_config_can_no_longer_enter(qtbot
         refused = window.diagnostics.enter("technician:T-07", "1357")  # from a list shown before the change
         assert not refused and refused.reason == "unknown_account"
         last = core.audit.entries()[-1]
-        assert (last["outcome"], last["detail"]["account"], last["detail"]["reason"]) == (
-            "refused", "technician:T-07", "unknown_account")
+        assert (last["actor"], last["outcome"], last["detail"]["account"], last["detail"]["reason"]) == (
+            "technician", "refused", "technician:T-07", "unknown_account")  # no account now: generic
         enter_as(qtbot, window, overlay, "technician:T-09", "9753")
     finally:
         stop()
