@@ -5,7 +5,8 @@ lines. Every entry, action, refusal and exit goes to the audit trail (kiosk/audi
 
 The screen (screens/diagnostics.py) renders `snapshot()` and calls the rest; so could a remote
 tool. Nothing here shows personal data: device statuses, queue counts and log lines only, and
-log lines are masked as the log files are.
+log lines are masked as the log files are. The one picture, the camera self-test's last frame
+of the technician, is handed to the screen while the mode is open and never kept.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kiosk.bundle import app_version
 from kiosk.pin import PIN_ITERATIONS, hash_pin
 from kiosk.pin_lock import Account, Check, PinLock
 from kiosk.privacy import MaskingFormatter
+from kiosk.selftests.preview import CameraPicture, camera_picture
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class Diagnostics:
         self._emulators = dict(emulators or {})
         self.recent_log = RecentLog()
         logging.getLogger().addHandler(self.recent_log)
+        self._camera_listener: Callable[[CameraPicture | None], None] | None = None
 
     @property
     def export_dir(self) -> str:
@@ -125,6 +128,8 @@ class Diagnostics:
         self.audit.record(self.actor, "exit", reason=reason)
         self.actor = self.SCREEN_ACTOR
         self._core.technician_in_mode.clear()
+        if (listener := self._camera_listener) is not None:
+            listener(None)  # the camera self-test's picture goes with the mode
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -168,7 +173,19 @@ class Diagnostics:
     def self_test(self, device: str) -> dict[str, Any]:
         """The device's self-test (kiosk/selftests/), kept and audited as this technician's."""
         self._known_device(device, "self_test")
-        return self._core.self_tests.run(device, self.actor)
+        return self._core.self_tests.run(device, self.actor, show_frame=self._show_camera_frame)
+
+    def show_camera_pictures(self, listener: Callable[[CameraPicture | None], None] | None) -> None:
+        """`listener` (the screen) is handed the camera self-test's last frame, downscaled with its
+        face box and frame rate (kiosk/selftests/preview.py), on the test's thread, and None when
+        the mode closes. Handed on, never kept."""
+        self._camera_listener = listener
+
+    def _show_camera_frame(self, frame, result: dict[str, Any]) -> None:
+        listener = self._camera_listener
+        if listener is None or not self.is_open or self.visit_in_progress:
+            return  # only to a technician in the mode, never while a citizen may be at the camera
+        listener(camera_picture(frame, result["details"]))
 
     def _known_device(self, device: str, action: str) -> None:
         """A device the configuration has; else `action` is refused, on the audit trail too."""

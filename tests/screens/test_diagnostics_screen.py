@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QImage
 
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
@@ -16,6 +17,7 @@ from kiosk.diagnostics import Diagnostics, hash_pin
 from kiosk.pin import CHEAPEST
 from screens.app import make_window
 from screens.diagnostics import TAPS_TO_OPEN, attach_diagnostics
+from screens.remote_capture import attach_remote_capture
 
 PIN = "2468"
 
@@ -361,3 +363,35 @@ def test_the_account_list_left_open_closes_itself_and_a_named_technicians_idle_e
         assert (last["actor"], last["action"], last["detail"]) == ("technician:T-09", "exit", {"reason": "idle"})
     finally:
         stop()
+
+
+def test_the_camera_self_test_shows_its_last_frame_with_the_face_box_until_the_mode_closes(qtbot, kiosk):
+    _env, window, overlay, core = kiosk
+    panel = overlay.panel
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.waitUntil(lambda: "camera" in panel.test_buttons, timeout=10_000)
+    assert not panel.camera_picture.isVisible()
+    qtbot.mouseClick(panel.test_buttons["camera"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.camera_picture.isVisible(), timeout=60_000)
+    result = core.self_tests.results()["camera"]
+    pixmap = panel.camera_picture.pixmap()
+    assert 0 < pixmap.width() <= 360 and pixmap.width() < result["details"]["width"]  # downscaled
+    assert panel.camera_picture.toolTip() == f"{result['details']['fps']:g} frames/s"  # a face was found
+    left, top, right, bottom = (round(v * pixmap.width() / result["details"]["width"])
+                                for v in result["details"]["face"]["box"])
+    image = pixmap.toImage()
+    assert image.pixelColor(left, (top + bottom) // 2).name() == "#00c853"  # the box is drawn on the face
+    assert image.pixelColor(right, (top + bottom) // 2).name() == "#00c853"
+    assert core.self_tests.store.path.stat().st_size < 10_000  # the kept results (and bundle) hold no picture
+    on_face = panel.camera_picture.mapTo(window, QPoint(left, (top + bottom) // 2))
+    screenshot = QImage.fromData(attach_remote_capture(window, core.remote)(lambda: True))
+    assert screenshot.pixelColor(on_face).name() != "#00c853"  # support's screenshot leaves the picture out
+    assert panel.camera_picture.isVisible()
+
+    overlay.close_mode()
+    assert panel.camera_picture.pixmap().isNull() and not panel.camera_picture.isVisible()
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.wait(300)
+    assert not panel.camera_picture.isVisible()  # the next technician does not see it either
