@@ -5,8 +5,8 @@ channel call from their own threads, never from the GUI's).
 and gives {device, state: passed|failed|no_device, summary, details, elapsed_ms, at}. The last
 result per device is kept in the data directory (store.py), so it survives a restart and goes
 into the diagnostic bundle, and every run is on the audit trail. The camera's last frame is not
-part of the result: it is only handed to `show_frame` (the diagnostics screen's preview). One test at a time: two
-checks on one device would interleave their commands.
+part of the result: it is only handed to `show_frame` (the diagnostics screen's preview). One
+test at a time: two checks on one device would interleave their commands.
 """
 
 from __future__ import annotations

@@ -263,7 +263,8 @@ def test_a_technicians_page_shows_the_refusals_of_their_account(central, browser
     sent them (the generic actor, the account in the detail); a name that was no account is not
     theirs."""
     start = time.time()
-    refusals = [("technician:T-07", "wrong_pin", "technician:T-07"), ("technician", "account_locked", "technician:T-07"),
+    refusals = [("technician:T-07", "wrong_pin", "technician:T-07"),
+                ("technician", "account_locked", "technician:T-07"),
                 ("technician", "unknown_account", "technician:T-07"), ("technician", "wrong_pin", "technician")]
     with CentralClient(central.url, "K-1", CentralClient.enrol(central.url, "K-1")) as kiosk:
         kiosk.heartbeat({"devices": {}, "queue": {"pending": 0, "dead": 0}})

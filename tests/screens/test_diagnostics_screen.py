@@ -254,7 +254,8 @@ IDLE_EXIT_S = 15  # the shortest idle_exit_s the configuration takes
 def test_a_forgotten_mode_closes_itself_after_the_configured_idle_time_and_says_so(qtbot, tmp_path):
     """diagnostics.idle_exit_s as configured: a touch keeps the mode open, and it closes that long
     after the last one."""
-    with diagnostics_kiosk(tmp_path, qtbot, **{"diagnostics.idle_exit_s": IDLE_EXIT_S}) as (_env, window, overlay, core):
+    settings = {"diagnostics.idle_exit_s": IDLE_EXIT_S}
+    with diagnostics_kiosk(tmp_path, qtbot, **settings) as (_env, window, overlay, core):
         tap_corner(qtbot, window)
         enter_pin(qtbot, overlay, PIN)
         assert overlay.panel.isVisible()
