@@ -142,7 +142,16 @@ def kiosk_audit(conn: Connection, kiosk_id: str, limit: int = 20) -> list[dict[s
 
 def technician_audit(conn: Connection, actor: str, limit: int = 100, scan: int = 5000) -> list[dict[str, Any]]:
     """One technician's latest audit entries at every kiosk (`technician:<id>`, `console:<user>`),
-    among the fleet's latest `scan` entries (the actor is inside the JSON payload)."""
+    among the fleet's latest `scan` entries (the actor is inside the JSON payload); their
+    refused entries too, wrong PINs and lockouts included."""
     rows = conn.execute(select(records.c.payload).where(records.c.kind == "audit")
                         .order_by(records.c.created_at.desc()).limit(scan)).scalars()
-    return [p for p in rows if isinstance(p, dict) and p.get("actor") == actor][:limit]
+    return [p for p in rows if isinstance(p, dict) and (p.get("actor") == actor or _refused_for(p, actor))][:limit]
+
+
+def _refused_for(entry: dict[str, Any], actor: str) -> bool:
+    """A refusal of `actor`'s account as kiosks recorded it before refusals were the account's
+    own: under the generic actor, the account in the detail (a name that was no account stays out)."""
+    detail = entry.get("detail") if isinstance(entry.get("detail"), dict) else {}
+    return (entry.get("actor") == "technician" and entry.get("outcome") == "refused"
+            and detail.get("account") == actor and detail.get("reason") != "unknown_account")

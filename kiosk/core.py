@@ -151,6 +151,9 @@ class KioskCore:
         if config_updates is not None:
             config_updates.sign_as(config.kiosk.id, secret)  # central's repository is for its kiosks
         self._idle_checked = float("-inf")
+        # Set while a technician has the diagnostics mode open (kiosk/diagnostics.py): a staged
+        # operator config waits for them to leave, as it waits for a visit to end.
+        self.technician_in_mode = threading.Event()
         self.face_worker = face_worker or FaceWorker()
         self._own_face_worker = face_worker is None
         self._face_warming: threading.Thread | None = None
@@ -275,15 +278,19 @@ class KioskCore:
         view = self.session.view()
         return view.state in ("attract", "out_of_service") and view.visit_id is None
 
+    def unattended(self) -> bool:
+        """Idle, and no technician in the diagnostics mode either: the kiosk may start again."""
+        return self.idle() and not self.technician_in_mode.is_set()
+
     def between_visits(self) -> None:
         """While nobody is at the kiosk (attract or out of service, no visit), a staged operator
         config is applied, and an idle face worker is stopped. A visit under way always
-        finishes on the config it began with."""
+        finishes on the config it began with, and a technician's mode is left first."""
         self._stop_idle_face_worker()
         if self._memory_to_give_back and self.idle():
             self._memory_to_give_back = False
             give_back_freed_memory()
-        if self.config_updates is not None and self.idle():
+        if self.config_updates is not None and self.unattended():
             try:
                 self.config_updates.between_visits()
             except OSError:

@@ -5,7 +5,8 @@ lines. Every entry, action, refusal and exit goes to the audit trail (kiosk/audi
 
 The screen (screens/diagnostics.py) renders `snapshot()` and calls the rest; so could a remote
 tool. Nothing here shows personal data: device statuses, queue counts and log lines only, and
-log lines are masked as the log files are.
+log lines are masked as the log files are. The one picture, the camera self-test's last frame
+of the technician, is handed to the screen while the mode is open and never kept.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kiosk.bundle import app_version
 from kiosk.pin import PIN_ITERATIONS, hash_pin
 from kiosk.pin_lock import Account, Check, PinLock
 from kiosk.privacy import MaskingFormatter
+from kiosk.selftests.preview import CameraPicture, camera_picture
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class Diagnostics:
         self._emulators = dict(emulators or {})
         self.recent_log = RecentLog()
         logging.getLogger().addHandler(self.recent_log)
+        self._camera_listener: Callable[[CameraPicture | None], None] | None = None
 
     @property
     def export_dir(self) -> str:
@@ -75,7 +78,11 @@ class Diagnostics:
     def idle_exit_s(self) -> int:
         return self._core.config.diagnostics.idle_exit_s
 
-    def close(self) -> None:
+    def close(self, reason: str = "shutdown") -> None:
+        """The kiosk stops (`reason`: shutdown, or config_applied when it starts again on a new
+        operator config): a mode still open is left on the audit trail with that reason."""
+        if self.is_open:
+            self.exit(reason)
         logging.getLogger().removeHandler(self.recent_log)
 
     # ---- entering and leaving -----------------------------------------------------------------
@@ -91,23 +98,38 @@ class Diagnostics:
         """`account`'s PIN, checked and audited (with the account's id, never the PIN); truthy
         when the mode is open. Refused while a citizen's visit is under way."""
         if self._core.session.visit is not None:
-            self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason="visit_in_progress", account=account)
+            self.audit.record(self._refused_as(account), "enter", "refused", reason="visit_in_progress",
+                              account=account)
             return Check(False, "visit_in_progress")
         result = self.pin.check(account, pin)
         if result:
             self.actor = account
+            self._core.technician_in_mode.set()  # a staged operator config waits for the exit
             self.audit.record(self.actor, "enter")
             self._core.device_counters.technician_visit()  # "since the last visit" starts here
             return result
         detail = {"locked": result.locked} if result.locked else {}
-        self.audit.record(self.SCREEN_ACTOR, "enter", "refused", reason=result.reason, account=account,
+        self.audit.record(self._refused_as(account), "enter", "refused", reason=result.reason, account=account,
                           locked_for_s=round(result.locked_for_s), **detail)
         return result
 
+    def _refused_as(self, account: str) -> str:
+        """Whose refusal it is: a named account's own (so its page at central shows the wrong
+        PINs and lockouts), the generic actor for a name that is no account."""
+        return account if any(known.id == account for known in self.pin.accounts()) else self.SCREEN_ACTOR
+
+    @property
+    def is_open(self) -> bool:
+        return self._core.technician_in_mode.is_set()
+
     def exit(self, reason: str = "closed") -> None:
-        """`reason`: closed (the technician left) or idle (the mode closed itself)."""
+        """`reason`: closed (the technician left), idle (the mode closed itself), or why the
+        kiosk stopped under them (`close`)."""
         self.audit.record(self.actor, "exit", reason=reason)
         self.actor = self.SCREEN_ACTOR
+        self._core.technician_in_mode.clear()
+        if (listener := self._camera_listener) is not None:
+            listener(None)  # the camera self-test's picture goes with the mode
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -150,7 +172,26 @@ class Diagnostics:
     # ---- what the technician can do --------------------------------------------------------
     def self_test(self, device: str) -> dict[str, Any]:
         """The device's self-test (kiosk/selftests/), kept and audited as this technician's."""
-        return self._core.self_tests.run(device, self.actor)
+        self._known_device(device, "self_test")
+        return self._core.self_tests.run(device, self.actor, show_frame=self._show_camera_frame)
+
+    def show_camera_pictures(self, listener: Callable[[CameraPicture | None], None] | None) -> None:
+        """`listener` (the screen) is handed the camera self-test's last frame, downscaled with its
+        face box and frame rate (kiosk/selftests/preview.py), on the test's thread, and None when
+        the mode closes. Handed on, never kept."""
+        self._camera_listener = listener
+
+    def _show_camera_frame(self, frame, result: dict[str, Any]) -> None:
+        listener = self._camera_listener
+        if listener is None or not self.is_open or self.visit_in_progress:
+            return  # only to a technician in the mode, never while a citizen may be at the camera
+        listener(camera_picture(frame, result["details"]))
+
+    def _known_device(self, device: str, action: str) -> None:
+        """A device the configuration has; else `action` is refused, on the audit trail too."""
+        if device not in self._core.config.devices:
+            self.audit.record(self.actor, action, "refused", device=device, reason="no such device")
+            raise ValueError(f"no device {device!r} in the configuration")
 
     @property
     def self_tests(self) -> dict[str, dict[str, Any]]:
@@ -184,8 +225,7 @@ class Diagnostics:
 
     def reconnect(self, device: str) -> dict[str, Any]:
         """Close the device and open it again (a reader that hung, a printer power-cycled)."""
-        if device not in self._core.config.devices:
-            raise ValueError(f"no device {device!r} in the configuration")
+        self._known_device(device, "reconnect")
         status = self._core.devices.reconnect(device).to_json()
         self.audit.record(self.actor, "reconnect", device=device, state=status["state"])
         return status
@@ -193,7 +233,11 @@ class Diagnostics:
     def out_of_service(self, message: str) -> dict[str, Any]:
         """Citizens see `message` and no service until `back_in_service`; a visit under way
         finishes first."""
-        notice = self._core.maintenance.set(message, self.actor)
+        try:
+            notice = self._core.maintenance.set(message, self.actor)
+        except ValueError as exc:  # no message, or one too long for the citizens' screen
+            self.audit.record(self.actor, "service_off", "refused", reason=str(exc))
+            raise
         self.audit.record(self.actor, "service_off", message=notice.message)
         self._core.refresh_availability()
         return {"out_of_service": True, "message": notice.message}

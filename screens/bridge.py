@@ -49,7 +49,12 @@ class PreviewBridge(QObject):
         if image is None:
             self.frame_ready.emit(None)
             return
-        height, width = image.shape[:2]
-        qimage = QImage(image.data, width, height, image.strides[0], QImage.Format_BGR888).copy()
+        qimage = qimage_of(image)
         del image
         self.frame_ready.emit(qimage)
+
+
+def qimage_of(image) -> QImage:
+    """A BGR numpy image as a QImage of its own (the array can be dropped at once)."""
+    height, width = image.shape[:2]
+    return QImage(image.data, width, height, image.strides[0], QImage.Format_BGR888).copy()

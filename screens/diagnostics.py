@@ -1,7 +1,8 @@
 """The technicians' mode: five quick taps in the top-left corner, the technician's account and
 its PIN, then every device's status and counters, self-tests, reconnecting a device, sync now,
 dead letters sent again or discarded, the kiosk out of service with a message and back, emulator
-faults, recent events and log lines, queue and sync state; every entry, action, refusal and exit
+faults, recent events and log lines, queue and sync state, the camera self-test's last frame with
+its face box and frame rate (gone when the mode closes); every entry, action, refusal and exit
 audited (kiosk/audit.py).
 
 It lies over the citizen screens as a child of the kiosk window, so the citizen flow underneath
@@ -19,6 +20,7 @@ import threading
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -31,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from screens.bridge import qimage_of
+from screens.remote_capture import PRIVATE
 from screens.widgets import button, label
 
 log = logging.getLogger(__name__)
@@ -224,6 +228,7 @@ class DiagnosticsPanel(QFrame):
 
     result_ready = Signal(str)  # from worker threads, queued onto the GUI thread
     snapshot_ready = Signal(object)
+    picture_ready = Signal(object)  # kiosk.selftests.preview.CameraPicture, or None
     closed = Signal()
 
     def __init__(self, diagnostics, parent=None):
@@ -275,6 +280,14 @@ class DiagnosticsPanel(QFrame):
         self.test_buttons: dict[str, QPushButton] = {}
         self.reconnect_buttons: dict[str, QPushButton] = {}
         self.fault_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
+        # The camera self-test's last frame with its face box and frame rate; only while the mode
+        # is open (cleared when it closes), never kept anywhere else.
+        self.camera_picture = QLabel()
+        self.camera_picture.setObjectName(PRIVATE)  # left out of support's screenshots
+        self.camera_picture.hide()
+        layout.addWidget(self.camera_picture, 0, Qt.AlignHCenter)
+        self.picture_ready.connect(self._show_picture)
+        diagnostics.show_camera_pictures(self.picture_ready.emit)
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setStyleSheet("font-size: 20px; background: white;")
@@ -376,6 +389,31 @@ class DiagnosticsPanel(QFrame):
                 row_actions.addWidget(action, 1, len(actions))
                 actions.append(action)
             self.fault_buttons[name] = tuple(actions)
+
+    def _show_picture(self, picture) -> None:
+        if picture is None or not self.isVisible():  # the mode closed while the test ran
+            self.clear_picture()
+            return
+        pixmap = QPixmap.fromImage(qimage_of(picture.image))
+        painter = QPainter(pixmap)
+        if picture.box is not None:
+            left, top, right, bottom = picture.box
+            painter.setPen(QPen(QColor("#00c853"), 3))
+            painter.drawRect(left, top, right - left, bottom - top)
+        caption = f"{picture.fps:g} frames/s" + ("" if picture.box is not None else " · 未见人脸 no face")
+        painter.fillRect(0, 0, pixmap.width(), 32, QColor(0, 0, 0, 160))
+        painter.setPen(QColor("white"))
+        painter.setFont(QFont(painter.font().family(), 14))
+        painter.drawText(8, 24, caption)
+        painter.end()
+        self.camera_picture.setPixmap(pixmap)
+        self.camera_picture.setToolTip(caption)
+        self.camera_picture.show()
+
+    def clear_picture(self) -> None:
+        self.camera_picture.clear()
+        self.camera_picture.setToolTip("")
+        self.camera_picture.hide()
 
     def show_device(self, name: str) -> None:
         """Scroll to the device's block (its state and its actions)."""
@@ -535,6 +573,7 @@ class DiagnosticsOverlay(QFrame):
         self._log_timer.stop()
         self._idle.stop()
         self.panel.output.clear()
+        self.panel.clear_picture()
         self.pin_pad.reset()
         self._account = None
         self.hide()

@@ -3,7 +3,8 @@
 The core asks from a worker thread; the window may only be touched on the GUI thread, so the
 grab is queued there and the worker waits for it. On the GUI thread, just before grabbing, the
 core's `still_idle()` is asked once more: a citizen's touch is handled on this same thread, so
-no visit can begin between that answer and the grab.
+no visit can begin between that answer and the grab. Widgets named PRIVATE (the camera
+self-test's picture of the technician) are hidden for the grab: a screenshot shows no one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, QThread, Signal
 from PySide6.QtWidgets import QWidget
 
 WAIT_S = 10.0  # a GUI busy for longer than this is not one to grab from
+PRIVATE = "private_picture"  # the object name of what a screenshot leaves out
 
 
 class ScreenCapture(QObject):
@@ -48,7 +50,14 @@ class ScreenCapture(QObject):
     def _grab(self, still_idle: Callable[[], bool]) -> bytes | None:
         if not still_idle():
             return None
-        pixmap = self._window.grab()
+        shown = [w for w in self._window.findChildren(QWidget, PRIVATE) if w.isVisible()]
+        for widget in shown:
+            widget.hide()
+        try:
+            pixmap = self._window.grab()
+        finally:
+            for widget in shown:
+                widget.show()
         buffer = QBuffer()
         buffer.open(QIODevice.WriteOnly)
         if not pixmap.save(buffer, "PNG"):

@@ -103,8 +103,8 @@ def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_po
         if not scripted:
             env.follow(core.session)
 
-        def close():
-            diagnostics.close()
+        def close(reason: str = "shutdown"):
+            diagnostics.close(reason)
             window.shutdown()
         return window, close
 

@@ -98,9 +98,9 @@ def run(config_path, overrides, fullscreen, production, retry_every):
         attach_diagnostics(window, diagnostics)  # five taps top left, then the PIN (config diagnostics)
         attach_remote_capture(window, core.remote)  # support's screenshots, between visits only
 
-        def close():
+        def close(reason: str = "shutdown"):
             ticking.stop()
-            diagnostics.close()
+            diagnostics.close(reason)  # a technician still in the mode: their exit, with why
             window.shutdown()
         return close
 
@@ -157,20 +157,23 @@ def _log_to_disk(add_log_file, config, *, fail_hard: bool) -> bool:
 def serve_cores(app, start, show) -> None:
     """Run the kiosk in the event loop, its core started again each time a new operator config
     was applied between visits. `start(applied)` returns a started core whose updater sets
-    `applied`; `show(core)` puts up its window and returns what closes it."""
+    `applied`; `show(core)` puts up its window and returns what closes it, `close(reason)`:
+    shutdown, or config_applied when the core starts again."""
     from screens.app import exit_when
 
     while True:
         applied = threading.Event()
         core = start(applied)
         close = show(core)
-        # Checked on the GUI thread once the core is idle: nothing a citizen does slips in between.
-        watch = exit_when(app, lambda: applied.is_set() and core.idle(), RESTART_FOR_CONFIG)
+        # Checked on the GUI thread once the core is idle and no technician is in the mode:
+        # nothing a citizen or a technician does slips in between.
+        watch = exit_when(app, lambda: applied.is_set() and core.unattended(), RESTART_FOR_CONFIG)
+        code = None
         try:
             code = app.exec()
         finally:
             watch.stop()
-            close()
+            close("config_applied" if code == RESTART_FOR_CONFIG else "shutdown")
             core.stop()
         if code != RESTART_FOR_CONFIG:
             return

@@ -4,8 +4,9 @@ channel call from their own threads, never from the GUI's).
 `SelfTests.run(device, actor)` borrows the opened device, runs its class's check (checks.py),
 and gives {device, state: passed|failed|no_device, summary, details, elapsed_ms, at}. The last
 result per device is kept in the data directory (store.py), so it survives a restart and goes
-into the diagnostic bundle, and every run is on the audit trail. One test at a time: two
-checks on one device would interleave their commands.
+into the diagnostic bundle, and every run is on the audit trail. The camera's last frame is not
+part of the result: it is only handed to `show_frame` (the diagnostics screen's preview). One
+test at a time: two checks on one device would interleave their commands.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from drivers.base import DeviceError, DeviceState, NotPresent
 from kiosk.selftests.checks import CHECKS, Outcome, Parts, Timings
@@ -39,7 +40,10 @@ class SelfTests:
         """The last result of each device tested, this run or an earlier one."""
         return self.store.all()
 
-    def run(self, device: str, actor: str) -> dict[str, Any]:
+    def run(self, device: str, actor: str, *, show_frame: Callable[[Any, dict[str, Any]], None] | None = None
+            ) -> dict[str, Any]:
+        """`show_frame(frame, result)`: handed the camera's last frame, if the test has one (the
+        diagnostics screen's preview); the frame is not kept here."""
         if device not in self._core.config.devices:
             raise ValueError(f"no device {device!r} in the configuration")
         with self._lock:
@@ -61,6 +65,8 @@ class SelfTests:
         self._core.audit.record(actor, "self_test", "done" if state == PASSED else "failed", device=device,
                                 state=state, summary=outcome.summary)
         self._core.devices.poll_once(force=True)  # the screens see the state the test found
+        if show_frame is not None and outcome.frame is not None:
+            show_frame(outcome.frame, result)
         return result
 
     def _run(self, device: str) -> tuple[str, Outcome, dict[str, Any] | None]:

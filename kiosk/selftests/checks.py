@@ -33,6 +33,9 @@ class Outcome:
     passed: bool
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
+    # The camera's last frame, for the diagnostics screen only (selftests/preview.py): never
+    # in `details`, which are kept and bundled.
+    frame: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -108,10 +111,10 @@ def camera(device, parts: Parts) -> Outcome:
              "no face found" if face.get("faces") == 0 else f"face not looked for: {face.get('error')}")
     summary = f"{fps:g} frames/s, {width}×{height}, {where}"
     if after.state != DeviceState.ONLINE:
-        return Outcome(False, f"{summary}; the camera says {after.message or after.state.value}", details)
+        return Outcome(False, f"{summary}; the camera says {after.message or after.state.value}", details, last.image)
     if fps < MIN_FPS:
-        return Outcome(False, f"{summary}: too slow (at least {MIN_FPS:g} frames/s)", details)
-    return Outcome(True, summary, details)
+        return Outcome(False, f"{summary}: too slow (at least {MIN_FPS:g} frames/s)", details, last.image)
+    return Outcome(True, summary, details, last.image)
 
 
 def fingerprint(device, parts: Parts) -> Outcome:

@@ -276,3 +276,28 @@ def test_a_technicians_steps_at_every_kiosk_on_one_page(central, browser):
     assert len(rows) == 3
     assert [row.split("\t")[1:3] for row in rows] == [["K-2", "service_off"], ["K-1", "self_test"], ["K-1", "enter"]]
     page.close()
+
+
+def test_a_technicians_page_shows_the_refusals_of_their_account(central, browser):
+    """Wrong PINs and lockouts as kiosks send them (the account as the actor), and as older kiosks
+    sent them (the generic actor, the account in the detail); a name that was no account is not
+    theirs."""
+    start = time.time()
+    refusals = [("technician:T-07", "wrong_pin", "technician:T-07"),
+                ("technician", "account_locked", "technician:T-07"),
+                ("technician", "unknown_account", "technician:T-07"), ("technician", "wrong_pin", "technician")]
+    with CentralClient(central.url, "K-1", CentralClient.enrol(central.url, "K-1")) as kiosk:
+        kiosk.heartbeat({"devices": {}, "queue": {"pending": 0, "dead": 0}})
+        answers = kiosk.post_batch([
+            {"key": f"audit:refused-{n}", "kind": "audit", "created_at": start + n,
+             "payload": {"id": f"refused-{n}", "at": f"2026-12-03T08:0{n}:00+00:00", "kiosk_id": "K-1", "actor": actor,
+                         "action": "enter", "outcome": "refused", "detail": {"account": account, "reason": reason}}}
+            for n, (actor, reason, account) in enumerate(refusals)])
+        assert {a["status"] for a in answers} == {"stored"}
+    page = browser.new_page()
+    log_in(page, central.url, "vic")
+    page.goto(f"{central.url}/fleet/technicians/technician:T-07")
+    rows = page.locator("#trail tbody tr").all_inner_texts()
+    assert [row.split("\t")[2:4] for row in rows] == [["enter", "refused"], ["enter", "refused"]]
+    assert "reason=account_locked" in rows[0] and "reason=wrong_pin" in rows[1]
+    page.close()

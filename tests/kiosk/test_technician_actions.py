@@ -217,3 +217,66 @@ def test_a_named_technician_is_the_actor_of_what_they_do(tmp_path):
     assert [(e["actor"], e["action"], e["outcome"]) for e in diagnostics.audit.entries()] == [
         ("technician:T-07", "enter", "done"), ("technician:T-07", "sync", "done"),
         ("technician:T-07", "exit", "done"), ("technician", "enter", "refused")]
+
+
+def test_a_named_technicians_refusals_are_theirs_and_reach_their_page_at_central(tmp_path):
+    """Wrong PINs, the lockout they set and the refusal on the locked account go to central under
+    the account's own id (never the PIN), so that account's page lists them; a name typed that
+    is no account stays under the generic actor."""
+    from central.db import create_engine_for
+    from central.fleet_state import technician_audit
+
+    technician = {"id": "T-07", "name": "王工", "pin_hash": hash_pin("13572468", **CHEAPEST)}
+    overrides = {"diagnostics.technicians": [technician], "speech.enabled": False,
+                 "diagnostics.lockout_failures": 2}
+    with DemoEnvironment(tmp_path, overrides=overrides) as env:
+        core = KioskCore(env.config).start(ticker=False)
+        diagnostics = Diagnostics(core)
+        try:
+            assert not diagnostics.enter("technician:T-07", "86420975")
+            assert diagnostics.enter("technician:T-07", "75319864").locked == "account"
+            assert diagnostics.enter("technician:T-07", "13572468").reason == "account_locked"
+            assert diagnostics.enter("technician:T-99", "13572468").reason == "unknown_account"
+            synced(core)
+            engine = create_engine_for(env.central.database_url, create=False)
+            try:
+                with engine.connect() as conn:
+                    page = technician_audit(conn, "technician:T-07")
+            finally:
+                engine.dispose()
+        finally:
+            diagnostics.close()
+            core.stop()
+    assert [(e["action"], e["outcome"], e["detail"]["reason"], e["detail"].get("locked")) for e in reversed(page)] == [
+        ("enter", "refused", "wrong_pin", None), ("enter", "refused", "wrong_pin", "account"),
+        ("enter", "refused", "account_locked", None)]
+    assert not any(pin in json.dumps(page) for pin in ("86420975", "75319864", "13572468"))
+    made_up = diagnostics.audit.entries()[-1]
+    assert (made_up["actor"], made_up["detail"]["account"]) == ("technician", "technician:T-99")
+
+
+def test_refusals_raised_before_anything_was_done_are_audited_too(kiosk):
+    core, diagnostics = kiosk
+    assert diagnostics.enter("technician", PIN)
+    for call in (lambda: diagnostics.out_of_service("   "), lambda: diagnostics.out_of_service("x" * 201),
+                 lambda: diagnostics.self_test("teleporter"), lambda: diagnostics.reconnect("teleporter")):
+        with pytest.raises(ValueError):
+            call()
+    assert core.maintenance.current() is None
+    refused = [(e["action"], e["outcome"], e["detail"].get("device"), e["detail"]["reason"][:20])
+               for e in diagnostics.audit.entries()[1:]]
+    assert refused == [("service_off", "refused", None, "taking the kiosk out"),
+                       ("service_off", "refused", None, "the message is at mo"),
+                       ("self_test", "refused", "teleporter", "no such device"),
+                       ("reconnect", "refused", "teleporter", "no such device")]
+
+
+def test_a_kiosk_stopping_under_an_open_mode_records_the_exit_with_why(kiosk):
+    core, diagnostics = kiosk
+    diagnostics.close("shutdown")  # nobody in the mode: nothing to record
+    assert diagnostics.audit.entries() == []
+    assert diagnostics.enter("technician", PIN) and diagnostics.is_open
+    diagnostics.close("shutdown")
+    last = diagnostics.audit.entries()[-1]
+    assert (last["actor"], last["action"], last["detail"]) == ("technician", "exit", {"reason": "shutdown"})
+    assert not diagnostics.is_open and core.unattended()

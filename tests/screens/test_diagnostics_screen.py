@@ -3,12 +3,14 @@ printer emulator and seen by a self-test, exit. Real core, real emulators, offsc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QImage
 
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
@@ -16,15 +18,17 @@ from kiosk.diagnostics import Diagnostics, hash_pin
 from kiosk.pin import CHEAPEST
 from screens.app import make_window
 from screens.diagnostics import TAPS_TO_OPEN, attach_diagnostics
+from screens.remote_capture import attach_remote_capture
+from support.kiosk_core import until
 
 PIN = "2468"
 
 
-@pytest.fixture
-def kiosk(tmp_path, qtbot, request):
-    cost = getattr(request, "param", CHEAPEST)  # the cheapest accepted hash, unless a test asks
+@contextlib.contextmanager
+def diagnostics_kiosk(tmp_path, qtbot, cost=CHEAPEST, **settings):
+    """The demo's kiosk in its window with the diagnostics overlay; `settings`: more config."""
     overrides = {"diagnostics.pin_hash": hash_pin(PIN, **cost), "speech.enabled": False,
-                 "diagnostics.export_dir": str(tmp_path / "usb")}
+                 "diagnostics.export_dir": str(tmp_path / "usb"), **settings}
     with DemoEnvironment(tmp_path, overrides=overrides) as env:
         core = KioskCore(env.config).start(ticker=False)
         window = make_window(core.session, size=(1080, 1920))
@@ -38,6 +42,13 @@ def kiosk(tmp_path, qtbot, request):
             diagnostics.close()
             window.shutdown()
             core.stop()
+
+
+@pytest.fixture
+def kiosk(tmp_path, qtbot, request):
+    # the cheapest accepted hash, unless a test asks
+    with diagnostics_kiosk(tmp_path, qtbot, getattr(request, "param", CHEAPEST)) as started:
+        yield started
 
 
 def tap_corner(qtbot, window, times=TAPS_TO_OPEN):
@@ -175,6 +186,58 @@ def test_the_technician_fixes_a_dead_letter_and_takes_the_kiosk_out_of_service_f
                        ("service_on", "done"), ("export", "done"), ("exit", "done")]
 
 
+def at_central(env, key: str) -> str | None:
+    """The kind of the record central stored under `key`, or None."""
+    from sqlalchemy import select
+
+    from central.db import create_engine_for, records
+
+    engine = create_engine_for(env.central.database_url, create=False)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(records.c.kind).where(records.c.idempotency_key == key)).scalar()
+    finally:
+        engine.dispose()
+
+
+def a_rating(core, key: str) -> None:
+    """A record central takes, queued as a visit's rating is, without waking the sync worker:
+    after its first pass it looks again only every 30 s (offline_queue/sync.py IDLE_INTERVAL_S)."""
+    until(lambda: core.sync.state.online, what="the sync worker's first pass")
+    core.outbox.enqueue("rating", key, {"visit_id": key, "service": "no_criminal_record", "score": 4})
+
+
+def test_sync_now_on_the_screen_delivers_a_queued_record_to_central(qtbot, kiosk):
+    env, window, overlay, core = kiosk
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    a_rating(core, "rating-sync-now")
+    qtbot.wait(1_000)
+    assert at_central(env, "rating-sync-now") is None and core.outbox.stats()["pending"] >= 1  # waiting
+    qtbot.mouseClick(overlay.panel.action_buttons["sync"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: at_central(env, "rating-sync-now") == "rating", timeout=5_000)
+    qtbot.waitUntil(lambda: '"online": true' in overlay.panel.output.toPlainText(), timeout=5_000)
+    assert [e["action"] for e in core.audit.entries()] == ["enter", "sync"]
+
+
+def test_retry_on_the_screen_gets_a_dead_letter_delivered(qtbot, kiosk):
+    env, window, overlay, core = kiosk
+    a_rating(core, "rating-dead")
+    # Dead as the sync worker leaves a record central refused; the cause is fixed at central now.
+    core.outbox.mark_dead("rating-dead", "422 central could not take it then")
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.waitUntil(lambda: "rating-dead" in overlay.panel.dead_buttons, timeout=10_000)
+    retry, _discard = overlay.panel.dead_buttons["rating-dead"]
+    qtbot.mouseClick(retry, Qt.LeftButton)
+    qtbot.waitUntil(lambda: at_central(env, "rating-dead") == "rating", timeout=10_000)
+    qtbot.waitUntil(lambda: core.outbox.dead_letters() == [] and overlay.panel.dead_buttons == {}, timeout=10_000)
+    assert core.outbox.stats()["dead"] == 0
+    retried = core.audit.entries()[-1]
+    assert (retried["action"], retried["outcome"], retried["detail"]) == ("dead_letter_retry", "done",
+                                                                          {"key": "rating-dead"})
+
+
 def test_the_mode_is_not_entered_during_a_visit(qtbot, kiosk):
     _env, window, overlay, core = kiosk
     core.session.touch()
@@ -185,15 +248,26 @@ def test_the_mode_is_not_entered_during_a_visit(qtbot, kiosk):
     assert core.audit.entries()[-1]["detail"]["account"] == "technician"  # the site PIN's, the only account
 
 
-def test_a_forgotten_mode_closes_itself_and_says_so_in_the_audit_trail(qtbot, kiosk):
-    _env, window, overlay, core = kiosk
-    tap_corner(qtbot, window)
-    enter_pin(qtbot, overlay, PIN)
-    assert overlay.panel.isVisible()
-    overlay._idle.setInterval(200)  # the configured idle_exit_s, shortened for the test
-    overlay._idle.start()
-    qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
-    assert core.audit.entries()[-1]["action"] == "exit" and core.audit.entries()[-1]["detail"] == {"reason": "idle"}
+IDLE_EXIT_S = 15  # the shortest idle_exit_s the configuration takes
+
+
+def test_a_forgotten_mode_closes_itself_after_the_configured_idle_time_and_says_so(qtbot, tmp_path):
+    """diagnostics.idle_exit_s as configured: a touch keeps the mode open, and it closes that long
+    after the last one."""
+    settings = {"diagnostics.idle_exit_s": IDLE_EXIT_S}
+    with diagnostics_kiosk(tmp_path, qtbot, **settings) as (_env, window, overlay, core):
+        tap_corner(qtbot, window)
+        enter_pin(qtbot, overlay, PIN)
+        assert overlay.panel.isVisible()
+        qtbot.wait((IDLE_EXIT_S - 5) * 1000)
+        qtbot.mouseClick(overlay.panel.summary, Qt.LeftButton)  # a touch, IDLE_EXIT_S - 5 s after the PIN
+        touched = time.monotonic()
+        qtbot.wait(8_000)  # past IDLE_EXIT_S since the PIN, not since the touch
+        assert overlay.panel.isVisible()
+        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=(IDLE_EXIT_S + 2) * 1000)
+        assert IDLE_EXIT_S - 1 <= time.monotonic() - touched <= IDLE_EXIT_S + 2
+        last = core.audit.entries()[-1]
+        assert last["action"] == "exit" and last["detail"] == {"reason": "idle"}
 
 
 # ---- named accounts: pick, then PIN; each account's lockout, then the entry's -----------------
@@ -201,15 +275,15 @@ TECHNICIANS = [{"id": "T-07", "name": "王工", "pin_hash": hash_pin("1357", **C
                {"id": "T-09", "name": "李工", "pin_hash": hash_pin("9753", **CHEAPEST)}]
 
 
-def accounts_kiosk(tmp_path, qtbot, technicians, data_dir=None):
+def accounts_kiosk(tmp_path, qtbot, technicians, data_dir=None, **settings):
     """A kiosk on the demo's emulators whose operator config holds `technicians`, a site PIN too,
-    two wrong PINs locking an account and three across accounts the entry."""
+    two wrong PINs locking an account and three across accounts the entry; `settings`: more config."""
     from kiosk.config import KioskConfig
     from kiosk.operator_config import overlay
 
     overrides = {"diagnostics.pin_hash": hash_pin(PIN, **CHEAPEST), "speech.enabled": False,
                  "diagnostics.lockout_failures": 2, "diagnostics.lockout_s": 60,
-                 "diagnostics.entry_lockout_failures": 3, "diagnostics.entry_lockout_s": 600}
+                 "diagnostics.entry_lockout_failures": 3, "diagnostics.entry_lockout_s": 600, **settings}
     env = DemoEnvironment(tmp_path, overrides=overrides).start()
     local = env.config.model_dump(mode="json")
     if data_dir is not None:
@@ -259,7 +333,7 @@ def test_a_technician_picks_their_account_and_enters_with_its_pin(qtbot, tmp_pat
         assert overlay.panel.isVisible()
         overlay.close_mode()
         entries = [(e["actor"], e["action"], e["outcome"], e["detail"].get("account")) for e in core.audit.entries()]
-        assert entries == [("technician", "enter", "refused", "technician:T-07"),
+        assert entries == [("technician:T-07", "enter", "refused", "technician:T-07"),  # their own refusal
                            ("technician:T-07", "enter", "done", None), ("technician:T-07", "exit", "done", None)]
         assert not any("1357" in json.dumps(e) or "9753" in json.dumps(e) for e in core.audit.entries())
     finally:
@@ -316,8 +390,8 @@ def test_a_technician_removed_from_the_operator_config_can_no_longer_enter(qtbot
         refused = window.diagnostics.enter("technician:T-07", "1357")  # from a list shown before the change
         assert not refused and refused.reason == "unknown_account"
         last = core.audit.entries()[-1]
-        assert (last["outcome"], last["detail"]["account"], last["detail"]["reason"]) == (
-            "refused", "technician:T-07", "unknown_account")
+        assert (last["actor"], last["outcome"], last["detail"]["account"], last["detail"]["reason"]) == (
+            "technician", "refused", "technician:T-07", "unknown_account")  # no account now: generic
         enter_as(qtbot, window, overlay, "technician:T-09", "9753")
     finally:
         stop()
@@ -345,19 +419,50 @@ def test_the_overview_shows_counts_since_the_visit_and_since_start_and_the_machi
 
 
 def test_the_account_list_left_open_closes_itself_and_a_named_technicians_idle_exit_is_theirs(qtbot, tmp_path):
-    window, overlay, core, stop = accounts_kiosk(tmp_path, qtbot, TECHNICIANS)
+    window, overlay, core, stop = accounts_kiosk(tmp_path, qtbot, TECHNICIANS,
+                                                 **{"diagnostics.idle_exit_s": IDLE_EXIT_S})
     try:
         tap_corner(qtbot, window)
         assert overlay.accounts.isVisible()
-        overlay._idle.setInterval(200)  # the configured idle_exit_s, shortened for the test
-        overlay._idle.start()
-        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+        qtbot.wait((IDLE_EXIT_S - 2) * 1000)
+        assert overlay.accounts.isVisible()
+        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)  # idle_exit_s as configured
         assert core.audit.entries() == []  # nobody entered: nothing to close
         enter_as(qtbot, window, overlay, "technician:T-09", "9753")
-        overlay._idle.setInterval(200)
-        overlay._idle.start()
-        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=(IDLE_EXIT_S + 3) * 1000)
         last = core.audit.entries()[-1]
         assert (last["actor"], last["action"], last["detail"]) == ("technician:T-09", "exit", {"reason": "idle"})
     finally:
         stop()
+
+
+def test_the_camera_self_test_shows_its_last_frame_with_the_face_box_until_the_mode_closes(qtbot, kiosk):
+    _env, window, overlay, core = kiosk
+    panel = overlay.panel
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.waitUntil(lambda: "camera" in panel.test_buttons, timeout=10_000)
+    assert not panel.camera_picture.isVisible()
+    qtbot.mouseClick(panel.test_buttons["camera"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.camera_picture.isVisible(), timeout=60_000)
+    result = core.self_tests.results()["camera"]
+    pixmap = panel.camera_picture.pixmap()
+    assert 0 < pixmap.width() <= 360 and pixmap.width() < result["details"]["width"]  # downscaled
+    assert panel.camera_picture.toolTip() == f"{result['details']['fps']:g} frames/s"  # a face was found
+    left, top, right, bottom = (round(v * pixmap.width() / result["details"]["width"])
+                                for v in result["details"]["face"]["box"])
+    image = pixmap.toImage()
+    assert image.pixelColor(left, (top + bottom) // 2).name() == "#00c853"  # the box is drawn on the face
+    assert image.pixelColor(right, (top + bottom) // 2).name() == "#00c853"
+    assert core.self_tests.store.path.stat().st_size < 10_000  # the kept results (and bundle) hold no picture
+    on_face = panel.camera_picture.mapTo(window, QPoint(left, (top + bottom) // 2))
+    screenshot = QImage.fromData(attach_remote_capture(window, core.remote)(lambda: True))
+    assert screenshot.pixelColor(on_face).name() != "#00c853"  # support's screenshot leaves the picture out
+    assert panel.camera_picture.isVisible()
+
+    overlay.close_mode()
+    assert panel.camera_picture.pixmap().isNull() and not panel.camera_picture.isVisible()
+    tap_corner(qtbot, window)
+    enter_pin(qtbot, overlay, PIN)
+    qtbot.wait(300)
+    assert not panel.camera_picture.isVisible()  # the next technician does not see it either

@@ -55,6 +55,71 @@ def test_a_config_arriving_during_a_visit_is_applied_after_it(tmp_path, repo, ke
             core.stop()
 
 
+def test_a_config_arriving_while_a_technician_is_in_the_mode_is_applied_after_they_leave(
+        tmp_path, repo, keys, served, trust):
+    from kiosk.diagnostics import Diagnostics, hash_pin
+    from kiosk.pin import CHEAPEST
+
+    overrides = {"speech.enabled": False, "updates.group": GROUP, "updates.url": served,
+                 "updates.trust": str(trust), "updates.state_dir": str(tmp_path / "state"),
+                 "diagnostics.pin_hash": hash_pin("2468", **CHEAPEST)}
+    with DemoEnvironment(tmp_path / "demo", overrides=overrides) as env:
+        applied = []
+        updates = ConfigUpdates(env.config, on_applied=applied.append)
+        core = KioskCore(env.config, config_updates=updates)
+        diagnostics = Diagnostics(core)
+        try:
+            assert diagnostics.enter("technician", "2468")
+            assert core.idle() and not core.unattended()  # no citizen, but a technician at work
+            repo.publish(GROUP, {"notices": [NOTICE]}, keys)
+            updates.poll_once()
+            core.between_visits()
+            assert applied == [] and updates.store.running_version() == 0 and updates.pending()
+
+            diagnostics.exit()
+            core.between_visits()
+            assert [doc["version"] for doc in applied] == [1]
+        finally:
+            diagnostics.close()
+            core.stop()
+
+
+def test_kiosk_run_starts_again_on_a_new_config_only_once_the_technician_has_left(qtbot, tmp_path):
+    """serve_cores, as `kiosk run` uses it: a config applied while the mode is open restarts the
+    core only after the technician's exit; a stop while the mode is open records their exit."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.commands.run import serve_cores
+    from kiosk.diagnostics import Diagnostics, hash_pin
+    from kiosk.pin import CHEAPEST
+
+    app = QApplication.instance()
+    overrides = {"speech.enabled": False, "diagnostics.pin_hash": hash_pin("2468", **CHEAPEST)}
+    with DemoEnvironment(tmp_path, overrides=overrides) as env:
+        cores, running_at_exit = [], []
+
+        def start(applied):
+            cores.append(KioskCore(env.config).start(ticker=False))
+            if len(cores) == 1:
+                applied.set()  # as the updater does once it has applied a new version
+            return cores[-1]
+
+        def show(core):
+            diagnostics = Diagnostics(core)
+            assert diagnostics.enter("technician", "2468")
+            if len(cores) == 1:  # the technician stays 2 s, then leaves: then the core starts again
+                QTimer.singleShot(2000, lambda: (running_at_exit.append(len(cores)), diagnostics.exit()))
+            else:  # the second core is stopped (SIGTERM) with the technician still in the mode
+                QTimer.singleShot(500, app.quit)
+            return diagnostics.close
+
+        serve_cores(app, start, show)
+        assert running_at_exit == [1] and len(cores) == 2
+        steps = [(e["action"], e["detail"].get("reason")) for e in cores[-1].audit.entries()]
+        assert steps == [("enter", None), ("exit", "closed"), ("enter", None), ("exit", "shutdown")]
+
+
 def test_the_kiosk_starts_on_the_applied_config(tmp_path):
     overrides = {"data_dir": str(tmp_path / "kiosk"), "updates.group": GROUP}
     store = ConfigStore(tmp_path / "kiosk" / "operator-config")
