@@ -19,7 +19,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PLACEHOLDERS = ("site", "hotline")
-# A placeholder counts as the widest value it may bring: a site name fills one title line.
+# What a placeholder counts for: a title line's width, room for a site's name or a hotline
+# (the values themselves are the site's, set in its local config).
 PLACEHOLDER_COLUMNS = 16
 # The narrowest receipt roll (58 mm, font A): one group's kiosks may have 58 or 80 mm printers.
 RECEIPT_COLUMNS = 32
