@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from common.config_groups import GROUP
 from kiosk.pin import PIN_HASH_PATTERN, pin_hash_problem
+from kiosk.print_templates import DocumentTemplates
 from kiosk.site_clock import parse_window
 
 
@@ -277,6 +278,8 @@ class KioskConfig(_Strict):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     diagnostics: DiagnosticsConfig = Field(default_factory=DiagnosticsConfig)
     notices: list[Notice] = Field(default_factory=list)
+    # What receipts and certificates print around their fixed content (kiosk/print_templates.py).
+    documents: DocumentTemplates = Field(default_factory=DocumentTemplates)
     updates: UpdatesConfig | None = None
     services: list[ServiceConfig]
 

@@ -18,10 +18,11 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kiosk.config import (ConfigError, IdentityMethod, Notice, ServiceConfig, StepConfig, Technician, Text,
                           Timeouts, first_problem)
+from kiosk.print_templates import CertificateKind, CertificateTemplate, ReceiptTemplate, issuer_problem
 
 
 class _Strict(BaseModel):
@@ -54,10 +55,21 @@ class OperatorService(_Strict):
 
 class Documents(_Strict):
     """What receipts and certificates print that operators set: the issuing authority on the A4
-    certificates, the hotline on receipts."""
+    certificates, the hotline on receipts, the receipts' title and footer lines, and per kind of
+    certificate its issuer and a note in its small print (kiosk/print_templates.py)."""
 
     issuer: Text | None = None
     hotline: str | None = Field(None, max_length=32)
+    receipt: ReceiptTemplate | None = None
+    certificates: dict[CertificateKind, CertificateTemplate] | None = None
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_fits(cls, issuer: Text | None) -> Text | None:
+        problem = issuer and issuer_problem(issuer.zh)  # the certificates print the Chinese
+        if problem:
+            raise ValueError(problem)
+        return issuer
 
 
 class Sync(_Strict):
@@ -137,7 +149,8 @@ def overlay(local: dict[str, Any], operator: dict[str, Any]) -> dict[str, Any]:
                                           if s.identity_methods is not None}
     if op.documents is not None:
         for key, value in op.documents.model_dump(mode="json", exclude_unset=True).items():
-            section("kiosk")[key] = value
+            # the templates replace the local ones whole; issuer and hotline are the site's
+            section("documents" if key in ("receipt", "certificates") else "kiosk")[key] = value
     if op.sync is not None:
         if op.sync.heartbeat_s is not None:
             section("central")["heartbeat_s"] = op.sync.heartbeat_s

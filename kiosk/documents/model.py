@@ -16,7 +16,8 @@ class Document:
     `fields` are (label, value) rows; `paragraphs` are body text, wrapped to the page width;
     `verify_url` becomes a QR code captioned 扫码核验 with `number` under it; `photo` is the
     portrait as JPEG, PNG or WebP bytes (the ID card's photo), placed top right of the fields;
-    `issued_at` is time text already formatted in the site's zone.
+    `issued_at` is time text already formatted in the site's zone; `footer` is the small print,
+    its lines separated by newlines.
     """
 
     title: str

@@ -173,7 +173,7 @@ class _Layout:
         if not self.doc.footer:
             return []
         self.pdf.set_font(FAMILY, size=8)
-        return wrap(self.doc.footer, CONTENT_W, self.pdf.get_string_width)
+        return [line for part in self.doc.footer.split("\n") for line in wrap(part, CONTENT_W, self.pdf.get_string_width)]
 
     def _foot_top(self) -> float:
         block_h = QR_SIZE + 12 if self.doc.verify_url else 22.0

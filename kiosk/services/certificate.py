@@ -6,6 +6,7 @@ its receipt adds (`receipt_fields`) and what its certificate shows (`document`).
 from __future__ import annotations
 
 from drivers.printer.receipt import Receipt
+from kiosk.print_templates import receipt_footer, receipt_header
 from kiosk.privacy import mask_name
 from kiosk.services.base import Service
 from kiosk.services.stages import Act, Ask, Choose, Confirm, Identify, Rate
@@ -56,8 +57,7 @@ class CertificateService(Service):
 def certificate_receipt(service, visit, fields: list[tuple[str, str]]) -> Receipt:
     kiosk, card, result = service.kiosk.kiosk, visit.card, visit.result
     receipt = (
-        Receipt()
-        .title(kiosk.name.zh)
+        receipt_header(service.kiosk)
         .line(f"{service.config.title.zh}　办理回执", align="center", bold=True)
         .rule()
     )
@@ -81,6 +81,4 @@ def certificate_receipt(service, visit, fields: list[tuple[str, str]]) -> Receip
         receipt.line("Application accepted; the result will follow by SMS.", align="left")
         if result.reference:
             receipt.qr(result.reference).line("扫码查询办理进度", align="center")
-    if kiosk.hotline:
-        receipt.field("咨询电话", kiosk.hotline)
-    return receipt.feed(2).cut()
+    return receipt_footer(receipt, service.kiosk)

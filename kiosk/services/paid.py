@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from common.money import yuan
 from drivers.printer.receipt import Receipt
+from kiosk.print_templates import receipt_footer, receipt_header
 from kiosk.privacy import mask_name
 from kiosk.texts import CATALOGUE, text
 from kiosk.visit import Visit
@@ -30,7 +31,7 @@ def payment_receipt(service, visit: Visit, fields: list[tuple[str, str]] = (), *
     ID number or name."""
     kiosk, order, result = service.kiosk.kiosk, visit.payment, visit.result
     refunded = result.outcome == "refunded"
-    receipt = (Receipt().title(kiosk.name.zh)
+    receipt = (receipt_header(service.kiosk)
                .line(f"{service.config.title.zh}　{'退款通知' if refunded else '缴费回执'}", align="center", bold=True)
                .rule())
     receipt.field("订单号", result.reference or "")
@@ -52,7 +53,5 @@ def payment_receipt(service, visit: Visit, fields: list[tuple[str, str]] = (), *
     receipt.field("办理时间", service.clock.stamp()).field("自助机编号", kiosk.id)
     if result.reference:
         receipt.qr(result.reference).line("扫码查询办理进度", align="center")
-    if kiosk.hotline:
-        receipt.field("咨询电话", kiosk.hotline)
-    return receipt.feed(2).cut()
+    return receipt_footer(receipt, service.kiosk)
 

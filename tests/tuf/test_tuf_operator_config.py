@@ -31,6 +31,8 @@ def test_the_example_loads_over_the_default_config():
     assert config.service("hkmo_endorsement").hours == ["08:30-12:00", "13:30-17:30"]
     assert config.diagnostics.technicians[0].id == "t-0042"
     assert config.notices[0].until_date == "2026-12-05"
+    assert config.documents.receipt.footer[1].en == "Hotline: {hotline}"
+    assert config.documents.certificates["no_criminal_record"].issuer == "市公安局刑事侦查支队"
 
 
 def test_a_section_given_replaces_the_local_one_whole_and_one_left_out_keeps_it():

@@ -132,6 +132,15 @@ def test_a_config_failing_the_schema_is_refused(repo, keys, updater, store):
     assert updater.fetch().new
 
 
+def test_a_receipt_template_with_an_unknown_placeholder_is_refused_with_its_reason(repo, keys, updater, store):
+    before = run_version_1(repo, keys, updater, store)
+    bad = {"documents": {"receipt": {"footer": [{"zh": "您好，{name}"}]}}}
+    document = {"group": GROUP, "version": 2, "config": bad}
+    repo.publish_target_bytes(GROUP, json.dumps(document).encode(), keys, version=2)
+    reason = assert_refused(updater, store, before, "fails the schema")
+    assert "documents.receipt.footer.0.zh: Value error, unknown placeholder {name}" in reason
+
+
 def test_a_snapshot_with_targets_of_another_version_is_refused(repo, keys, updater, store):
     """Mix-and-match: the snapshot names targets version N, the file served is a valid N-1."""
     before = run_version_1(repo, keys, updater, store)

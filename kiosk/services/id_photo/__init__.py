@@ -16,6 +16,7 @@ import base64
 from datetime import datetime, timezone
 
 from drivers.printer.receipt import Receipt
+from kiosk.print_templates import receipt_footer, receipt_header
 from kiosk.privacy import mask_name
 from kiosk.services.base import Service
 from kiosk.services.stages import Act, Ask, CapturePhoto, Choose, Rate, Result, Identify
@@ -70,7 +71,7 @@ class IdPhoto(Service):
 
     def receipt(self, visit: Visit) -> Receipt:
         kiosk, result = self.kiosk.kiosk, visit.result
-        receipt = (Receipt().title(kiosk.name.zh)
+        receipt = (receipt_header(self.kiosk)
                    .line(f"{self.config.title.zh}　照片回执", align="center", bold=True).rule()
                    .field("照片回执码", result.reference or "")
                    .field("姓名", mask_name(visit.card.name)).field("身份证号", visit.card.masked_id)
@@ -79,9 +80,7 @@ class IdPhoto(Service):
                    .line("办理其他业务时出示本回执码即可使用此照片，", align="left")
                    .line("无需重新拍照。", align="left")
                    .line("Show this code when you apply: the photo is reused.", align="left"))
-        if kiosk.hotline:
-            receipt.field("咨询电话", kiosk.hotline)
-        return receipt.feed(2).cut()
+        return receipt_footer(receipt, self.kiosk)
 
     def record(self, visit: Visit, outcome: str) -> dict:
         record = super().record(visit, outcome)

@@ -9,6 +9,7 @@ is certified on the spot, and the receipt says so.
 
 from __future__ import annotations
 
+from kiosk.print_templates import certificate_footer, certificate_issuer
 from kiosk.services.certificate import CertificateService, certificate_stages
 from kiosk.visit import Visit
 
@@ -35,7 +36,7 @@ class NoCriminalRecord(CertificateService):
         return Document(
             title=TITLE,
             number=result.reference or "",
-            issuer=self.kiosk.kiosk.issuer.zh,
+            issuer=certificate_issuer(self.kiosk, self.id),
             fields=[("姓名", card.name), ("性别", card.sex_name), ("公民身份号码", card.id_number), ("用途", purpose)],
             paragraphs=[
                 f"经查询，截至{self.clock.local(result.issued_at):%Y年%m月%d日}，"
@@ -45,5 +46,5 @@ class NoCriminalRecord(CertificateService):
             ],
             verify_url=result.verify_url,
             issued_at=self.clock.stamp(result.issued_at),
-            footer=f"自助机编号 {self.kiosk.kiosk.id}",
+            footer=certificate_footer(self.kiosk, self.id),
         )

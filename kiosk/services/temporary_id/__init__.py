@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.print_templates import certificate_footer, certificate_issuer
 from kiosk.services.certificate import CertificateService, certificate_stages
 from kiosk.visit import Visit
 
@@ -39,7 +40,7 @@ class TemporaryId(CertificateService):
         return Document(
             title=TITLE,
             number=result.reference or "",
-            issuer=self.kiosk.kiosk.issuer.zh,
+            issuer=certificate_issuer(self.kiosk, self.id),
             fields=[
                 ("姓名", card.name),
                 ("性别", card.sex_name),
@@ -57,7 +58,7 @@ class TemporaryId(CertificateService):
             verify_url=result.verify_url,
             photo=portrait(card),
             issued_at=self.clock.stamp(result.issued_at),
-            footer=f"自助机编号 {self.kiosk.kiosk.id}",
+            footer=certificate_footer(self.kiosk, self.id),
         )
 
 
