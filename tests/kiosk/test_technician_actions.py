@@ -150,6 +150,62 @@ def test_kiosk_diag_does_the_same_from_the_console(env, kiosk, tmp_path):
     assert [e["outcome"] for e in reversed(entries)][1:3] == ["refused", "done"]
 
 
+def console(env, tmp_path, *args):
+    return CliRunner().invoke(cli, ["diag", "--config", console_config(env, tmp_path), *args],
+                              catch_exceptions=False)
+
+
+def test_kiosk_diag_status_shows_the_running_kiosks_overview_and_says_when_it_is_not_running(env, kiosk, tmp_path):
+    core, _diagnostics = kiosk
+    env.printer.set_fault("paper_out")  # the printer runs out of paper; the kiosk's poll sees it
+    until(lambda: core.devices.statuses()["printer"].state.value == "hardware_error", what="the fault seen")
+    shown = console(env, tmp_path, "status")
+    assert shown.exit_code == 0 and shown.stderr == ""
+    status = json.loads(shown.stdout)
+    assert status["running"] is True and status["queue"]["pending"] == 0  # the data directory's part stays
+    overview = status["overview"]
+    printer = overview["devices"]["printer"]
+    assert printer["state"] == "hardware_error" and printer["last_error"]["kind"] == "hardware_error"
+    assert set(printer["since_start"]) == {"cards_read", "pages_printed", "cards_dispensed", "failures"}
+    assert overview["devices"]["idcard"]["state"] == "online"
+    assert overview["network"]["central_reachable"] is True and overview["config_version"] == core.config_version
+    assert overview["app"]["uptime_s"] >= 0 and overview["app"]["memory_rss_bytes"] > 0
+    assert overview["app"]["disk"]["free_bytes"] > 0
+    core.stop()
+    alone = console(env, tmp_path, "status")
+    assert alone.exit_code == 0 and "the kiosk is not running" in alone.stderr
+    assert json.loads(alone.stdout)["running"] is False and json.loads(alone.stdout)["overview"] is None
+    assert "queue" in json.loads(alone.stdout)
+
+
+def test_kiosk_diag_reconnect_reopens_a_device_in_the_running_kiosk_and_is_refused_during_a_visit(
+        env, kiosk, tmp_path):
+    core, _diagnostics = kiosk
+    actor = f"console:{getpass.getuser()}"
+    env.printer.set_fault("offline")
+    still_off = console(env, tmp_path, "reconnect", "printer")
+    assert still_off.exit_code == 1 and json.loads(still_off.stdout)["state"] == "offline"
+    env.printer.set_fault(None)
+    core.session.touch()  # a citizen begins a visit: their devices are left alone
+    try:
+        refused = console(env, tmp_path, "reconnect", "printer")
+    finally:
+        core.session.cancel()
+    assert refused.exit_code == 4 and "visit is in progress" in refused.stderr
+    done = console(env, tmp_path, "reconnect", "printer")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["state"] == "online" and core.devices.statuses()["printer"].usable
+    unknown = console(env, tmp_path, "reconnect", "teleporter")
+    assert unknown.exit_code == 2 and "no device 'teleporter'" in unknown.stderr
+    synced(core)
+    entries = central_audit(env.central.database_url, actor=actor)
+    assert [(e["action"], e["outcome"], e["detail"].get("state") or e["detail"].get("reason"))
+            for e in reversed(entries)] == [("reconnect", "done", "offline"), ("reconnect", "refused", "visit_in_progress"),
+                                            ("reconnect", "done", "online")]
+    core.stop()
+    assert console(env, tmp_path, "reconnect", "printer").exit_code == 3
+
+
 def test_the_diagnostic_bundle_holds_no_personal_data(env, kiosk, tmp_path):
     """A visit in progress logs its card holder, a technician discards with a phone number in
     the reason, a self-test is kept: every member of the bundle is scanned for ID numbers, the
