@@ -11,11 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from central.stats import audit as central_audit
+from kiosk.audit import AuditTrail
 from kiosk.cli import cli
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.diagnostics import Diagnostics, hash_pin
 from kiosk.pin import CHEAPEST
+from offline_queue.outbox import Outbox
 from support.bundles import assert_overview_and_self_tests, bundle_members
 from support.console import console_config
 from support.kiosk_core import kiosk_log_file, until
@@ -154,6 +156,42 @@ def test_kiosk_diag_does_the_same_from_the_console(env, kiosk, tmp_path):
 def console(env, tmp_path, *args):
     return CliRunner().invoke(cli, ["diag", "--config", console_config(env, tmp_path), *args],
                               catch_exceptions=False)
+
+
+def test_kiosk_diag_lists_the_dead_letters_and_sends_one_again_to_central(env, kiosk, tmp_path):
+    """An audit entry a central not yet upgraded refused for good: listed, sent again from the
+    console, due at once, and delivered by the next sync round to the real central."""
+    core, _diagnostics = kiosk
+    core.stop()  # the console alone on the data directory: no sync worker sends it behind the test's back
+    config = env.config
+    reason = "central 400: unknown kind 'audit'"
+    assert json.loads(console(env, tmp_path, "dead-letters").stdout) == []
+    with Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key")) as outbox:
+        entry = AuditTrail(config.data_path("audit.log"), outbox, config.kiosk.id).record("technician", "sync")
+        key = f"audit:{entry['id']}"
+        assert key in [item.key for item in outbox.due(100)]  # sent, and refused
+        outbox.mark_dead(key, reason)
+        outbox.release_in_flight()
+    listed = console(env, tmp_path, "dead-letters")
+    assert listed.exit_code == 0
+    assert json.loads(listed.stdout) == [{"key": key, "kind": "audit", "state": "dead", "reason": reason, "attempts": 1}]
+    unknown = console(env, tmp_path, "dead-letters", "retry", "audit:nothing-such")
+    assert unknown.exit_code == 1 and "no dead item 'audit:nothing-such'" in unknown.stderr
+    again = console(env, tmp_path, "dead-letters", "retry", key)
+    assert again.exit_code == 0 and f"{key}: pending again" in again.stdout
+    with Outbox(config.data_path("outbox.db"), config.data_path("keys", "outbox.key")) as outbox:
+        assert outbox.dead_letters() == []
+        assert key in [item.key for item in outbox.due(100)]  # due now, not at a backoff step
+        outbox.release_in_flight()
+    assert entry["id"] not in {e["id"] for e in central_audit(env.central.database_url, kiosk_id=config.kiosk.id)}
+    synced_now = console(env, tmp_path, "sync")
+    assert synced_now.exit_code == 0, synced_now.output
+    assert json.loads(synced_now.stdout)["pending"] == 0 and json.loads(synced_now.stdout)["dead"] == 0
+    at_central = {e["id"]: e for e in central_audit(env.central.database_url, kiosk_id=config.kiosk.id)}
+    assert (at_central[entry["id"]]["actor"], at_central[entry["id"]]["action"]) == ("technician", "sync")
+    console_steps = sorted((e["action"], e["outcome"], e["detail"].get("key")) for e in at_central.values()
+                           if e["actor"] == f"console:{getpass.getuser()}")
+    assert console_steps == [("dead_letter_retry", "done", key), ("dead_letter_retry", "not_found", "audit:nothing-such")]
 
 
 def test_kiosk_diag_status_shows_the_running_kiosks_overview_and_says_when_it_is_not_running(env, kiosk, tmp_path):
