@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from common.credentials import credential
 from common.memory import give_back_freed_memory
 from drivers.base import DeviceError, DeviceState, DeviceStatus
+from kiosk import overview
 from kiosk.audit import AuditTrail
 from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
@@ -35,7 +36,6 @@ from kiosk.identity.worker import FaceWorker
 from kiosk.interrupted import handout_done, interrupted_record, record_interrupted
 from kiosk.local_control import SOCKET_NAME, ControlServer, kiosk_commands
 from kiosk.maintenance import Maintenance
-from kiosk.overview import config_version
 from kiosk.payments import reconcile
 from kiosk.prompts import spoken_prompt
 from kiosk.remote import RemoteSupport
@@ -97,7 +97,7 @@ class KioskCore:
         `config_updates`: the signed operator config's poller (kiosk/config_updates/); the core
         polls with it, reports it in the heartbeat and applies what it staged between visits."""
         self.config = config
-        self.config_version = config_version(config)
+        self.config_version = overview.config_version(config)
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         config.data_path("keys").mkdir(mode=0o700, exist_ok=True)
         self.site_clock = site_clock or SiteClock(config.kiosk.timezone)
@@ -410,7 +410,6 @@ class KioskCore:
     def _write_bundle(self, out: Path) -> Path:
         """The diagnostic bundle support asked for: as a technician's export, with the
         technicians' overview as its snapshot and the self-tests' last results (kiosk/bundle.py)."""
-        from kiosk import overview
         from kiosk.bundle import write_bundle
 
         return write_bundle(out, config=self.config, outbox=self.outbox, audit=self.audit,

@@ -4,8 +4,9 @@ The demo's kiosk config is the packaged one (or --config) with run-time override
 demo process holds; `write_config` puts the effective one in a TOML file so that `kiosk diag
 --config FILE` works on the running demo. `console_tour` runs the technician's console steps as
 a technician would type them, each a `kiosk diag` process (the printer's fault injected and
-cleared through its emulator's control port, with `kiosk emulate control`); `central_audit` waits until central
-has the given audit entries (the running kiosk's outbox delivers them) and returns them.
+cleared through its emulator's control port, with `kiosk emulate control`); `central_audit`
+waits until central has the given audit entries (the running kiosk's outbox delivers them) and
+returns them.
 """
 
 from __future__ import annotations
@@ -64,18 +65,26 @@ def run_diag(config_file: Path, *args: str, pump: Callable[[], None], timeout_s:
 
 
 def console_tour(config_file: Path, printer_control: str, *, pump: Callable[[], None],
-                 wait_state: Callable[[str], None], wait_printer: Callable[[bool], None],
+                 wait_state: Callable[[str], None], wait_fault: Callable[[], None],
                  echo: Callable[[str], None]) -> None:
     """As a technician on the kiosk's shell would, each step required to succeed: the printer
     runs out of paper (a fault injected through its emulator's control port, `printer_control`),
     the kiosk's overview in `kiosk diag status` shows it, paper is loaded (the fault cleared) and
     the printer reconnected, its self-test passes, the kiosk goes out of service with a message
-    and back. `wait_printer(online)`: until the running kiosk's poll has seen the printer so
-    (the technician looks once it has)."""
-    fault = {"op": "fault", "kind": "paper_out"}
-    steps = [(fault, None), (("status",), "fault_shown"), ({"op": "clear_fault"}, None),
-             (("reconnect", "printer"), None), (("selftest", "printer"), None),
-             (("service", "off", "--message", CONSOLE_MESSAGE), "out_of_service"), (("service", "on"), "attract")]
+    and back. `wait_fault()`: until the running kiosk's poll has seen the printer's fault (the
+    technician looks once it has); `wait_state(state)`: until the citizens' screen shows it."""
+
+    def fault_shown(said: str) -> None:
+        if "printer hardware_error" not in said:
+            raise RuntimeError(f"kiosk diag status does not show the printer's fault ({said})")
+
+    steps = [({"op": "fault", "kind": "paper_out"}, lambda _said: wait_fault()),
+             (("status",), fault_shown),
+             ({"op": "clear_fault"}, None),
+             (("reconnect", "printer"), None),
+             (("selftest", "printer"), None),
+             (("service", "off", "--message", CONSOLE_MESSAGE), lambda _said: wait_state("out_of_service")),
+             (("service", "on"), lambda _said: wait_state("attract"))]  # the kiosk picks it up within seconds
     for step, then in steps:
         if isinstance(step, dict):
             code, output = run_command(emulator_command(printer_control, step), pump=pump)
@@ -87,13 +96,8 @@ def console_tour(config_file: Path, printer_control: str, *, pump: Callable[[], 
         echo(f"demo: console: {shown} → exit {code}" + (f" ({said})" if said else ""))
         if code != 0:
             raise RuntimeError(f"{shown} failed (exit {code}): {output.strip()[-300:]}")
-        if step is fault:
-            wait_printer(False)
-        elif then == "fault_shown":
-            if "printer hardware_error" not in said:
-                raise RuntimeError(f"kiosk diag status does not show the printer's fault: {said or output[-300:]}")
-        elif then is not None:
-            wait_state(then)  # the running kiosk picks the notice up within seconds
+        if then is not None:
+            then(said)
 
 
 def _gist(step, output: str) -> str:

@@ -256,17 +256,16 @@ def _technician_tour(script, env, core, config_file: Path, printer_control: tupl
         if state == "out_of_service":
             script.shot("citizens-out-of-service")
 
-    def printer_seen(online: bool, timeout_s: float = 20) -> None:
+    def printer_fault_seen(timeout_s: float = 20) -> None:
         deadline = time.monotonic() + timeout_s
-        while core.devices.statuses()["printer"].usable != online:
+        while core.devices.statuses()["printer"].usable:  # polled every few seconds
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the kiosk did not see the printer {'online' if online else 'fault'} "
-                                   f"within {timeout_s:.0f} s")
+                raise TimeoutError(f"the kiosk did not see the printer's fault within {timeout_s:.0f} s")
             script.pump(0.1)
 
     host, port = printer_control
     console_tour(config_file, f"{host}:{port}", pump=lambda: script.pump(0.05), wait_state=seen_by_citizens,
-                 wait_printer=printer_seen, echo=lambda line: click.echo(line, err=True))
+                 wait_fault=printer_fault_seen, echo=lambda line: click.echo(line, err=True))
     script.prefix = ""
     steps = [entry["id"] for entry in core.audit.entries(1000) if entry["id"] not in before]
     entries = central_audit(env.central.database_url, env.config.kiosk.id, steps, wake=core.sync.wake,
