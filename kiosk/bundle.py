@@ -1,11 +1,15 @@
 """The diagnostic bundle: what support needs to see of one kiosk, without a citizen in it.
 
 A tar.gz with the kiosk's masked log files, its audit trail, queue figures and dead letters
-(keys, kinds, reasons: never a payload), whether it is out of service, and, from the
-diagnostics screen, the device states with their counters; and the last self-test result of
-each device (kiosk/selftests/, kept in the data directory). Every text member passes the same
-masking as the logs once more on the way in (ID numbers, phone numbers, the names of visits in
-progress), and payloads are never read: the outbox's sealed records stay in the outbox.
+(keys, kinds, reasons: never a payload), whether it is out of service, the technicians'
+overview as snapshot.json (kiosk/overview.py: device states with their counters, the config
+version; from the data directory alone when `kiosk diag export` finds the kiosk not running),
+and the last self-test result of each device as self_tests.json (kiosk/selftests/, kept in the
+data directory); the screen's export, the console's and support's remote one all carry both.
+Every member passes the same masking as the logs once more on the way in (ID numbers, phone
+numbers, the names of visits in progress): a log file as text, a JSON member in its keys and
+strings, so a long number (a queue age's digits, a byte count) is never masked into broken
+JSON. Payloads are never read: the outbox's sealed records stay in the outbox.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ def write_bundle(out: str | Path, *, config, outbox, audit, maintenance, snapsho
                                 "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}),
         "queue.json": _json({"stats": outbox.stats(), "dead_letters": outbox.dead_letters()}),
         "out_of_service.json": _json(None if notice is None else vars(notice)),
-        "audit.jsonl": "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in audit.entries(1000)),
+        "audit.jsonl": "".join(json.dumps(_masked(e), ensure_ascii=False, sort_keys=True) + "\n"
+                               for e in audit.entries(1000)),
     }
     if snapshot is not None:
         members["snapshot.json"] = _json(snapshot)
@@ -55,11 +60,11 @@ def write_bundle(out: str | Path, *, config, outbox, audit, maintenance, snapsho
             break
         text = path.read_bytes()[-budget:].decode("utf-8", errors="replace")
         budget -= len(text)
-        members[f"logs/{path.name}"] = text
+        members[f"logs/{path.name}"] = mask_personal(text)
     partial = out.with_name(out.name + ".partial")
     with tarfile.open(partial, "w:gz") as tar:
         for name, text in members.items():
-            data = mask_personal(text).encode("utf-8")
+            data = text.encode("utf-8")  # masked as it was made
             info = tarfile.TarInfo(f"kiosk-{config.kiosk.id}/{name}")
             info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
             tar.addfile(info, io.BytesIO(data))
@@ -68,4 +73,20 @@ def write_bundle(out: str | Path, *, config, outbox, audit, maintenance, snapsho
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=1, default=str) + "\n"
+    return json.dumps(_masked(value), ensure_ascii=False, indent=1) + "\n"
+
+
+def _masked(value: Any) -> Any:
+    """`value` with its keys and strings masked. A float is kept to the millisecond (ages and
+    timestamps, whose last digits only look like an ID number); a number the masking would
+    change anyway (a byte count that reads as a phone number) becomes its masked string."""
+    if isinstance(value, dict):
+        return {mask_personal(str(k)): _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        number = round(value, 3) if isinstance(value, float) else value
+        return number if mask_personal(str(number)) == str(number) else mask_personal(str(number))
+    return mask_personal(str(value))  # a string, or what json would have written as one

@@ -10,7 +10,6 @@ without a screen.
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
 import logging
 import os
 import threading
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from common.credentials import credential
 from common.memory import give_back_freed_memory
 from drivers.base import DeviceError, DeviceState, DeviceStatus
+from kiosk import overview
 from kiosk.audit import AuditTrail
 from kiosk.card_handout import CardHandout, Journal
 from kiosk.central_client import CentralClient, CentralRejected, CentralUnavailable
@@ -97,10 +97,7 @@ class KioskCore:
         `config_updates`: the signed operator config's poller (kiosk/config_updates/); the core
         polls with it, reports it in the heartbeat and applies what it staged between visits."""
         self.config = config
-        # Operators tell which settings a kiosk runs by this digest; the site-specific parts are
-        # left out, so kiosks on the same settings show the same version.
-        settings = config.model_dump_json(exclude={"kiosk", "data_dir", "devices"})
-        self.config_version = hashlib.sha256(settings.encode()).hexdigest()[:12]
+        self.config_version = overview.config_version(config)
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         config.data_path("keys").mkdir(mode=0o700, exist_ok=True)
         self.site_clock = site_clock or SiteClock(config.kiosk.timezone)
@@ -419,11 +416,12 @@ class KioskCore:
 
     def _write_bundle(self, out: Path) -> Path:
         """The diagnostic bundle support asked for: as a technician's export, with the
-        heartbeat's figures for the snapshot (kiosk/bundle.py)."""
+        technicians' overview as its snapshot and the self-tests' last results (kiosk/bundle.py)."""
         from kiosk.bundle import write_bundle
 
         return write_bundle(out, config=self.config, outbox=self.outbox, audit=self.audit,
-                            maintenance=self.maintenance, snapshot=self.heartbeat_status())
+                            maintenance=self.maintenance, snapshot=overview.running(self),
+                            self_tests=self.self_tests.results())
 
     def _reconcile_payments(self) -> None:
         """Settle the ledger's open orders with central (at start, before any payment is taken)

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from drivers.emulation.control import ControlError, Controllable, dispatch, send_control
-from kiosk import host_health
-from kiosk.bundle import app_version
+from kiosk import overview
 from kiosk.pin import PIN_ITERATIONS, hash_pin
 from kiosk.pin_lock import Account, Check, PinLock
 from kiosk.privacy import MaskingFormatter
@@ -28,11 +27,6 @@ from kiosk.selftests.preview import CameraPicture, camera_picture
 log = logging.getLogger(__name__)
 
 __all__ = ["PIN_ITERATIONS", "Account", "Check", "Diagnostics", "PinLock", "RecentLog", "hash_pin"]
-
-
-def reported_identity(detail: dict[str, Any]) -> dict[str, Any]:
-    """Model and firmware as the device's own status reported them (None where it does not)."""
-    return {"model": detail.get("model"), "firmware": detail.get("firmware")}
 
 
 class RecentLog(logging.Handler):
@@ -133,38 +127,8 @@ class Diagnostics:
 
     # ---- what the screen shows -----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """The overview: every device (state, last error, counters since start and since the
-        last technician visit, model and firmware where it reports them), network and central,
-        the queue and its dead letters, the operator config run and the last one refused, the
-        app and the machine. No personal data: device messages, counts, ids and reasons."""
-        core = self._core
-        status = core.heartbeat_status()
-        events = [{"at": at, "device": e.device, "kind": e.kind, "message": e.message}
-                  for at, e in list(core.devices.recent_events)[-30:]]
-        counters = core.device_counters
-        devices = {name: {**device, **counters.of(name), **reported_identity(device.get("detail") or {})}
-                   for name, device in status["devices"].items()}
-        updates = status.get("operator_config") or {}
-        return {
-            "kiosk": core.config.kiosk.id,
-            "config_version": core.config_version,
-            "operator_config": {"running": updates.get("running"), "rejected": updates.get("rejected"),
-                                "last_error": updates.get("last_error")} if updates else None,
-            "devices": devices,
-            "last_technician_visit_at": counters.last_visit_at,
-            "events": events,
-            "services": status["services"],
-            "queue": status["queue"],  # read once, with the rest of the heartbeat
-            "sync": core.sync.state.to_dict(),
-            "network": {**host_health.network(), "central_reachable": core.central_reachable},
-            "emulated": sorted(self._emulators),
-            "dead_letters": core.outbox.dead_letters()[:20],
-            "out_of_service": status.get("maintenance"),
-            "self_tests": self.self_tests,
-            "app": {"version": app_version(), "uptime_s": round(time.time() - core.started_at),
-                    "memory_rss_bytes": host_health.memory_rss_bytes(),
-                    "disk": host_health.disk(core.config.data_dir)},
-        }
+        """The overview (kiosk/overview.py), and which devices are emulators this mode controls."""
+        return {**overview.running(self._core), "emulated": sorted(self._emulators)}
 
     def log_lines(self, count: int = 50) -> list[str]:
         return list(self.recent_log.lines)[-count:]

@@ -1,10 +1,11 @@
 """The running kiosk's local control channel, for `kiosk diag` on the kiosk's own shell.
 
-The devices belong to the running kiosk process, so what needs them (a self-test) is asked of
-that process: it listens on a unix socket in its data directory (`control.sock`, mode 0600, so
-only the kiosk's user, and root, can connect; the peer's uid is checked as well). One JSON
-object per line each way. Only the commands in COMMANDS are run; anything else is refused.
-Nothing here reaches the network.
+The devices belong to the running kiosk process, so what needs them (a self-test, a reconnect)
+or what only it knows (the technicians' overview: device states, counters, central's
+reachability) is asked of that process: it listens on a unix socket in its data directory
+(`control.sock`, mode 0600, so only the kiosk's user, and root, can connect; the peer's uid is
+checked as well). One JSON object per line each way. Only the commands in COMMANDS are run;
+anything else is refused. Nothing here reaches the network.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Callable, Iterator
 log = logging.getLogger(__name__)
 
 SOCKET_NAME = "control.sock"
-COMMANDS = ("selftest",)
+COMMANDS = ("status", "selftest", "reconnect")
 MAX_REQUEST = 4096  # bytes of one request line: a command and a device name
 ANSWER_TIMEOUT_S = 120.0  # a fingerprint self-test waits for a finger; a document page for CUPS
 _ACTOR = re.compile(r"^console:[A-Za-z0-9_.@-]{1,64}$")
@@ -159,19 +160,37 @@ def request(path: str | Path, command: dict[str, Any], *, timeout: float = ANSWE
 
 
 def kiosk_commands(core) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """The commands the running kiosk takes from its console (COMMANDS), refused while a
-    citizen's visit is under way: a self-test would print, read and wait on the citizen's devices."""
+    """The commands the running kiosk takes from its console (COMMANDS). `status` (the
+    technicians' overview, nothing of a citizen) is answered at any time; what works the
+    devices is refused while a citizen's visit is under way: a self-test would print, read and
+    wait on the citizen's devices, a reconnect would close one under them."""
+    from kiosk import overview
+
+    def selftest(actor: str, device: str) -> dict[str, Any]:
+        return core.self_tests.run(device, actor)
+
+    def reconnect(actor: str, device: str) -> dict[str, Any]:
+        if device not in core.config.devices:
+            raise ValueError(f"no device {device!r} in the configuration")
+        status = core.devices.reconnect(device).to_json()
+        core.audit.record(actor, "reconnect", device=device, state=status["state"])
+        return status
+
+    on_devices = {"selftest": (selftest, "self_test"), "reconnect": (reconnect, "reconnect")}
 
     def handle(command: dict[str, Any]) -> dict[str, Any]:
+        if command["command"] == "status":
+            return {"ok": True, "result": overview.running(core)}
         actor, device = command["actor"], command.get("device")
+        run, action = on_devices[command["command"]]
         if not isinstance(device, str):
-            return {"ok": False, "error": "selftest needs a device name"}
+            return {"ok": False, "error": f"{command['command']} needs a device name"}
         if core.session.visit is not None:
-            core.audit.record(actor, "self_test", "refused", device=device, reason="visit_in_progress")
+            core.audit.record(actor, action, "refused", device=device, reason="visit_in_progress")
             return {"ok": False, "refused": "visit_in_progress",
                     "error": "a citizen's visit is in progress: try again when the kiosk is idle"}
         try:
-            return {"ok": True, "result": core.self_tests.run(device, actor)}
+            return {"ok": True, "result": run(actor, device)}
         except ValueError as exc:
             return {"ok": False, "error": str(exc)}
 

@@ -6,7 +6,8 @@ card on the emulated reader whenever the kiosk asks for it. Scripted (`--scripte
 is driven through the real widgets, every screen is saved to the output folder with the A4
 PDFs printed, and the receipts the printer emulator received are printed; then (`--technician`,
 the default without `--service`) a technician's tour on the diagnostics screen and with `kiosk
-diag`, each step read back from central's audit trail.
+diag` (the printer's fault injected through its emulator's control port), each step read back
+from central's audit trail.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ DEMO_POLL_S = 10
 def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_port, central_port, config_path,
          tuf_repo, tuf_timestamp_key, group):
     """Run the kiosk against emulated devices and an embedded central backend."""
+    from drivers.emulation.control import ControlServer
     from kiosk.commands.run import serve_cores, start_core
     from kiosk.config_updates.startup import start_with_fallback
     from kiosk.demo_env import DemoEnvironment, free_port
@@ -108,11 +110,16 @@ def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_po
             window.shutdown()
         return window, close
 
+    printer_control = None
     try:
         env.start()
         _add_demo_operator(env)
+        # The printer emulator's control port, for faults from a shell (the console tour's too).
+        printer_control = ControlServer(env.printer).start()
         click.echo(f"demo: ID-card reader emulator on {env.idcard_pty.device}", err=True)
         click.echo(f"demo: printer emulator on escpos+tcp://{env.printer.address[0]}:{env.printer.address[1]}", err=True)
+        click.echo(f"demo: printer emulator control: kiosk emulate control --port {printer_control.address[1]} "
+                   """'{"op": "fault", "kind": "paper_out"}'""", err=True)
         click.echo(f"demo: fingerprint module emulator on {env.fingerprint_pty.device}", err=True)
         click.echo(f"demo: camera playing {env.camera_video()}", err=True)
         click.echo(f"demo: barcode scanner emulator on {env.scanner_pty.device}", err=True)
@@ -134,7 +141,8 @@ def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_po
             window, close = open_window(core)
             try:
                 with_technician = service_id is None if technician is None else technician
-                _run_scripted(window, env, core, out, service_id, config_file if with_technician else None)
+                _run_scripted(window, env, core, out, service_id,
+                              (config_file, printer_control.address) if with_technician else None)
             finally:
                 close()
                 core.stop()
@@ -143,6 +151,8 @@ def demo(scripted, service_id, technician, out_dir, card, fullscreen, printer_po
     except Exception as exc:  # the front door reports what broke in one line, then exits non-zero
         fail(f"demo failed: {type(exc).__name__}: {exc}")
     finally:
+        if printer_control is not None:
+            printer_control.stop()
         env.stop()
         shutil.rmtree(work, ignore_errors=True)
 
@@ -174,9 +184,10 @@ SCRIPTS = {
 }
 
 
-def _run_scripted(window, env, core, out: Path, only: str | None, technician_config: Path | None) -> None:
-    """The citizens' visits; with `technician_config` (the demo's config file for `kiosk diag`),
-    then the technician's tour on the screen and at the console."""
+def _run_scripted(window, env, core, out: Path, only: str | None, technician: tuple[Path, tuple] | None) -> None:
+    """The citizens' visits; with `technician` (the demo's config file for `kiosk diag` and the
+    printer emulator's control address), then the technician's tour on the screen and at the
+    console."""
     from screens.scripted_visit import ScriptedVisit
 
     enabled = [s.id for s in env.config.services if s.enabled]
@@ -199,8 +210,8 @@ def _run_scripted(window, env, core, out: Path, only: str | None, technician_con
     delivered = _wait_until_synced(core, timeout_s=15)
     script.prefix = ""
     script.show_out_of_service()
-    if technician_config is not None:
-        _technician_tour(script, env, core, technician_config)
+    if technician is not None:
+        _technician_tour(script, env, core, *technician)
 
     for job in receipts:
         click.echo("---- receipt received by the printer emulator ----")
@@ -228,9 +239,10 @@ def _run_scripted(window, env, core, out: Path, only: str | None, technician_con
     sys.stdout.flush()
 
 
-def _technician_tour(script, env, core, config_file: Path) -> None:
-    """On the screen (screens/scripted_technician.py), then at the console (`kiosk diag`); each
-    step printed as central's audit trail has it."""
+def _technician_tour(script, env, core, config_file: Path, printer_control: tuple[str, int]) -> None:
+    """On the screen (screens/scripted_technician.py), then at the console (`kiosk diag`, the
+    printer's fault through its emulator's control port); each step printed as central's audit
+    trail has it."""
     from kiosk.demo_technician import central_audit, console_tour, describe
     from screens.scripted_technician import TechnicianTour
 
@@ -244,8 +256,16 @@ def _technician_tour(script, env, core, config_file: Path) -> None:
         if state == "out_of_service":
             script.shot("citizens-out-of-service")
 
-    console_tour(config_file, pump=lambda: script.pump(0.05), wait_state=seen_by_citizens,
-                 echo=lambda line: click.echo(line, err=True))
+    def printer_fault_seen(timeout_s: float = 20) -> None:
+        deadline = time.monotonic() + timeout_s
+        while core.devices.statuses()["printer"].usable:  # polled every few seconds
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the kiosk did not see the printer's fault within {timeout_s:.0f} s")
+            script.pump(0.1)
+
+    host, port = printer_control
+    console_tour(config_file, f"{host}:{port}", pump=lambda: script.pump(0.05), wait_state=seen_by_citizens,
+                 wait_fault=printer_fault_seen, echo=lambda line: click.echo(line, err=True))
     script.prefix = ""
     steps = [entry["id"] for entry in core.audit.entries(1000) if entry["id"] not in before]
     entries = central_audit(env.central.database_url, env.config.kiosk.id, steps, wake=core.sync.wake,

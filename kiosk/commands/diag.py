@@ -3,8 +3,9 @@
 It works on the running kiosk's data directory (run it as the kiosk's user): the outbox and its
 dead letters, the out-of-service notice the kiosk picks up within seconds, one sync round with
 central, the diagnostic bundle, the audit trail every action is written to (as
-`console:<user>`). Devices stay with the running kiosk, so `selftest DEVICE` asks the running
-kiosk process over its local control channel (kiosk/local_control.py) to run it.
+`console:<user>`). Devices stay with the running kiosk, so `selftest DEVICE` and `reconnect
+DEVICE` ask the running kiosk process over its local control channel (kiosk/local_control.py)
+to do them, and `status` and `export` ask it for its overview (kiosk/overview.py).
 """
 
 from __future__ import annotations
@@ -62,14 +63,67 @@ def diag(ctx, config_path):
 @diag.command()
 @click.pass_obj
 def status(config_path):
-    """Queue figures, dead letters, whether the kiosk is out of service, the last audit entries."""
+    """Queue figures, dead letters, whether the kiosk is out of service, the last audit entries;
+    and the running kiosk's overview (devices, counters, network and central, versions, the
+    machine), or null with a line on stderr when it is not running."""
     with _parts(config_path) as (config, outbox, audit, maintenance):
         notice = maintenance.current()
         stats = outbox.stats()
+        running = _running_overview(config, "devices, counters, network and versions are shown only while it "
+                                              "runs; the queue, dead letters and audit entries are its data directory's")
         _print({"kiosk": config.kiosk.id, "queue": stats, "dead_letters": outbox.dead_letters(),
                 "out_of_service": None if notice is None else vars(notice),
-                "audit": audit.entries(10)})
+                "audit": audit.entries(10), "running": running is not None, "overview": running})
         audit.record(_actor(), "status")
+
+
+def _ask(config, command: dict, *, timeout: float | None = None) -> dict:
+    """The running kiosk's answer to `command`, asked as this console's user
+    (kiosk/local_control.py); NotRunning when it is not running."""
+    from kiosk.local_control import SOCKET_NAME, request
+
+    more = {} if timeout is None else {"timeout": timeout}
+    return request(config.data_path(SOCKET_NAME), {**command, "actor": _actor()}, **more)
+
+
+def _running_overview(config, without: str) -> dict | None:
+    """The running kiosk's overview (kiosk/overview.py); None without one, said on stderr with
+    `without`: what the command gives instead."""
+    from kiosk.local_control import NotRunning
+
+    try:
+        answer = _ask(config, {"command": "status"}, timeout=10.0)
+    except NotRunning as exc:
+        click.echo(f"{exc}: {without}", err=True)
+        return None
+    except (OSError, ValueError) as exc:
+        click.echo(f"no answer from the running kiosk ({exc}): its overview is left out", err=True)
+        return None
+    if not answer.get("ok"):
+        click.echo(f"the running kiosk did not give its overview: {answer.get('error')}", err=True)
+        return None
+    return answer["result"]
+
+
+def _on_device(config_path, command: str, device: str, elsewhere: str) -> dict:
+    """`command` on DEVICE in the running kiosk, its result; exits 3 when the kiosk is not
+    running (`elsewhere`: what to do instead), 4 when refused (a visit), 2 for a bad device."""
+    from kiosk.config import ConfigError, load_config
+    from kiosk.local_control import NotRunning
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    try:
+        answer = _ask(config, {"command": command, "device": device})
+    except NotRunning as exc:
+        fail(f"{exc}: {elsewhere}", 3)
+    except (OSError, ValueError) as exc:
+        fail(f"no answer from the running kiosk: {exc}", 1)
+    if not answer.get("ok"):
+        fail(answer.get("error", "refused"), 4 if answer.get("refused") else 2)
+    return answer["result"]
 
 
 @diag.command()
@@ -103,23 +157,20 @@ def sync(config_path):
 def selftest(config_path, device):
     """Run DEVICE's self-test in the running kiosk; print its result, exit 1 unless it passed.
     Refused while a citizen's visit is in progress."""
-    from kiosk.config import ConfigError, load_config
-    from kiosk.local_control import SOCKET_NAME, NotRunning, request
+    result = _on_device(config_path, "selftest", device, "start it, or run the self-test from its diagnostics screen")
+    _print(result)
+    sys.exit(0 if result["state"] == "passed" else 1)
 
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        fail(str(exc), 2)
-    try:
-        answer = request(config.data_path(SOCKET_NAME), {"command": "selftest", "device": device, "actor": _actor()})
-    except NotRunning as exc:
-        fail(f"{exc}: start it, or run the self-test from its diagnostics screen", 3)
-    except (OSError, ValueError) as exc:
-        fail(f"no answer from the running kiosk: {exc}", 1)
-    if not answer.get("ok"):
-        fail(answer.get("error", "refused"), 4 if answer.get("refused") else 2)
-    _print(answer["result"])
-    sys.exit(0 if answer["result"]["state"] == "passed" else 1)
+
+@diag.command()
+@click.argument("device")
+@click.pass_obj
+def reconnect(config_path, device):
+    """Close DEVICE in the running kiosk and open it again; print its status, exit 1 unless it
+    is online. Refused while a citizen's visit is in progress."""
+    status = _on_device(config_path, "reconnect", device, "it opens its devices when it starts")
+    _print(status)
+    sys.exit(0 if status["state"] == "online" else 1)
 
 
 @diag.group("dead-letters", invoke_without_command=True)
@@ -166,13 +217,17 @@ def discard(config_path, key, reason):
 @click.option("--out", required=True, type=click.Path(dir_okay=True), help="A file, or a directory (a USB stick).")
 @click.pass_obj
 def export(config_path, out):
-    """The diagnostic bundle (masked logs, audit trail, queue figures; nothing of a citizen)."""
+    """The diagnostic bundle (masked logs, audit trail, queue figures, the overview, the
+    self-tests' last results; nothing of a citizen)."""
     from pathlib import Path
 
+    from kiosk import overview
     from kiosk.bundle import write_bundle
     from kiosk.selftests import FILE_NAME, ResultStore
 
     with _parts(config_path) as (config, outbox, audit, maintenance):
+        snapshot = _running_overview(config, "the bundle has what its data directory keeps of the devices") \
+            or overview.from_data_dir(config)
         path = Path(out)
         if not path.name.endswith(".tar.gz"):
             if not path.is_dir():
@@ -180,7 +235,7 @@ def export(config_path, out):
             path = path / f"kiosk-{config.kiosk.id}-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz"
         try:
             written = write_bundle(path, config=config, outbox=outbox, audit=audit, maintenance=maintenance,
-                                   self_tests=ResultStore(config.data_path(FILE_NAME)).all())
+                                   snapshot=snapshot, self_tests=ResultStore(config.data_path(FILE_NAME)).all())
         except OSError as exc:
             audit.record(_actor(), "export", "failed", reason=exc.strerror or type(exc).__name__)
             fail(f"cannot write {path}: {exc.strerror or exc}", 1)

@@ -775,8 +775,21 @@ def test_scripted_demo_of_each_service(tmp_path, service, document, technician):
     assert "demo: technicians' console: kiosk diag --config " in done.stderr
     if technician:
         assert_technician_tour_reached_central(done.stdout, out)
+        assert_console_tour_saw_and_fixed_the_fault(done.stderr)
     else:
         assert "audit trail at central" not in done.stdout
+
+
+def assert_console_tour_saw_and_fixed_the_fault(stderr: str) -> None:
+    """The console's steps as the demo printed them: the fault through the printer emulator's
+    control port, seen in the running kiosk's overview, cleared, the printer back, its test passed."""
+    steps = [line.split("demo: console: ", 1)[1] for line in stderr.splitlines() if "demo: console: " in line]
+    assert [step.split(" → ")[0].split(" '")[0].split(" --port")[0] for step in steps] == [
+        "kiosk emulate control", "kiosk diag status", "kiosk emulate control", "kiosk diag reconnect printer",
+        "kiosk diag selftest printer", "kiosk diag service off --message", "kiosk diag service on"]
+    assert all(" → exit 0" in step for step in steps), steps
+    assert "printer hardware_error" in steps[1]
+    assert "(printer online)" in steps[3] and "(passed: " in steps[4]
 
 
 def assert_technician_tour_reached_central(stdout: str, out) -> None:
@@ -793,10 +806,12 @@ def assert_technician_tour_reached_central(stdout: str, out) -> None:
         "enter", "emulator_control", "emulator_control", "reconnect", "self_test", "service_off", "exit",
         "enter", "service_on", "exit")]
     console = [(f"console:{getpass.getuser()}", action, "done")
-               for action in ("status", "self_test", "service_off", "service_on")]
+               for action in ("status", "reconnect", "self_test", "service_off", "service_on")]
     assert steps == screen + console
     assert "[device=printer op=fault kind=paper_out]" in stdout
     assert "self_test done [device=printer state=passed]" in stdout
+    assert f"console:{getpass.getuser()} reconnect done [device=printer state=online]" in stdout
+    assert f"console:{getpass.getuser()} self_test done [device=printer state=passed]" in stdout
     shots = {p.name.split("-", 1)[1] for p in out.glob("*technician-*.png")}
     assert {"technician-printer-fault.png", "technician-printer-self-test.png",
             "technician-citizens-out-of-service.png", "technician-console-citizens-out-of-service.png"} <= shots

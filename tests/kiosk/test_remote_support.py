@@ -19,6 +19,7 @@ from central.stats import audit as central_audit
 from drivers.idcard.demo_cards import load_demo_card
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
+from support.bundles import assert_overview_and_self_tests
 from support.kiosk_core import kiosk_log_file, until
 
 ID_NUMBER = re.compile(r"(?<![0-9a-fA-F])\d{17}[\dXx](?![0-9a-fA-F])")
@@ -75,6 +76,7 @@ def test_a_bundle_asked_for_during_a_visit_waits_for_it_and_holds_nothing_of_the
     card = load_demo_card("zhang-wei")
     name = card.name  # the card is wiped with the visit
     assert name
+    core.self_tests.run("printer", "technician")  # an earlier technician's test: support sees its result
     with kiosk_log_file(env.config):
         core.session.touch()
         core.session.visit.card = card  # the holder's name is masked while the visit lasts
@@ -90,13 +92,16 @@ def test_a_bundle_asked_for_during_a_visit_waits_for_it_and_holds_nothing_of_the
     assert done.content_type == "application/gzip" and done.size == len(done.content)
     with tarfile.open(fileobj=io.BytesIO(bytes(done.content)), mode="r:gz") as tar:
         names = [m.name.split("/", 1)[1] for m in tar.getmembers()]
-        assert {"manifest.json", "queue.json", "audit.jsonl", "snapshot.json", "logs/kiosk.log"} <= set(names)
+        assert {"manifest.json", "queue.json", "audit.jsonl", "snapshot.json", "self_tests.json",
+                "logs/kiosk.log"} <= set(names)
         for member in tar.getmembers():
             text = tar.extractfile(member).read().decode("utf-8")
             assert not ID_NUMBER.search(text) and not PHONE.search(text), member.name
             assert name not in text, member.name
             if member.name.endswith("manifest.json"):
                 assert json.loads(text)["kiosk_id"] == env.config.kiosk.id
+    snapshot = assert_overview_and_self_tests(bytes(done.content), tested="printer")
+    assert snapshot["devices"]["printer"]["since_start"]["pages_printed"] == 1 and snapshot["self_tests"]
     assert not list(env.config.data_path("remote").iterdir())  # the bundle's file is gone from the kiosk
     # The kiosk audits the upload once central has answered it: wake the sync after that entry
     # (an idle worker looks again only every 30 s).

@@ -9,7 +9,6 @@ import getpass
 import json
 import os
 import stat
-import tarfile
 import threading
 
 import pytest
@@ -26,6 +25,7 @@ from kiosk.diagnostics import Diagnostics
 from kiosk.identity.worker import FaceWorker
 from kiosk.local_control import SOCKET_NAME, request
 from kiosk.selftests import Timings
+from support.bundles import assert_overview_and_self_tests, bundle_members
 from support.console import console_config
 from support.kiosk_core import until
 
@@ -212,11 +212,13 @@ def test_results_are_kept_across_a_restart_and_go_into_both_bundles(env, face_wo
     console = CliRunner().invoke(cli, ["diag", "--config", console_config(env, tmp_path), "export",
                                        "--out", str(tmp_path / "console.tar.gz")], catch_exceptions=False)
     assert console.exit_code == 0, console.output
-    for bundle in (from_screen, tmp_path / "console.tar.gz"):
-        with tarfile.open(bundle) as tar:
-            member = next(m for m in tar.getmembers() if m.name.endswith("self_tests.json"))
-            tests = json.loads(tar.extractfile(member).read())
+    for bundle, running in ((from_screen, True), (tmp_path / "console.tar.gz", False)):  # the kiosk stopped
+        assert_overview_and_self_tests(bundle, tested="printer", running=running)
+        tests = json.loads(bundle_members(bundle)["self_tests.json"])
         assert tests["printer"]["state"] == "failed" and tests["dispenser"]["state"] == "passed"
+    # The printer's paper-out the self-test found stays its last error without the running kiosk.
+    alone = json.loads(bundle_members(tmp_path / "console.tar.gz")["snapshot.json"])
+    assert alone["devices"]["printer"]["last_error"] is not None
 
 
 def test_every_self_test_is_audited_as_who_ran_it(env, core):
