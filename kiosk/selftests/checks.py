@@ -79,6 +79,10 @@ def document_printer(device, parts: Parts) -> Outcome:
 def card_reader(device, _parts: Parts) -> Outcome:
     """Reads the card on the reader (the technician's test card) and shows only masked fields."""
     if hasattr(device, "read_document"):  # a chip document reader (PC/SC, ICAO 9303)
+        if getattr(device, "access_key", None) is None:
+            # A chip opens only with its document's MRZ: a visit brings it, a self-test needs
+            # the test document's in the URL.
+            return Outcome(False, "chip not read: no test document's access key in the reader's URL (mrz=)")
         document = device.read_document()
         return Outcome(True, f"chip document read: {document.masked_number}", {"card": document.masked()})
     try:

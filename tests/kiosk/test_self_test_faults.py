@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from typing import NamedTuple
+from urllib.parse import quote
 
 import pytest
 
@@ -19,13 +20,18 @@ from drivers.docprinter.file_printer import FAULTS as DOCUMENT_PRINTER_FAULTS
 from drivers.docprinter.file_printer import FilePdfPrinter
 from drivers.fingerprint.emulator import FAULT_KINDS as FINGERPRINT_FAULTS
 from drivers.idcard.emulator import FAULT_KINDS as IDCARD_FAULTS
+from drivers.pcsc.demo_documents import DEFAULT_DOCUMENT, demo_mrz
+from drivers.pcsc.mrz import AccessKey
+from drivers.pcsc.virtual_card import FAULT_KINDS as CHIP_FAULTS
 from drivers.printer.emulator import FAULT_CONDITIONS as PRINTER_FAULTS
 from drivers.scanner.emulator import FAULT_KINDS as SCANNER_FAULTS
 from kiosk.core import KioskCore
 from kiosk.demo_env import DemoEnvironment
 from kiosk.identity.worker import FaceWorker
-from kiosk.selftests import Timings
+from drivers.registry import open_device
+from kiosk.selftests import Timings, checks
 from support.kiosk_core import until
+from support.pcsc_fixtures import card_present, wait_until
 
 FAST = Timings(camera_s=2.0, finger_s=1.0, scan_s=2.0)
 CODE = "https://verify.example/r/ABC123"  # held under the scanner during its self-test
@@ -193,3 +199,80 @@ def test_a_device_in_each_fault_state_fails_its_self_test_and_passes_once_cleare
     assert expected.said.lower() in summary.lower(), result
     again = self_test(env, core, device)
     assert again["state"] == "passed", again
+
+
+# --- the PC/SC chip document reader: a real pcscd with vpcd and the session's virtual card ---
+
+CHIP_EXPECTED: dict[str, Seen | Unseen] = {
+    "wrong_keys": Seen("failed", "access keys do not match"),
+    "bad_mac": Seen("failed", "MAC does not verify"),
+    "corrupt_response": Seen("failed", "TLV"),
+    "sw_error": Seen("failed", "file or application not found"),
+    "card_removed_mid_read": Seen("failed", "removed during the read"),
+    "no_answer": Seen("failed", "no answer"),
+    "unplugged": Seen("failed", "no document on the reader"),
+}
+
+
+def test_every_fault_kind_of_the_virtual_chip_has_an_expectation():
+    assert set(CHIP_EXPECTED) == set(CHIP_FAULTS)
+
+
+@pytest.fixture(scope="module")
+def chip(pcsc_service, session_card, tmp_path_factory):
+    """A core whose chip reader opens the demo document with its own MRZ, as a technician's
+    test document is configured; (core, virtual card, reader name)."""
+    virtual, _link = session_card
+    virtual.clear_fault()
+    virtual.insert(demo_mrz(DEFAULT_DOCUMENT))
+    reader = pcsc_service.reader(0)
+    key = AccessKey.from_mrz(demo_mrz(DEFAULT_DOCUMENT)).mrz_information
+    overrides = {"speech.enabled": False, "devices.chipdoc": {
+        "url": f"pcsc://{quote(reader)}?mrz={key}&timeout=3", "poll_interval_s": 2}}
+    with DemoEnvironment(tmp_path_factory.mktemp("selftest-chip"), overrides=overrides) as env:
+        core = KioskCore(env.config).start(ticker=False)
+        try:
+            yield core, virtual, reader
+        finally:
+            core.stop()
+            virtual.clear_fault()
+
+
+def chip_self_test(core, virtual, reader):
+    if virtual.describe()["document"] is None:  # the document taken away by a fault goes back
+        virtual.insert(demo_mrz(DEFAULT_DOCUMENT))
+    wait_until(lambda: card_present(reader), "pcscd sees the virtual card")
+    return core.self_tests.run("chipdoc", "technician")
+
+
+@pytest.mark.parametrize("fault", sorted(CHIP_EXPECTED))
+def test_a_chip_reader_in_each_fault_state_fails_its_self_test_and_passes_once_cleared(chip, fault):
+    core, virtual, reader = chip
+    expected = CHIP_EXPECTED[fault]
+    chip_self_test(core, virtual, reader)
+    virtual.set_fault(fault)
+    if fault == "unplugged":  # pcscd notices the link gone by polling
+        wait_until(lambda: not card_present(reader), "pcscd notices the card is gone")
+    try:
+        result = core.self_tests.run("chipdoc", "technician")
+    finally:
+        virtual.clear_fault()
+    summary = result["summary"]
+    assert "Traceback" not in summary and "self-test broke" not in summary, result
+    assert result["state"] == expected.state, result
+    assert expected.said.lower() in summary.lower(), result
+    again = chip_self_test(core, virtual, reader)
+    assert again["state"] == "passed", again
+
+
+
+def test_a_chip_reader_without_a_test_documents_key_says_so(chip):
+    """As a kiosk's reader is configured for visits (each brings its document's MRZ): the check
+    on the real driver says what is missing, it does not break on it."""
+    _core, _virtual, reader = chip
+    device = open_device(f"pcsc://{quote(reader)}?timeout=3")
+    try:
+        outcome = checks.card_reader(device, None)
+    finally:
+        device.close()
+    assert not outcome.passed and "no test document's access key" in outcome.summary
