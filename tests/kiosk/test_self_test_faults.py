@@ -16,6 +16,7 @@ import pytest
 from drivers.camera.emulator import FAULTS as CAMERA_FAULTS
 from drivers.camera.emulator import CameraEmulator
 from drivers.dispenser.emulator import FAULT_KINDS as DISPENSER_FAULTS
+from drivers.docprinter import cupsd
 from drivers.docprinter.file_printer import FAULTS as DOCUMENT_PRINTER_FAULTS
 from drivers.docprinter.file_printer import FilePdfPrinter
 from drivers.fingerprint.emulator import FAULT_KINDS as FINGERPRINT_FAULTS
@@ -276,3 +277,48 @@ def test_a_chip_reader_without_a_test_documents_key_says_so(chip):
     finally:
         device.close()
     assert not outcome.passed and "no test document's access key" in outcome.summary
+
+
+# --- the A4 printer behind a real CUPS queue (a private cupsd): its faults are the queue's states,
+# set with CUPS's own admin commands, and lifted with their counterparts ---
+
+CUPS_FAULTS = {  # fault: (set, lift, words of the summary)
+    "stopped": ("cupsdisable", "cupsenable", "queue stopped"),
+    "not_accepting": ("cupsreject", "cupsaccept", "not accepting jobs"),
+}
+QUEUE = "SelfTest"
+
+
+@pytest.fixture(scope="module")
+def cups(tmp_path_factory):
+    """(core, cupsd) with the kiosk's document printer on a cups-pdf queue of a private cupsd."""
+    try:
+        server = cupsd.start()
+    except cupsd.CupsdUnavailable as exc:
+        pytest.skip(f"no private cupsd here: {exc}")
+    try:
+        server.add_pdf_queue(QUEUE)
+        overrides = {"speech.enabled": False, "devices.docprinter.url": server.url(QUEUE)}
+        with DemoEnvironment(tmp_path_factory.mktemp("selftest-cups"), overrides=overrides) as env:
+            core = KioskCore(env.config).start(ticker=False)
+            try:
+                yield core, server
+            finally:
+                core.stop()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("fault", sorted(CUPS_FAULTS))
+def test_a_cups_queue_in_each_fault_state_fails_the_self_test_and_passes_once_lifted(cups, fault):
+    core, server = cups
+    put, lift, said = CUPS_FAULTS[fault]
+    server.admin(put, QUEUE)
+    try:
+        result = core.self_tests.run("docprinter", "technician")
+    finally:
+        server.admin(lift, QUEUE)
+    assert result["state"] == "failed" and said in result["summary"], result
+    assert result["details"]["status"]["state"] == "hardware_error"
+    again = core.self_tests.run("docprinter", "technician")
+    assert again["state"] == "passed" and again["details"]["job"]["state"] == "completed", again
