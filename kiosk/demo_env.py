@@ -75,13 +75,17 @@ class DemoEnvironment:
         self.face = face
         self.idcard = Ga467Emulator()
         baud = (lambda rate: rate if paced else None)
-        self.idcard_pty = PtyEndpoint(self.idcard, pace_baud=baud(115200))
+        # Each serial device behind a stable name, as udev's by-id links give a kiosk: a device
+        # unplugged and plugged in again (the emulators' "unplugged" fault) is found again there.
+        self.serial_dir = self.data_dir / "serial"
+        link = (lambda name: str(self.serial_dir / name))
+        self.idcard_pty = PtyEndpoint(self.idcard, pace_baud=baud(115200), link=link("idcard"))
         self.fingerprint = As608Emulator()
-        self.fingerprint_pty = PtyEndpoint(self.fingerprint, pace_baud=baud(57600))
+        self.fingerprint_pty = PtyEndpoint(self.fingerprint, pace_baud=baud(57600), link=link("fingerprint"))
         self.scanner = ScannerEmulator()
-        self.scanner_pty = PtyEndpoint(self.scanner, pace_baud=baud(9600))
+        self.scanner_pty = PtyEndpoint(self.scanner, pace_baud=baud(9600), link=link("scanner"))
         self.dispenser = DispenserEmulator(slots=3, cards=0)
-        self.dispenser_pty = PtyEndpoint(self.dispenser, pace_baud=baud(9600))
+        self.dispenser_pty = PtyEndpoint(self.dispenser, pace_baud=baud(9600), link=link("dispenser"))
         self.card_holders: dict[str, str] = {}  # dispenser card id -> demo card name
         for slot, name in DISPENSER_STOCK.items():
             self.load_card(slot, name)
@@ -97,7 +101,7 @@ class DemoEnvironment:
         self.config: KioskConfig | None = None
 
     def start(self) -> "DemoEnvironment":
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.serial_dir.mkdir(parents=True, exist_ok=True)
         self.idcard_pty.start()
         self.fingerprint_pty.start()
         self.scanner_pty.start()

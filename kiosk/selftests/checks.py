@@ -18,6 +18,9 @@ from kiosk.privacy import mask_name
 from kiosk.selftests.readout import readout_page, readout_receipt
 
 MIN_FPS = 5.0  # below this a face check cannot follow a blink or a head turn
+# More of the frames broken than this (not decodable) is a bad cable or a failing camera, even
+# when the frames that do decode come fast enough.
+MAX_BROKEN_SHARE = 0.1
 DOCUMENT_WAIT_S = 60.0
 
 
@@ -76,6 +79,10 @@ def document_printer(device, parts: Parts) -> Outcome:
 def card_reader(device, _parts: Parts) -> Outcome:
     """Reads the card on the reader (the technician's test card) and shows only masked fields."""
     if hasattr(device, "read_document"):  # a chip document reader (PC/SC, ICAO 9303)
+        if getattr(device, "access_key", None) is None:
+            # A chip opens only with its document's MRZ: a visit brings it, a self-test needs
+            # the test document's in the URL.
+            return Outcome(False, "chip not read: no test document's access key in the reader's URL (mrz=)")
         document = device.read_document()
         return Outcome(True, f"chip document read: {document.masked_number}", {"card": document.masked()})
     try:
@@ -95,6 +102,7 @@ def camera(device, parts: Parts) -> Outcome:
     # A frame is waited for as long as the camera itself waits before it calls the camera lost,
     # so an unplugged stream reads as gone (no_device), not merely slow.
     wait = getattr(getattr(device, "source", None), "timeout", 2.0) + 0.5
+    broken_before = _broken_frames(device)
     started = time.monotonic()
     frames, last = 0, None
     while time.monotonic() - started < parts.timings.camera_s:
@@ -106,6 +114,8 @@ def camera(device, parts: Parts) -> Outcome:
     details: dict[str, Any] = {"frames": frames, "fps": fps, "width": width, "height": height,
                                "face": parts.find_face(last.image)}
     after = device.status()
+    broken = _broken_frames(device, after) - broken_before
+    details["broken_frames"] = broken
     face = details["face"]
     where = (f"face at {face['box']}" if face.get("box") else
              "no face found" if face.get("faces") == 0 else f"face not looked for: {face.get('error')}")
@@ -114,7 +124,16 @@ def camera(device, parts: Parts) -> Outcome:
         return Outcome(False, f"{summary}; the camera says {after.message or after.state.value}", details, last.image)
     if fps < MIN_FPS:
         return Outcome(False, f"{summary}: too slow (at least {MIN_FPS:g} frames/s)", details, last.image)
+    if broken > MAX_BROKEN_SHARE * (frames + broken):
+        return Outcome(False, f"{summary}; {broken} of {frames + broken} frames broken (not decodable)",
+                       details, last.image)
     return Outcome(True, summary, details, last.image)
+
+
+def _broken_frames(device, status=None) -> int:
+    """Frames the camera failed to decode since it opened, where its status counts them."""
+    status = status or device.status()
+    return int(status.detail.get("failed_reads", 0))
 
 
 def fingerprint(device, parts: Parts) -> Outcome:
@@ -139,6 +158,8 @@ def dispenser(device, _parts: Parts) -> Outcome:
     details = {"card": state.card, "stacker": state.stacker, "slots": list(state.slots), "bin": state.bin}
     if state.bin == "full":
         return Outcome(False, "reject bin full", details)
+    if state.stacker == "empty":  # nothing to hand out: a visit that ends in a card would fail
+        return Outcome(False, "stacker empty: no cards to hand out", details)
     if state.card != "none":
         return Outcome(False, f"a card lies in the channel ({state.card} position)", details)
     return Outcome(True, f"status answered: stacker {state.stacker}, bin {state.bin}", details)
