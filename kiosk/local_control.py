@@ -170,8 +170,6 @@ def kiosk_commands(core) -> Callable[[dict[str, Any]], dict[str, Any]]:
         return core.self_tests.run(device, actor)
 
     def reconnect(actor: str, device: str) -> dict[str, Any]:
-        if device not in core.config.devices:
-            raise ValueError(f"no device {device!r} in the configuration")
         status = core.devices.reconnect(device).to_json()
         core.audit.record(actor, "reconnect", device=device, state=status["state"])
         return status
@@ -189,6 +187,9 @@ def kiosk_commands(core) -> Callable[[dict[str, Any]], dict[str, Any]]:
             core.audit.record(actor, action, "refused", device=device, reason="visit_in_progress")
             return {"ok": False, "refused": "visit_in_progress",
                     "error": "a citizen's visit is in progress: try again when the kiosk is idle"}
+        if device not in core.config.devices:  # refused on the audit trail too, as on the screen
+            core.audit.record(actor, action, "refused", device=device, reason="no such device")
+            return {"ok": False, "error": f"no device {device!r} in the configuration"}
         try:
             return {"ok": True, "result": run(actor, device)}
         except ValueError as exc:

@@ -240,7 +240,8 @@ def test_kiosk_diag_reconnect_reopens_a_device_in_the_running_kiosk_and_is_refus
     entries = central_audit(env.central.database_url, actor=actor)
     assert [(e["action"], e["outcome"], e["detail"].get("state") or e["detail"].get("reason"))
             for e in reversed(entries)] == [("reconnect", "done", "offline"), ("reconnect", "refused", "visit_in_progress"),
-                                            ("reconnect", "done", "online")]
+                                            ("reconnect", "done", "online"),
+                                            ("reconnect", "refused", "no such device")]
     core.stop()
     assert console(env, tmp_path, "reconnect", "printer").exit_code == 3
 
