@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
     from kiosk.config_updates import ConfigUpdates
 
 log = logging.getLogger(__name__)
+
+HANDOUT_PURGE_EVERY_S = 3600.0  # finished hand-outs are forgotten after a week (kiosk/card_handout.py)
 
 
 def load_or_enrol_secret(config: KioskConfig) -> bytes:
@@ -156,6 +159,7 @@ class KioskCore:
         self._face_warming: threading.Thread | None = None
         self._last_visit_seen = time.monotonic()
         self._memory_to_give_back = False
+        self._handouts_purged_at = time.monotonic()  # _settle_handouts purges at start
         self.identity_policy = IdentityPolicy(config.identity, FailureLog(config.data_dir))
         self.preview = Preview()  # the camera's frames for the screens, only during a face check
         # Where a card dispenser is configured, every card motion is journaled (kiosk/card_handout.py).
@@ -292,6 +296,13 @@ class KioskCore:
                 self.config_updates.between_visits()
             except OSError:
                 log.exception("operator config not applied")
+        if self.handout_journal is not None and self.idle() \
+                and time.monotonic() - self._handouts_purged_at >= HANDOUT_PURGE_EVERY_S:
+            self._handouts_purged_at = time.monotonic()
+            try:  # a kiosk that runs for weeks without a restart keeps only a week of hand-outs too
+                self.handout_journal.purge()
+            except sqlite3.Error as exc:
+                log.error("hand-out journal not purged: %s", exc)
 
     def _watch_central(self) -> None:
         last_heartbeat = float("-inf")

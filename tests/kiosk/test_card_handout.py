@@ -254,3 +254,32 @@ def test_a_pickup_over_central_the_fingerprint_the_reader_and_the_dispenser(tmp_
         finger_pty.stop()
         card_pty.stop()
     assert json.dumps(emulator.describe()["taken"]) == '["card-1"]'
+
+
+def test_a_kiosk_running_for_weeks_forgets_week_old_hand_outs_between_visits(tmp_path, monkeypatch):
+    import sqlite3
+    import time
+
+    import kiosk.core
+    from kiosk.core import KioskCore
+    from kiosk.demo_env import DemoEnvironment
+
+    with DemoEnvironment(tmp_path / "demo", overrides={"speech.enabled": False}) as env:
+        core = KioskCore(env.config).start(ticker=False)
+        try:
+            journal = core.handout_journal
+            for visit_id in ("v-8-days", "v-1-day"):
+                journal.begin(visit_id, 0)
+                journal.record(visit_id, "taken")
+            with sqlite3.connect(journal.path) as db:
+                for visit_id, days in (("v-8-days", 8), ("v-1-day", 1)):
+                    db.execute("UPDATE handouts SET updated_at = ? WHERE visit_id = ?",
+                               (time.time() - days * 86400, visit_id))
+            core.between_visits()  # the start purged: the next purge is an hour later
+            assert journal.state("v-8-days") == ("taken", None)
+            monkeypatch.setattr(kiosk.core, "HANDOUT_PURGE_EVERY_S", 0.0)
+            core.between_visits()
+            assert journal.state("v-8-days") is None and journal.steps("v-8-days") == []
+            assert journal.state("v-1-day") == ("taken", None)
+        finally:
+            core.stop()
